@@ -1,0 +1,169 @@
+package dev.davit.storage;
+
+import java.nio.charset.StandardCharsets;
+import java.text.Normalizer;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A validated path inside a repository's tree: zero or more segments, never empty segments, never
+ * {@code .} or {@code ..}, never a separator, backslash, NUL or control character, never a name git or
+ * Davit keeps to itself. Names are stored in Unicode NFC so that macOS (which sends NFD) and everybody
+ * else reach the same file instead of two that look identical.
+ */
+public final class RepoPath implements Comparable<RepoPath> {
+    /** Longest name in bytes; the common file-system limit, so that a checkout of the repository works. */
+    public static final int MAX_SEGMENT_BYTES = 255;
+
+    public static final RepoPath ROOT = new RepoPath(List.of());
+
+    private final List<String> segments;
+
+    private RepoPath(List<String> segments) {
+        this.segments = segments;
+    }
+
+    /** Parses {@code a/b/c} (no leading or trailing slash needed; an empty string is the root). */
+    public static RepoPath parse(String slashPath) throws InvalidPathException {
+        if (slashPath.isEmpty()) {
+            return ROOT;
+        }
+        String trimmed = slashPath;
+        if (trimmed.startsWith("/")) {
+            trimmed = trimmed.substring(1);
+        }
+        if (trimmed.endsWith("/")) {
+            trimmed = trimmed.substring(0, trimmed.length() - 1);
+        }
+        if (trimmed.isEmpty()) {
+            return ROOT;
+        }
+        return of(List.of(trimmed.split("/", -1)));
+    }
+
+    /** Builds a path from already-decoded segments, validating each one. */
+    public static RepoPath of(List<String> rawSegments) throws InvalidPathException {
+        List<String> clean = new ArrayList<>(rawSegments.size());
+        for (String raw : rawSegments) {
+            clean.add(validateSegment(raw));
+        }
+        return new RepoPath(Collections.unmodifiableList(clean));
+    }
+
+    /**
+     * Checks one decoded name and returns its NFC form.
+     *
+     * @throws InvalidPathException MALFORMED for syntax, FORBIDDEN for reserved names
+     */
+    public static String validateSegment(String raw) throws InvalidPathException {
+        if (raw.isEmpty()) {
+            throw malformed("empty path segment");
+        }
+        if (raw.equals(".") || raw.equals("..")) {
+            throw malformed("'.' and '..' are not allowed in paths");
+        }
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c == '/' || c == '\\') {
+                throw malformed("a name may not contain '/' or '\\'");
+            }
+            if (c < 0x20 || c == 0x7f) {
+                throw malformed("a name may not contain control characters or NUL");
+            }
+            if (Character.isSurrogate(c) && !(Character.isHighSurrogate(c) && i + 1 < raw.length()
+                    && Character.isLowSurrogate(raw.charAt(i + 1)))
+                    && !(Character.isLowSurrogate(c) && i > 0 && Character.isHighSurrogate(raw.charAt(i - 1)))) {
+                throw malformed("a name may not contain unpaired surrogates");
+            }
+        }
+        String name = Normalizer.normalize(raw, Normalizer.Form.NFC);
+        if (name.getBytes(StandardCharsets.UTF_8).length > MAX_SEGMENT_BYTES) {
+            throw malformed("a name may be at most " + MAX_SEGMENT_BYTES + " bytes long");
+        }
+        if (isGitName(name)) {
+            throw new InvalidPathException(InvalidPathException.Reason.FORBIDDEN, "'" + name + "' is reserved by git");
+        }
+        if (HiddenNames.isHidden(name)) {
+            throw new InvalidPathException(InvalidPathException.Reason.FORBIDDEN, "'" + name + "' is reserved by Davit");
+        }
+        return name;
+    }
+
+    /**
+     * {@code .git} in any spelling that a file system may treat as the same name: any case, trailing dots
+     * or spaces (Windows strips them), and the 8.3 short name {@code git~1} (the CVE-2014-9390 family).
+     */
+    private static boolean isGitName(String name) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        String stripped = lower.replaceAll("[. ]+$", "");
+        return stripped.equals(".git") || stripped.equals("git~1");
+    }
+
+    private static InvalidPathException malformed(String message) {
+        return new InvalidPathException(InvalidPathException.Reason.MALFORMED, message);
+    }
+
+    public boolean isRoot() {
+        return segments.isEmpty();
+    }
+
+    public List<String> segments() {
+        return segments;
+    }
+
+    public int depth() {
+        return segments.size();
+    }
+
+    /** The last segment; the empty string for the root. */
+    public String name() {
+        return segments.isEmpty() ? "" : segments.get(segments.size() - 1);
+    }
+
+    /** The parent; the root is its own parent. */
+    public RepoPath parent() {
+        return segments.isEmpty() ? this : new RepoPath(segments.subList(0, segments.size() - 1));
+    }
+
+    /** A child by a name that has been validated already (names read from a tree are trusted). */
+    public RepoPath child(String name) {
+        List<String> next = new ArrayList<>(segments.size() + 1);
+        next.addAll(segments);
+        next.add(name);
+        return new RepoPath(Collections.unmodifiableList(next));
+    }
+
+    /** True when {@code other} is this path or lies below it. */
+    public boolean contains(RepoPath other) {
+        return other.segments.size() >= segments.size() && other.segments.subList(0, segments.size()).equals(segments);
+    }
+
+    /** Replaces the prefix {@code from} (which this path must start with) by {@code to}. */
+    public RepoPath rebase(RepoPath from, RepoPath to) {
+        List<String> next = new ArrayList<>(to.segments);
+        next.addAll(segments.subList(from.segments.size(), segments.size()));
+        return new RepoPath(Collections.unmodifiableList(next));
+    }
+
+    @Override
+    public String toString() {
+        return String.join("/", segments);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof RepoPath p && p.segments.equals(segments);
+    }
+
+    @Override
+    public int hashCode() {
+        return segments.hashCode();
+    }
+
+    @Override
+    public int compareTo(RepoPath o) {
+        return toString().compareTo(o.toString());
+    }
+}

@@ -1,0 +1,184 @@
+package dev.davit.storage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+import org.eclipse.jgit.lib.ConfigConstants;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.lib.StoredConfig;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+
+/**
+ * The data directory: bare repositories at {@code {data}/{owner}/{repo}.git}. Owner and repository
+ * names are checked before they touch the file system, so no name reaches outside the data directory
+ * or into another repository. Thread-safe; repositories stay open until {@link #close()}.
+ */
+public final class Repositories implements AutoCloseable {
+    private final Path dataDir;
+    private final boolean durable;
+    private final Map<String, GitRepository> open = new ConcurrentHashMap<>();
+
+    /**
+     * @param durable fsync every object and ref file before a write is acknowledged
+     */
+    public Repositories(Path dataDir, boolean durable) throws IOException {
+        this.dataDir = dataDir.toAbsolutePath().normalize();
+        this.durable = durable;
+        Files.createDirectories(this.dataDir);
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** Owner and repository names: letters, digits, '.', '-', '_'; not starting with '.'; no ".git" suffix. */
+    public static boolean isValidName(String name) {
+        return name != null && name.matches("[A-Za-z0-9_][A-Za-z0-9._-]{0,99}") && !name.endsWith(".git")
+                && !name.endsWith(".");
+    }
+
+    /**
+     * Opens an existing repository.
+     *
+     * @throws NotFoundException when the names are invalid or no such repository exists
+     */
+    public GitRepository open(String owner, String name) throws IOException, NotFoundException {
+        if (!isValidName(owner) || !isValidName(name)) {
+            throw new NotFoundException(RepoPath.ROOT, "no repository " + owner + "/" + name);
+        }
+        String key = owner + "/" + name;
+        GitRepository repo = open.get(key);
+        if (repo != null) {
+            return repo;
+        }
+        Path dir = dataDir.resolve(owner).resolve(name + ".git");
+        if (!Files.isRegularFile(dir.resolve("HEAD"))) {
+            throw new NotFoundException(RepoPath.ROOT, "no repository " + key);
+        }
+        synchronized (open) {
+            repo = open.get(key);
+            if (repo == null) {
+                repo = new GitRepository(owner, name, openJgit(dir, false));
+                open.put(key, repo);
+            }
+            return repo;
+        }
+    }
+
+    /**
+     * Creates the repository if it does not exist, with the files under {@code source} as its first
+     * commit, and opens it. An existing repository is opened as it is.
+     */
+    public GitRepository createIfMissing(String owner, String name, Path source, Identity who)
+            throws IOException, StorageException {
+        if (!isValidName(owner) || !isValidName(name)) {
+            throw new InvalidPathException(InvalidPathException.Reason.MALFORMED, "invalid repository name " + owner + "/" + name);
+        }
+        Path dir = dataDir.resolve(owner).resolve(name + ".git");
+        synchronized (open) {
+            if (!Files.isRegularFile(dir.resolve("HEAD"))) {
+                Files.createDirectories(dir.getParent());
+                try (Repository r = openJgit(dir, true)) {
+                    r.getRefDatabase(); // created
+                }
+            }
+        }
+        GitRepository repo = open(owner, name);
+        if (repo.headId() == null && source != null && Files.isDirectory(source)) {
+            importTree(repo, source, who);
+        }
+        return repo;
+    }
+
+    private Repository openJgit(Path dir, boolean create) throws IOException {
+        Repository r = new FileRepositoryBuilder().setGitDir(dir.toFile()).setBare().build();
+        if (create) {
+            r.create(true);
+            r.getRefDatabase().newUpdate(Constants.HEAD, false).link(GitRepository.BRANCH);
+        }
+        StoredConfig cfg = r.getConfig();
+        boolean changed = false;
+        if (cfg.getBoolean(ConfigConstants.CONFIG_CORE_SECTION, "fsyncObjectFiles", false) != durable) {
+            cfg.setBoolean(ConfigConstants.CONFIG_CORE_SECTION, null, "fsyncObjectFiles", durable);
+            changed = true;
+        }
+        if (cfg.getBoolean(ConfigConstants.CONFIG_CORE_SECTION, "fsyncRefFiles", false) != durable) {
+            cfg.setBoolean(ConfigConstants.CONFIG_CORE_SECTION, null, "fsyncRefFiles", durable);
+            changed = true;
+        }
+        if (changed) {
+            cfg.save();
+        }
+        return r;
+    }
+
+    private static final class Constants {
+        static final String HEAD = org.eclipse.jgit.lib.Constants.HEAD;
+    }
+
+    private static void importTree(GitRepository repo, Path source, Identity who) throws IOException, StorageException {
+        List<Path> files = new ArrayList<>();
+        List<Path> folders = new ArrayList<>();
+        try (Stream<Path> s = Files.walk(source)) {
+            s.sorted().forEach(p -> {
+                if (p.equals(source)) {
+                    return;
+                }
+                (Files.isDirectory(p) ? folders : files).add(p);
+            });
+        }
+        repo.write(who, "Import " + source.getFileName(), edit -> {
+            for (Path f : folders) {
+                RepoPath rp = toRepoPath(source, f);
+                if (rp == null) {
+                    continue;
+                }
+                boolean empty;
+                try (Stream<Path> members = Files.list(f)) {
+                    empty = members.findAny().isEmpty();
+                }
+                if (empty) {
+                    edit.mkdir(rp);
+                } else {
+                    edit.ensureFolders(rp);
+                }
+            }
+            for (Path f : files) {
+                RepoPath rp = toRepoPath(source, f);
+                if (rp == null || !Files.isRegularFile(f)) {
+                    continue;
+                }
+                try (InputStream in = Files.newInputStream(f)) {
+                    edit.putFile(rp, repo.insertBlob(in, Files.size(f)));
+                }
+            }
+            return null;
+        });
+    }
+
+    /** Null for names a repository may not hold (hidden, .git, invalid); such files are skipped. */
+    private static RepoPath toRepoPath(Path root, Path p) {
+        List<String> segs = new ArrayList<>();
+        for (Path part : root.relativize(p)) {
+            segs.add(part.toString());
+        }
+        try {
+            return RepoPath.of(segs);
+        } catch (InvalidPathException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public void close() {
+        open.values().forEach(GitRepository::close);
+        open.clear();
+    }
+}

@@ -1,0 +1,151 @@
+package dev.davit.storage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.FileMode;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.treewalk.CanonicalTreeParser;
+import org.eclipse.jgit.treewalk.TreeWalk;
+
+/**
+ * An immutable view of one commit's tree. Hidden helper files are never returned. Holds an object
+ * reader: close it (try-with-resources) when done. Not thread-safe.
+ */
+public final class Snapshot implements AutoCloseable {
+    /** The id git gives the empty tree. */
+    public static final ObjectId EMPTY_TREE = ObjectId.fromString("4b825dc642cb6eb9a060e54bf8d69288fbee4904");
+
+    private final GitRepository repository;
+    private final ObjectReader reader;
+    private final RevCommit commit;
+    private final ObjectId tree;
+
+    Snapshot(GitRepository repository, ObjectReader reader, RevCommit commit) {
+        this.repository = repository;
+        this.reader = reader;
+        this.commit = commit;
+        this.tree = commit == null ? EMPTY_TREE : commit.getTree().getId();
+    }
+
+    /** The commit this view shows, or null for a repository without commits. */
+    public ObjectId revision() {
+        return commit;
+    }
+
+    public Instant commitTime() {
+        return commit == null ? Instant.EPOCH : Instant.ofEpochSecond(commit.getCommitTime());
+    }
+
+    public GitRepository repository() {
+        return repository;
+    }
+
+    public Entry root() {
+        return new Entry(RepoPath.ROOT, Entry.Kind.FOLDER, tree);
+    }
+
+    /** The visible file or folder at {@code path}, if there is one. */
+    public Optional<Entry> lookup(RepoPath path) throws IOException {
+        if (path.isRoot()) {
+            return Optional.of(root());
+        }
+        if (commit == null) {
+            return Optional.empty();
+        }
+        try (TreeWalk tw = TreeWalk.forPath(reader, path.toString(), tree)) {
+            if (tw == null) {
+                return Optional.empty();
+            }
+            FileMode mode = tw.getFileMode(0);
+            if (mode == FileMode.TREE) {
+                return Optional.of(new Entry(path, Entry.Kind.FOLDER, tw.getObjectId(0)));
+            }
+            if (mode == FileMode.GITLINK) {
+                return Optional.empty();
+            }
+            return Optional.of(new Entry(path, Entry.Kind.FILE, tw.getObjectId(0)));
+        }
+    }
+
+    /** The visible members of a folder, in git's order. */
+    public List<Entry> list(Entry folder) throws IOException {
+        List<Entry> out = new ArrayList<>();
+        walk(folder, 1, out::add);
+        return out;
+    }
+
+    /** Receives entries as a walk finds them. */
+    @FunctionalInterface
+    public interface Visitor {
+        void visit(Entry entry) throws IOException;
+    }
+
+    /**
+     * Visits the members of {@code folder} down to {@code depth} levels (1 = members only,
+     * {@link Integer#MAX_VALUE} = everything), each folder before its contents. Streams: memory does not
+     * grow with the number of entries, only with the depth of the tree.
+     */
+    public void walk(Entry folder, int depth, Visitor visitor) throws IOException {
+        if (depth <= 0 || !folder.isFolder()) {
+            return;
+        }
+        CanonicalTreeParser p = new CanonicalTreeParser(null, reader, folder.id());
+        for (; !p.eof(); p.next()) {
+            String name = p.getEntryPathString();
+            FileMode mode = p.getEntryFileMode();
+            if (HiddenNames.isHidden(name) || mode == FileMode.GITLINK) {
+                continue;
+            }
+            Entry e = new Entry(folder.path().child(name), mode == FileMode.TREE ? Entry.Kind.FOLDER : Entry.Kind.FILE,
+                    p.getEntryObjectId());
+            visitor.visit(e);
+            if (e.isFolder() && depth > 1) {
+                walk(e, depth == Integer.MAX_VALUE ? depth : depth - 1, visitor);
+            }
+        }
+    }
+
+    /** Size in bytes of a file. */
+    public long size(Entry file) throws IOException {
+        return reader.getObjectSize(file.id(), Constants.OBJ_BLOB);
+    }
+
+    /** Streams the content of a file; the caller closes the stream. */
+    public InputStream open(Entry file) throws IOException {
+        return reader.open(file.id(), Constants.OBJ_BLOB).openStream();
+    }
+
+    /** The stored dead-property document of {@code entry}, if it has one. */
+    public Optional<byte[]> metadata(Entry entry) throws IOException {
+        String sidecar = entry.isFolder()
+                ? (entry.path().isRoot() ? HiddenNames.FOLDER_PROPS : entry.path() + "/" + HiddenNames.FOLDER_PROPS)
+                : (entry.path().parent().isRoot() ? "" : entry.path().parent() + "/") + HiddenNames.filePropsName(entry.name());
+        if (commit == null) {
+            return Optional.empty();
+        }
+        try (TreeWalk tw = TreeWalk.forPath(reader, sidecar, tree)) {
+            if (tw == null || tw.getFileMode(0) == FileMode.TREE) {
+                return Optional.empty();
+            }
+            return Optional.of(reader.open(tw.getObjectId(0), Constants.OBJ_BLOB).getBytes());
+        }
+    }
+
+    /** When the entry was created and last changed, from the repository's index of history. */
+    public Timestamps times(Entry entry) {
+        return repository.times(entry.path(), commitTime());
+    }
+
+    @Override
+    public void close() {
+        reader.close();
+    }
+}

@@ -1,0 +1,72 @@
+package dev.davit.auth;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Users and their rights, and the two questions every front end asks: who is this (HTTP Basic
+ * credentials) and may they read or write this repository. Knows nothing of HTTP beyond the
+ * {@code Authorization} header's value. Thread-safe (immutable).
+ */
+public final class UserStore {
+    private final Map<String, UserAccount> users;
+
+    public UserStore(List<UserAccount> accounts) {
+        this.users = accounts.stream().collect(Collectors.toUnmodifiableMap(UserAccount::name, Function.identity()));
+    }
+
+    /**
+     * Checks an {@code Authorization} header value. Unknown schemes, malformed values and wrong
+     * passwords all give empty (never an exception: milton's own parser answers 500 to unknown schemes).
+     */
+    public Optional<Principal> authenticate(String authorization) {
+        if (authorization == null || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+            return Optional.empty();
+        }
+        byte[] raw;
+        try {
+            raw = Base64.getDecoder().decode(authorization.substring(6).trim());
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+        // RFC 7617 §2.1 lets the server announce charset="UTF-8"; clients that ignore it send Latin-1.
+        String decoded = new String(raw, StandardCharsets.UTF_8);
+        if (decoded.contains("\uFFFD")) {
+            decoded = new String(raw, StandardCharsets.ISO_8859_1);
+        }
+        int colon = decoded.indexOf(':');
+        if (colon < 0) {
+            return Optional.empty();
+        }
+        UserAccount account = users.get(decoded.substring(0, colon));
+        if (account == null) {
+            return Optional.empty();
+        }
+        byte[] given = decoded.substring(colon + 1).getBytes(StandardCharsets.UTF_8);
+        byte[] expected = account.password().getBytes(StandardCharsets.UTF_8);
+        if (!MessageDigest.isEqual(given, expected)) {
+            return Optional.empty();
+        }
+        return Optional.of(new Principal(account.name(), account.email()));
+    }
+
+    /** True when {@code principal} has {@code access} to {@code owner/repo}. */
+    public boolean allows(Principal principal, String owner, String repo, Access access) {
+        UserAccount account = principal == null ? null : users.get(principal.name());
+        if (account == null) {
+            return false;
+        }
+        for (UserAccount.Grant g : account.grants()) {
+            if (g.matches(owner, repo) && (access == Access.READ || g.access() == Access.WRITE)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

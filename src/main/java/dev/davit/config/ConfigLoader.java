@@ -1,0 +1,135 @@
+package dev.davit.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.TreeSet;
+
+import dev.davit.auth.Access;
+import dev.davit.auth.UserAccount;
+
+/**
+ * Reads {@code davit.properties} and the command line ({@code --config FILE}, {@code --port N},
+ * {@code --data DIR}, {@code --bind ADDR}; the command line wins). Relative paths in the file are
+ * relative to the working directory.
+ */
+public final class ConfigLoader {
+    public static final Path DEFAULT_CONFIG = Path.of("config", "davit.properties");
+
+    private ConfigLoader() {
+    }
+
+    /** Thrown for a bad option or setting; the message is meant for the person starting the server. */
+    public static final class ConfigException extends Exception {
+        public ConfigException(String message) {
+            super(message);
+        }
+    }
+
+    public static DavitConfig load(String[] args) throws ConfigException, IOException {
+        Path configFile = DEFAULT_CONFIG;
+        String port = null;
+        String data = null;
+        String bind = null;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (i + 1 >= args.length) {
+                throw new ConfigException("option " + a + " needs a value");
+            }
+            switch (a) {
+                case "--config" -> configFile = Path.of(args[++i]);
+                case "--port" -> port = args[++i];
+                case "--data" -> data = args[++i];
+                case "--bind" -> bind = args[++i];
+                default -> throw new ConfigException("unknown option " + a + " (known: --config FILE, --port N, --data DIR, --bind ADDR)");
+            }
+        }
+        if (!Files.isRegularFile(configFile)) {
+            throw new ConfigException("config file " + configFile.toAbsolutePath() + " not found");
+        }
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(configFile, StandardCharsets.UTF_8)) {
+            p.load(r);
+        }
+        if (port != null) {
+            p.setProperty("server.port", port);
+        }
+        if (data != null) {
+            p.setProperty("data.dir", data);
+        }
+        if (bind != null) {
+            p.setProperty("server.bind", bind);
+        }
+        return fromProperties(p);
+    }
+
+    public static DavitConfig fromProperties(Properties p) throws ConfigException {
+        int port = intSetting(p, "server.port", "8080");
+        if (port < 0 || port > 65535) {
+            throw new ConfigException("server.port must be 0..65535");
+        }
+        int stale = intSetting(p, "conflict.stale.status", "409");
+        if (stale != 409 && stale != 412) {
+            throw new ConfigException("conflict.stale.status must be 409 or 412");
+        }
+        String sampleSource = p.getProperty("sample.source", "").trim();
+        return new DavitConfig(
+                p.getProperty("server.bind", "127.0.0.1").trim(),
+                port,
+                Path.of(p.getProperty("data.dir", "data").trim()),
+                p.getProperty("sample.repository", "").trim(),
+                sampleSource.isEmpty() ? null : Path.of(sampleSource),
+                stale,
+                Boolean.parseBoolean(p.getProperty("storage.durable", "true").trim()),
+                intSetting(p, "limits.xml.body.bytes", "1048576"),
+                users(p));
+    }
+
+    private static List<UserAccount> users(Properties p) throws ConfigException {
+        TreeSet<String> names = new TreeSet<>();
+        for (String key : p.stringPropertyNames()) {
+            if (key.startsWith("user.") && key.endsWith(".password")) {
+                names.add(key.substring(5, key.length() - ".password".length()));
+            }
+        }
+        List<UserAccount> out = new ArrayList<>();
+        for (String name : names) {
+            String password = p.getProperty("user." + name + ".password");
+            String email = p.getProperty("user." + name + ".email", name + "@localhost").trim();
+            List<UserAccount.Grant> grants = new ArrayList<>();
+            for (String g : p.getProperty("user." + name + ".access", "").split(",")) {
+                g = g.trim();
+                if (g.isEmpty()) {
+                    continue;
+                }
+                int colon = g.lastIndexOf(':');
+                if (colon < 0) {
+                    throw new ConfigException("user." + name + ".access: '" + g + "' must be PATTERN:r or PATTERN:rw");
+                }
+                String right = g.substring(colon + 1);
+                Access access = switch (right) {
+                    case "r" -> Access.READ;
+                    case "rw" -> Access.WRITE;
+                    default -> throw new ConfigException("user." + name + ".access: right must be r or rw, not " + right);
+                };
+                grants.add(new UserAccount.Grant(g.substring(0, colon), access));
+            }
+            out.add(new UserAccount(name, password, email, List.copyOf(grants)));
+        }
+        return List.copyOf(out);
+    }
+
+    private static int intSetting(Properties p, String key, String def) throws ConfigException {
+        String v = p.getProperty(key, def).trim();
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key + " must be a number, not '" + v + "'");
+        }
+    }
+}

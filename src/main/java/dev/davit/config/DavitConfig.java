@@ -1,0 +1,15 @@
+package dev.davit.config;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import dev.davit.auth.UserAccount;
+
+/**
+ * All settings, read once at start. See {@code config/davit.properties} for the meaning of each.
+ *
+ * @param staleStatus 409 (Davit's conflict contract) or 412 (RFC 9110 strictly) for failed version preconditions
+ */
+public record DavitConfig(String bind, int port, Path dataDir, String sampleRepository, Path sampleSource,
+                          int staleStatus, boolean durable, long maxXmlBodyBytes, List<UserAccount> users) {
+}

@@ -1,0 +1,137 @@
+package dev.davit.dav;
+
+import dev.davit.storage.Entry;
+import dev.davit.storage.InvalidPathException;
+import dev.davit.storage.NotFoundException;
+import dev.davit.storage.RepoPath;
+import dev.davit.storage.WriteResult;
+
+/**
+ * COPY and MOVE within one repository (RFC 4918 §9.8, §9.9), each one commit whatever the size of the
+ * folder: a folder is one tree id, so MOVE of 1,000 files rewrites two paths, not 1,000 files.
+ * {@code Overwrite} absent means T (§10.6; milton treats it as F).
+ */
+final class CopyMoveHandler extends DavMethod {
+    CopyMoveHandler() {
+        super("COPY", "MOVE");
+    }
+
+    @Override
+    void handle(DavExchange x) throws Exception {
+        boolean move = "MOVE".equals(x.request.getMethod());
+        RepoPath source = x.path();
+        RepoPath target = destination(x);
+        boolean overwrite = overwrite(x);
+        String depthHeader = x.header("Depth");
+        String depth = depthHeader == null ? "infinity" : depthHeader.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!depth.equals("infinity") && !(depth.equals("0") && !move)) {
+            throw DavProblem.badRequest((move ? "MOVE takes only Depth: infinity" : "COPY takes Depth: 0 or infinity"));
+        }
+        if (source.isRoot()) {
+            throw new DavProblem(403, "root", "the repository root cannot be " + (move ? "moved" : "copied"));
+        }
+        if (target.equals(source)) {
+            throw new DavProblem(403, "same-resource", "source and destination are the same resource");
+        }
+        if (target.isRoot() || target.contains(source)) {
+            throw new DavProblem(403, "destination-is-ancestor", "the destination contains the source");
+        }
+        String verb = move ? "MOVE" : "COPY";
+        WriteResult<Boolean> r = x.repository.write(x.author(), verb + " " + source + " -> " + target, edit -> {
+            Entry src = edit.lookup(source).orElseThrow(() -> new NotFoundException(source, "/" + source + " does not exist"));
+            if (src.isFolder() && source.contains(target)) {
+                throw new DavProblem(403, "destination-inside-source", "cannot " + verb + " a folder into itself");
+            }
+            Entry existing = edit.lookup(target).orElse(null);
+            // If-Match names the resource the request changes: MOVE changes its source; COPY leaves the
+            // source alone and overwrites the destination, so there it guards the destination.
+            if (move) {
+                Preconditions.checkWrite(x, source, src);
+            } else {
+                Preconditions.checkWrite(x, target, existing);
+            }
+            if (existing != null) {
+                if (!overwrite) {
+                    throw new DavProblem(412, "destination-exists", "/" + target + " exists and Overwrite is F");
+                }
+                edit.delete(target);
+            }
+            edit.copy(source, target, move || depth.equals("infinity"));
+            if (move) {
+                edit.delete(source);
+            }
+            return existing == null;
+        });
+        x.revision(r.revision());
+        x.response.setStatus(r.value() ? 201 : 204);
+        x.response.setContentLength(0);
+    }
+
+    private static boolean overwrite(DavExchange x) {
+        String o = x.header("Overwrite");
+        if (o == null || o.trim().equalsIgnoreCase("T")) {
+            return true;
+        }
+        if (o.trim().equalsIgnoreCase("F")) {
+            return false;
+        }
+        throw DavProblem.badRequest("Overwrite must be T or F");
+    }
+
+    /**
+     * The {@code Destination} (RFC 4918 §10.3): an absolute URI on this server, or an absolute path, in
+     * the same repository. Another host is 502 (§9.8.5), another repository 403.
+     */
+    private static RepoPath destination(DavExchange x) throws InvalidPathException {
+        String d = x.header("Destination");
+        if (d == null || d.isBlank()) {
+            throw DavProblem.badRequest("COPY and MOVE need a Destination header");
+        }
+        d = d.trim();
+        String rawPath;
+        if (d.startsWith("/")) {
+            rawPath = d;
+        } else {
+            int scheme = d.indexOf("://");
+            if (scheme < 0) {
+                throw DavProblem.badRequest("Destination must be an absolute URI or path: " + d);
+            }
+            int slash = d.indexOf('/', scheme + 3);
+            String authority = slash < 0 ? d.substring(scheme + 3) : d.substring(scheme + 3, slash);
+            String host = x.header("Host");
+            if (host == null || !authority.equalsIgnoreCase(host)) {
+                throw new DavProblem(502, "other-server", "Destination " + d + " is on another server");
+            }
+            rawPath = slash < 0 ? "/" : d.substring(slash);
+        }
+        int cut = indexOfAny(rawPath, '?', '#');
+        if (cut >= 0) {
+            rawPath = rawPath.substring(0, cut);
+        }
+        if (rawPath.indexOf(' ') >= 0) {
+            rawPath = rawPath.replace(" ", "%20"); // Some clients send raw spaces; take them literally.
+        }
+        DavTarget t;
+        try {
+            t = DavTarget.parse(rawPath);
+        } catch (InvalidPathException e) {
+            if (e.reason() == InvalidPathException.Reason.MALFORMED && !rawPath.startsWith(DavTarget.PREFIX)) {
+                throw new DavProblem(502, "other-server", "Destination " + d + " is not a WebDAV path of this server");
+            }
+            throw e;
+        }
+        if (!t.isRepository() || !t.owner().equals(x.target.owner()) || !t.repo().equals(x.target.repo())) {
+            throw new DavProblem(403, "other-repository", "COPY and MOVE work within one repository");
+        }
+        return t.path();
+    }
+
+    private static int indexOfAny(String s, char a, char b) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) == a || s.charAt(i) == b) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,149 @@
+package dev.davit.dav;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.eclipse.jgit.lib.ObjectId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.davit.storage.AlreadyExistsException;
+import dev.davit.storage.GitRepository;
+import dev.davit.storage.InvalidPathException;
+import dev.davit.storage.MissingParentException;
+import dev.davit.storage.NotFoundException;
+import dev.davit.storage.StaleException;
+
+/**
+ * The one place where the WebDAV front end turns a failure into a status and a body. Every conflict
+ * answer says what collided and carries the current version ({@code ETag} when the resource exists,
+ * {@code X-Revision} always), as XML {@code DAV:error} by default or JSON when the client asks for it.
+ */
+final class DavErrors {
+    static final String DAVIT_NS = "urn:davit:error";
+    private static final Logger LOG = LoggerFactory.getLogger(DavErrors.class);
+
+    private DavErrors() {
+    }
+
+    /** What the body says: the case, the message and the versions involved. */
+    private record Problem(int status, String errorCase, String precondition, String message, String path,
+                           ObjectId current, String yours, String missing) {
+    }
+
+    static void respond(HttpServletRequest req, HttpServletResponse resp, GitRepository repo, DavSettings settings, Throwable t) {
+        Problem p = classify(t, settings);
+        if (p.status() == 500) {
+            LOG.error("{} {} failed", req.getMethod(), req.getRequestURI(), t);
+        } else if (p.status() == 409 || p.status() == 412) {
+            LOG.info("conflict case={} path={} current={} yours={} user={}", p.errorCase(), p.path(),
+                    p.current() == null ? null : p.current().name(), p.yours(), req.getRemoteUser());
+        }
+        if (resp.isCommitted()) {
+            return; // A streamed body was under way; all we can do is stop.
+        }
+        resp.reset();
+        resp.setStatus(p.status());
+        if (repo != null) {
+            try {
+                ObjectId head = repo.headId();
+                if (head != null) {
+                    resp.setHeader(DavExchange.REVISION_HEADER, head.name());
+                }
+            } catch (IOException e) {
+                LOG.warn("reading the head for an error response failed", e);
+            }
+        }
+        if (p.current() != null) {
+            resp.setHeader("ETag", ETags.of(p.current()));
+        }
+        if (p.status() == 405) {
+            resp.setHeader("Allow", DavMethods.ALLOW);
+        }
+        if ("HEAD".equals(req.getMethod())) {
+            return;
+        }
+        boolean json = wantsJson(req);
+        String body = json ? json(p) : xml(p);
+        resp.setContentType(json ? "application/json; charset=utf-8" : "application/xml; charset=utf-8");
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        resp.setContentLength(bytes.length);
+        try (OutputStream out = resp.getOutputStream()) {
+            out.write(bytes);
+        } catch (IOException e) {
+            LOG.debug("client went away while receiving an error", e);
+        }
+    }
+
+    private static Problem classify(Throwable t, DavSettings settings) {
+        if (t instanceof DavProblem d) {
+            return new Problem(d.status(), d.errorCase(), d.precondition(), d.getMessage(), null, null, null, null);
+        }
+        if (t instanceof StaleException s) {
+            return new Problem(settings.staleStatus(), "stale", null, s.getMessage(), s.path().toString(), s.current(), s.yours(), null);
+        }
+        if (t instanceof MissingParentException m) {
+            return new Problem(409, m.blockerIsFile() ? "parent-not-collection" : "missing-parent", null, m.getMessage(),
+                    m.path().toString(), null, null, m.blocker().toString());
+        }
+        if (t instanceof NotFoundException n) {
+            return new Problem(404, "not-found", null, n.getMessage(), null, null, null, null);
+        }
+        if (t instanceof AlreadyExistsException a) {
+            return new Problem(405, "exists", null, a.getMessage(), a.path().toString(), null, null, null);
+        }
+        if (t instanceof InvalidPathException i) {
+            return i.reason() == InvalidPathException.Reason.FORBIDDEN
+                    ? new Problem(403, "forbidden-path", null, i.getMessage(), null, null, null, null)
+                    : new Problem(400, "bad-path", null, i.getMessage(), null, null, null, null);
+        }
+        return new Problem(500, "internal", null, "internal error", null, null, null, null);
+    }
+
+    private static boolean wantsJson(HttpServletRequest req) {
+        String accept = req.getHeader("Accept");
+        return accept != null && accept.contains("application/json");
+    }
+
+    private static String xml(Problem p) {
+        StringBuilder sb = new StringBuilder("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:error xmlns:D=\"DAV:\" xmlns:v=\"")
+                .append(DAVIT_NS).append("\">\n");
+        if (p.precondition() != null) {
+            sb.append("  <D:").append(p.precondition()).append("/>\n");
+        }
+        sb.append("  <v:").append(p.errorCase()).append("/>\n");
+        sb.append("  <v:message>").append(Xml.text(p.message())).append("</v:message>\n");
+        if (p.path() != null) {
+            sb.append("  <v:path>").append(Xml.text(p.path())).append("</v:path>\n");
+        }
+        if (p.current() != null) {
+            sb.append("  <v:current><v:etag>").append(Xml.text(ETags.of(p.current()))).append("</v:etag></v:current>\n");
+        }
+        if (p.yours() != null) {
+            sb.append("  <v:yours><v:etag>").append(Xml.text(p.yours())).append("</v:etag></v:yours>\n");
+        }
+        if (p.missing() != null) {
+            sb.append("  <v:missing>").append(Xml.text(p.missing())).append("</v:missing>\n");
+        }
+        return sb.append("</D:error>\n").toString();
+    }
+
+    private static String json(Problem p) {
+        StringBuilder sb = new StringBuilder("{\"error\":").append(Json.string(p.errorCase()))
+                .append(",\"message\":").append(Json.string(p.message()))
+                .append(",\"path\":").append(Json.string(p.path()))
+                .append(",\"current\":");
+        if (p.current() == null) {
+            sb.append("null");
+        } else {
+            sb.append("{\"etag\":").append(Json.string(ETags.of(p.current()))).append('}');
+        }
+        sb.append(",\"yours\":").append(p.yours() == null ? "null" : "{\"etag\":" + Json.string(p.yours()) + "}");
+        sb.append(",\"lock\":null,\"missing\":").append(Json.string(p.missing()));
+        return sb.append("}\n").toString();
+    }
+}

@@ -1,0 +1,92 @@
+package dev.davit.dav;
+
+import java.io.IOException;
+import java.io.InputStream;
+
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.eclipse.jgit.lib.ObjectId;
+
+import dev.davit.auth.Principal;
+import dev.davit.storage.GitRepository;
+import dev.davit.storage.Identity;
+import dev.davit.storage.RepoPath;
+
+/** One request under a repository, as the method handlers see it. */
+final class DavExchange {
+    static final String REVISION_HEADER = "X-Revision";
+
+    final HttpServletRequest request;
+    final HttpServletResponse response;
+    final Principal user;
+    final DavTarget target;
+    final GitRepository repository;
+    final DavSettings settings;
+
+    DavExchange(HttpServletRequest request, HttpServletResponse response, Principal user, DavTarget target,
+                GitRepository repository, DavSettings settings) {
+        this.request = request;
+        this.response = response;
+        this.user = user;
+        this.target = target;
+        this.repository = repository;
+        this.settings = settings;
+    }
+
+    RepoPath path() {
+        return target.path();
+    }
+
+    String header(String name) {
+        return request.getHeader(name);
+    }
+
+    /** The {@code ?rev=} of a read of a past state, or null. */
+    String rev() {
+        // Parsed from the query string by hand: getParameter() would make the servlet container read a
+        // form-encoded PUT body as parameters, and the file would be stored empty (milton-ce.md §4).
+        String q = request.getQueryString();
+        if (q == null) {
+            return null;
+        }
+        for (String pair : q.split("&")) {
+            if (pair.startsWith("rev=")) {
+                String v = java.net.URLDecoder.decode(pair.substring(4), java.nio.charset.StandardCharsets.UTF_8);
+                return v.isEmpty() ? null : v;
+            }
+        }
+        return null;
+    }
+
+    Identity author() {
+        return new Identity(user.name(), user.email());
+    }
+
+    void revision(ObjectId commit) {
+        if (commit != null) {
+            response.setHeader(REVISION_HEADER, commit.name());
+        }
+    }
+
+    /** Reads an XML body, refusing more than the configured size (413) before parsing anything. */
+    byte[] xmlBody() throws IOException {
+        long declared = request.getContentLengthLong();
+        long max = settings.maxXmlBodyBytes();
+        if (declared > max) {
+            throw new DavProblem(413, "too-large", "XML body larger than " + max + " bytes");
+        }
+        try (InputStream in = request.getInputStream()) {
+            byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+            if (body.length > max) {
+                throw new DavProblem(413, "too-large", "XML body larger than " + max + " bytes");
+            }
+            return body;
+        }
+    }
+
+    /** True when the request carries a body (a length above zero or a chunked transfer). */
+    boolean hasBody() {
+        return request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null;
+    }
+}

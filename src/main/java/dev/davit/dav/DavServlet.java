@@ -1,0 +1,117 @@
+package dev.davit.dav;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import io.milton.config.HttpManagerBuilder;
+import io.milton.http.HttpExtension;
+import io.milton.http.HttpManager;
+import io.milton.http.Request;
+import io.milton.servlet.ServletRequest;
+import io.milton.servlet.ServletResponse;
+
+import org.eclipse.jgit.lib.ObjectId;
+
+import dev.davit.auth.Access;
+import dev.davit.auth.Principal;
+import dev.davit.auth.UserStore;
+import dev.davit.storage.GitRepository;
+import dev.davit.storage.NotFoundException;
+import dev.davit.storage.RepoPath;
+import dev.davit.storage.Repositories;
+
+/**
+ * {@code /dav/*}: resolves the repository and the path, checks the user's right, then lets milton's
+ * {@link HttpManager} dispatch to Davit's handlers. Authentication happened before (the server's filter
+ * leaves a {@link Principal} on the request).
+ */
+public final class DavServlet extends HttpServlet {
+    private final transient Repositories repositories;
+    private final transient UserStore users;
+    private final transient DavSettings settings;
+    private final transient HttpManager manager;
+
+    public DavServlet(Repositories repositories, UserStore users, DavSettings settings) {
+        this.repositories = repositories;
+        this.users = users;
+        this.settings = settings;
+        this.manager = buildManager(settings);
+    }
+
+    /**
+     * milton with everything we do not use switched off (its defaults would serve the home directory,
+     * gzip into memory, open a JSON write gateway and write cookie keys to /tmp: milton-ce.md §0, §8) and
+     * Davit's handlers registered after the built-ins so they win for every method.
+     */
+    private static HttpManager buildManager(DavSettings settings) {
+        HttpManagerBuilder b = new HttpManagerBuilder();
+        b.setMainResourceFactory((host, path) -> null);
+        b.setEnabledJson(false);
+        b.setEnableCompression(false);
+        b.setEnableFormAuth(false);
+        b.setEnableCookieAuth(false);
+        b.setEnableDigestAuth(false);
+        b.setEnableBasicAuth(false);
+        b.setEnabledCkBrowser(false);
+        b.setDefaultStandardFilter(new DavitFilter(settings));
+        b.init();
+        ArrayList<HttpExtension> protocols = b.getProtocols();
+        protocols.add(new DavitProtocol(List.of(new OptionsHandler(), new GetHandler(), new PutHandler(), new DeleteHandler(),
+                new MkcolHandler(), new CopyMoveHandler(), new PropfindHandler(), new ProppatchHandler(), new NotAllowedHandler())));
+        return b.buildHttpManager();
+    }
+
+    @Override
+    protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        GitRepository repo = null;
+        try {
+            String method = req.getMethod();
+            if (!isMiltonMethod(method)) {
+                // milton's request wrapper would throw on a verb outside its enum (a 500).
+                throw new DavProblem(405, "method-not-allowed", method + " is not supported here");
+            }
+            Principal user = (Principal) req.getAttribute(Principal.REQUEST_ATTRIBUTE);
+            DavTarget target = DavTarget.parse(req.getRequestURI());
+            if (!target.isRepository()) {
+                if ("OPTIONS".equals(method)) {
+                    OptionsHandler.answer(resp);
+                    return;
+                }
+                throw new NotFoundException(RepoPath.ROOT, "not a repository: " + req.getRequestURI());
+            }
+            if (!users.allows(user, target.owner(), target.repo(), Access.READ)) {
+                // Like GitHub: a repository you may not read does not exist for you.
+                throw new NotFoundException(RepoPath.ROOT, "no repository " + target.owner() + "/" + target.repo());
+            }
+            repo = repositories.open(target.owner(), target.repo());
+            boolean write = DavMethods.WRITES.contains(method);
+            if (write && !users.allows(user, target.owner(), target.repo(), Access.WRITE)) {
+                throw new DavProblem(403, "read-only", user.name() + " may read but not write " + target.owner() + "/" + target.repo());
+            }
+            DavExchange x = new DavExchange(req, resp, user, target, repo, settings);
+            if (write && x.rev() != null) {
+                throw new DavProblem(405, "past-revision", "a past revision (?rev=) is read-only");
+            }
+            ObjectId head = repo.headId();
+            x.revision(head);
+            req.setAttribute(DavExchange.class.getName(), x);
+            manager.process(new ServletRequest(req, getServletContext()), new ServletResponse(resp));
+        } catch (Exception e) {
+            DavErrors.respond(req, resp, repo, settings, e);
+        }
+    }
+
+    private static boolean isMiltonMethod(String method) {
+        for (Request.Method m : Request.Method.values()) {
+            if (m.name().equals(method)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

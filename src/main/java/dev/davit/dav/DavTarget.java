@@ -1,0 +1,69 @@
+package dev.davit.dav;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.davit.storage.InvalidPathException;
+import dev.davit.storage.RepoPath;
+
+/**
+ * What a {@code /dav/{owner}/{repo}/{path}} URL names. {@code owner} or {@code repo} are null for URLs
+ * above a repository ({@code /dav/}, {@code /dav/{owner}/}).
+ */
+record DavTarget(String owner, String repo, RepoPath path, boolean trailingSlash) {
+    static final String PREFIX = "/dav/";
+
+    /**
+     * Parses the still-encoded path of a request URI or of a {@code Destination} header.
+     *
+     * @throws InvalidPathException for a path that is malformed (400) or reaches something reserved (403)
+     */
+    static DavTarget parse(String rawPath) throws InvalidPathException {
+        if (!rawPath.startsWith(PREFIX)) {
+            if (rawPath.equals("/dav")) {
+                return new DavTarget(null, null, RepoPath.ROOT, true);
+            }
+            throw new InvalidPathException(InvalidPathException.Reason.MALFORMED, "not a /dav/ URL: " + rawPath);
+        }
+        String rest = rawPath.substring(PREFIX.length());
+        boolean slash = rest.isEmpty() || rest.endsWith("/");
+        if (rest.endsWith("/")) {
+            rest = rest.substring(0, rest.length() - 1);
+        }
+        if (rest.isEmpty()) {
+            return new DavTarget(null, null, RepoPath.ROOT, true);
+        }
+        String[] raw = rest.split("/", -1);
+        List<String> segs = new ArrayList<>(raw.length);
+        for (String r : raw) {
+            segs.add(UrlCodec.decode(r));
+        }
+        String owner = segs.get(0);
+        if (segs.size() == 1) {
+            return new DavTarget(owner, null, RepoPath.ROOT, slash);
+        }
+        String repo = segs.get(1);
+        return new DavTarget(owner, repo, RepoPath.of(segs.subList(2, segs.size())), slash);
+    }
+
+    boolean isRepository() {
+        return owner != null && repo != null;
+    }
+
+    /** The encoded URL path of the repository root, with a trailing slash. */
+    String repositoryHref() {
+        return PREFIX + UrlCodec.encode(owner) + "/" + UrlCodec.encode(repo) + "/";
+    }
+
+    /** The encoded URL path of {@code p} in this repository; folders end in '/'. */
+    String href(RepoPath p, boolean folder) {
+        StringBuilder sb = new StringBuilder(repositoryHref());
+        for (String s : p.segments()) {
+            sb.append(UrlCodec.encode(s)).append('/');
+        }
+        if (!folder && !p.isRoot()) {
+            sb.setLength(sb.length() - 1);
+        }
+        return sb.toString();
+    }
+}

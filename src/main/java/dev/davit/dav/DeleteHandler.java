@@ -1,0 +1,37 @@
+package dev.davit.dav;
+
+import dev.davit.storage.Entry;
+import dev.davit.storage.NotFoundException;
+import dev.davit.storage.RepoPath;
+import dev.davit.storage.WriteResult;
+
+/** DELETE of a file, or of a folder with everything in it (RFC 4918 §9.6), as one commit. */
+final class DeleteHandler extends DavMethod {
+    DeleteHandler() {
+        super("DELETE");
+    }
+
+    @Override
+    void handle(DavExchange x) throws Exception {
+        RepoPath path = x.path();
+        if (path.isRoot()) {
+            throw new DavProblem(403, "root", "the repository root cannot be deleted");
+        }
+        String depth = x.header("Depth");
+        if (depth != null && !depth.trim().equalsIgnoreCase("infinity")) {
+            // RFC 4918 §9.6.1: a DELETE of a collection acts as Depth: infinity; other values are errors.
+            throw DavProblem.badRequest("DELETE takes only Depth: infinity");
+        }
+        WriteResult<Entry> r = x.repository.write(x.author(), "DELETE " + path, edit -> {
+            Entry current = edit.lookup(path).orElse(null);
+            if (current == null && x.header("If-Match") == null) {
+                throw new NotFoundException(path, "/" + path + " does not exist");
+            }
+            Preconditions.checkWrite(x, path, current);
+            edit.delete(path);
+            return current;
+        });
+        x.revision(r.revision());
+        x.response.setStatus(204);
+    }
+}

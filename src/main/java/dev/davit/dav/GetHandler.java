@@ -1,0 +1,128 @@
+package dev.davit.dav;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import jakarta.servlet.http.HttpServletResponse;
+
+import dev.davit.storage.Entry;
+import dev.davit.storage.NotFoundException;
+import dev.davit.storage.Snapshot;
+import dev.davit.storage.Timestamps;
+
+/**
+ * GET and HEAD: a file's bytes (streamed from the object store, with single byte ranges, RFC 9110 §14),
+ * or a plain HTML listing of a folder. {@code ?rev=<commit>} reads any past state.
+ */
+final class GetHandler extends DavMethod {
+    GetHandler() {
+        super("GET", "HEAD");
+    }
+
+    @Override
+    void handle(DavExchange x) throws Exception {
+        String rev = x.rev();
+        try (Snapshot s = rev == null ? x.repository.head() : x.repository.at(rev)) {
+            Entry e = s.lookup(x.path()).orElseThrow(() -> new NotFoundException(x.path(),
+                    "/" + x.path() + " does not exist" + (rev == null ? "" : " at " + rev)));
+            HttpServletResponse resp = x.response;
+            resp.setHeader("ETag", ETags.of(e));
+            Timestamps t = s.times(e);
+            resp.setDateHeader("Last-Modified", t.modified().toEpochMilli());
+            if (notModified(x, e, t)) {
+                resp.setStatus(304);
+                return;
+            }
+            if (e.isFolder()) {
+                listing(x, s, e);
+            } else {
+                file(x, s, e);
+            }
+        }
+    }
+
+    private static boolean notModified(DavExchange x, Entry e, Timestamps t) {
+        String inm = x.header("If-None-Match");
+        if (inm != null) {
+            return Preconditions.matchesWeak(inm, ETags.of(e));
+        }
+        long ims = x.request.getDateHeader("If-Modified-Since");
+        return ims >= 0 && t.modified().toEpochMilli() / 1000 <= ims / 1000;
+    }
+
+    private static void file(DavExchange x, Snapshot s, Entry e) throws IOException {
+        HttpServletResponse resp = x.response;
+        String ifMatch = x.header("If-Match");
+        if (ifMatch != null && !Preconditions.matches(ifMatch, ETags.of(e))) {
+            throw new DavProblem(412, "precondition-failed", "If-Match does not match " + ETags.of(e));
+        }
+        long size = s.size(e);
+        resp.setContentType(MediaTypes.of(e.name()));
+        resp.setHeader("Accept-Ranges", "bytes");
+        ByteRange range = ByteRange.parse(x.header("Range"), size);
+        String ifRange = x.header("If-Range");
+        if (range != null && ifRange != null && !ifRange.trim().equals(ETags.of(e))) {
+            range = null; // RFC 9110 §13.1.5: the representation changed, send all of it.
+        }
+        if (range == ByteRange.UNSATISFIABLE) {
+            resp.setStatus(416);
+            resp.setHeader("Content-Range", "bytes */" + size);
+            resp.setContentLength(0);
+            return;
+        }
+        long start = 0;
+        long length = size;
+        if (range != null) {
+            start = range.first();
+            length = range.last() - range.first() + 1;
+            resp.setStatus(206);
+            resp.setHeader("Content-Range", "bytes " + range.first() + "-" + range.last() + "/" + size);
+        } else {
+            resp.setStatus(200);
+        }
+        resp.setContentLengthLong(length);
+        if ("HEAD".equals(x.request.getMethod())) {
+            return;
+        }
+        try (InputStream in = s.open(e); OutputStream out = resp.getOutputStream()) {
+            in.skipNBytes(start);
+            byte[] buf = new byte[64 * 1024];
+            long left = length;
+            while (left > 0) {
+                int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+                if (n < 0) {
+                    break;
+                }
+                out.write(buf, 0, n);
+                left -= n;
+            }
+        }
+    }
+
+    private static void listing(DavExchange x, Snapshot s, Entry folder) throws IOException {
+        HttpServletResponse resp = x.response;
+        resp.setStatus(200);
+        resp.setContentType("text/html; charset=utf-8");
+        if ("HEAD".equals(x.request.getMethod())) {
+            return;
+        }
+        List<Entry> members = s.list(folder);
+        String title = x.target.owner() + "/" + x.target.repo() + "/" + folder.path();
+        try (Writer w = new java.io.OutputStreamWriter(resp.getOutputStream(), StandardCharsets.UTF_8)) {
+            w.write("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + Xml.text(title) + "</title></head><body>\n");
+            w.write("<h1>" + Xml.text(title) + "</h1>\n<p>revision " + (s.revision() == null ? "(none)" : s.revision().name()) + "</p>\n<ul>\n");
+            if (!folder.path().isRoot()) {
+                w.write("<li><a href=\"" + x.target.href(folder.path().parent(), true) + "\">../</a></li>\n");
+            }
+            for (Entry m : members) {
+                w.write("<li><a href=\"" + Xml.attr(x.target.href(m.path(), m.isFolder())) + "\">" + Xml.text(m.name())
+                        + (m.isFolder() ? "/" : "") + "</a></li>\n");
+            }
+            w.write("</ul></body></html>\n");
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package dev.davit.dav;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Set;
+
+import dev.davit.storage.Entry;
+import dev.davit.storage.Snapshot;
+import dev.davit.storage.Timestamps;
+
+/** The properties the server computes (RFC 4918 §15), from git: object ids, sizes and the history index. */
+final class LiveProperties {
+    static final PropertyName CREATIONDATE = PropertyName.dav("creationdate");
+    static final PropertyName DISPLAYNAME = PropertyName.dav("displayname");
+    static final PropertyName GETCONTENTLENGTH = PropertyName.dav("getcontentlength");
+    static final PropertyName GETCONTENTTYPE = PropertyName.dav("getcontenttype");
+    static final PropertyName GETETAG = PropertyName.dav("getetag");
+    static final PropertyName GETLASTMODIFIED = PropertyName.dav("getlastmodified");
+    static final PropertyName RESOURCETYPE = PropertyName.dav("resourcetype");
+
+    static final List<PropertyName> ALL = List.of(CREATIONDATE, DISPLAYNAME, GETCONTENTLENGTH, GETCONTENTTYPE, GETETAG,
+            GETLASTMODIFIED, RESOURCETYPE);
+
+    /**
+     * Computed from the repository, so a PROPPATCH cannot set them (§16 cannot-modify-protected-property).
+     * displayname, getcontenttype and getlastmodified may be set: they are kept as dead properties and
+     * shown instead of the computed value (sync clients keep their own modification times this way).
+     */
+    static final Set<PropertyName> PROTECTED = Set.of(CREATIONDATE, GETCONTENTLENGTH, GETETAG, RESOURCETYPE,
+            PropertyName.dav("lockdiscovery"), PropertyName.dav("supportedlock"));
+
+    private LiveProperties() {
+    }
+
+    /** The property element with its value, or null when the property is not defined for this entry. */
+    static String render(PropertyName name, Entry e, Snapshot s, String rootName) throws IOException {
+        if (!Xml.DAV.equals(name.ns())) {
+            return null;
+        }
+        switch (name.local()) {
+            case "creationdate": {
+                Timestamps t = s.times(e);
+                return "<D:creationdate>" + HttpDates.rfc3339(t.created()) + "</D:creationdate>";
+            }
+            case "displayname":
+                return "<D:displayname>" + Xml.text(e.path().isRoot() ? rootName : e.name()) + "</D:displayname>";
+            case "getcontentlength":
+                return e.isFolder() ? null : "<D:getcontentlength>" + s.size(e) + "</D:getcontentlength>";
+            case "getcontenttype":
+                return e.isFolder() ? null : "<D:getcontenttype>" + Xml.text(MediaTypes.of(e.name())) + "</D:getcontenttype>";
+            case "getetag":
+                return "<D:getetag>" + Xml.text(ETags.of(e)) + "</D:getetag>";
+            case "getlastmodified": {
+                Timestamps t = s.times(e);
+                return "<D:getlastmodified>" + HttpDates.imf(t.modified()) + "</D:getlastmodified>";
+            }
+            case "resourcetype":
+                return e.isFolder() ? "<D:resourcetype><D:collection/></D:resourcetype>" : "<D:resourcetype/>";
+            default:
+                return null;
+        }
+    }
+
+    /** An empty element for a property name, for propname answers and failure lists. */
+    static String emptyElement(PropertyName n) {
+        if (Xml.DAV.equals(n.ns())) {
+            return "<D:" + n.local() + "/>";
+        }
+        if (n.ns().isEmpty()) {
+            return "<" + n.local() + " xmlns=\"\"/>";
+        }
+        return "<X:" + n.local() + " xmlns:X=\"" + Xml.attr(n.ns()) + "\"/>";
+    }
+}

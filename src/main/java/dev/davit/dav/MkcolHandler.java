@@ -1,0 +1,31 @@
+package dev.davit.dav;
+
+import dev.davit.storage.RepoPath;
+import dev.davit.storage.WriteResult;
+
+/** MKCOL (RFC 4918 §9.3): one empty folder, one commit; it stays although git keeps no empty trees. */
+final class MkcolHandler extends DavMethod {
+    MkcolHandler() {
+        super("MKCOL");
+    }
+
+    @Override
+    void handle(DavExchange x) throws Exception {
+        RepoPath path = x.path();
+        if (x.hasBody()) {
+            // §9.3: a body we do not understand is refused with 415 (litmus basic: mkcol_with_body).
+            throw new DavProblem(415, "unsupported-body", "MKCOL with a request body is not supported");
+        }
+        if (path.isRoot()) {
+            throw new DavProblem(405, "exists", "the repository root exists");
+        }
+        WriteResult<Void> r = x.repository.write(x.author(), "MKCOL " + path, edit -> {
+            Preconditions.checkWrite(x, path, edit.lookup(path).orElse(null));
+            edit.mkdir(path);
+            return null;
+        });
+        x.revision(r.revision());
+        x.response.setStatus(201);
+        x.response.setContentLength(0);
+    }
+}

@@ -1,0 +1,140 @@
+package dev.davit.dav;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+
+import dev.davit.storage.Entry;
+import dev.davit.storage.NotFoundException;
+import dev.davit.storage.Snapshot;
+
+/**
+ * PROPFIND (RFC 4918 §9.1) at Depth 0, 1 or infinity, streamed from a tree walk: milton's stock handler
+ * silently stops at 3 levels and builds the whole answer in memory. {@code ?rev=} lists a past state.
+ */
+final class PropfindHandler extends DavMethod {
+    PropfindHandler() {
+        super("PROPFIND");
+    }
+
+    private enum Kind { ALLPROP, PROPNAME, PROP }
+
+    private record Query(Kind kind, List<PropertyName> names) {
+    }
+
+    @Override
+    void handle(DavExchange x) throws Exception {
+        int depth = depth(x.header("Depth"));
+        Query q = query(x.xmlBody());
+        String rev = x.rev();
+        try (Snapshot s = rev == null ? x.repository.head() : x.repository.at(rev)) {
+            Entry target = s.lookup(x.path()).orElseThrow(() -> new NotFoundException(x.path(), "/" + x.path() + " does not exist"));
+            try (Multistatus ms = new Multistatus(x.response)) {
+                describe(x, s, target, q, ms);
+                s.walk(target, depth, e -> describe(x, s, e, q, ms));
+            }
+        }
+    }
+
+    private static int depth(String header) {
+        if (header == null) {
+            return Integer.MAX_VALUE; // §10.2: no Depth on PROPFIND means infinity.
+        }
+        return switch (header.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "0" -> 0;
+            case "1" -> 1;
+            case "infinity" -> Integer.MAX_VALUE;
+            default -> throw DavProblem.badRequest("Depth must be 0, 1 or infinity");
+        };
+    }
+
+    private static Query query(byte[] body) {
+        if (body.length == 0) {
+            return new Query(Kind.ALLPROP, List.of()); // §9.1: an empty body is allprop.
+        }
+        Document doc = Xml.parse(body);
+        Element root = doc.getDocumentElement();
+        if (!Xml.is(root, Xml.DAV, "propfind")) {
+            throw DavProblem.badRequest("PROPFIND body must be a DAV:propfind element");
+        }
+        Element prop = Xml.child(root, Xml.DAV, "prop");
+        if (prop != null) {
+            List<PropertyName> names = new ArrayList<>();
+            for (Element e : Xml.children(prop)) {
+                names.add(DeadProperties.nameOf(e));
+            }
+            return new Query(Kind.PROP, names);
+        }
+        if (Xml.child(root, Xml.DAV, "propname") != null) {
+            return new Query(Kind.PROPNAME, List.of());
+        }
+        if (Xml.child(root, Xml.DAV, "allprop") != null) {
+            Element include = Xml.child(root, Xml.DAV, "include");
+            List<PropertyName> names = new ArrayList<>();
+            if (include != null) {
+                for (Element e : Xml.children(include)) {
+                    names.add(DeadProperties.nameOf(e));
+                }
+            }
+            return new Query(Kind.ALLPROP, names);
+        }
+        throw DavProblem.badRequest("PROPFIND body needs prop, propname or allprop");
+    }
+
+    private static void describe(DavExchange x, Snapshot s, Entry e, Query q, Multistatus ms) throws IOException {
+        DeadProperties dead = s.metadata(e).map(DeadProperties::parse).orElseGet(DeadProperties::empty);
+        ms.beginResponse(x.target.href(e.path(), e.isFolder()));
+        List<String> found = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        switch (q.kind()) {
+            case PROPNAME -> {
+                for (PropertyName n : LiveProperties.ALL) {
+                    if (LiveProperties.render(n, e, s, x.target.repo()) != null) {
+                        found.add(LiveProperties.emptyElement(n));
+                    }
+                }
+                for (PropertyName n : dead.values().keySet()) {
+                    if (!LiveProperties.ALL.contains(n)) {
+                        found.add(LiveProperties.emptyElement(n));
+                    }
+                }
+            }
+            case ALLPROP -> {
+                for (PropertyName n : LiveProperties.ALL) {
+                    String v = value(n, e, s, dead, x);
+                    if (v != null) {
+                        found.add(v);
+                    }
+                }
+                for (Map.Entry<PropertyName, String> d : dead.values().entrySet()) {
+                    if (!LiveProperties.ALL.contains(d.getKey())) {
+                        found.add(d.getValue());
+                    }
+                }
+            }
+            case PROP -> {
+                for (PropertyName n : q.names()) {
+                    String v = value(n, e, s, dead, x);
+                    if (v != null) {
+                        found.add(v);
+                    } else {
+                        missing.add(LiveProperties.emptyElement(n));
+                    }
+                }
+            }
+        }
+        ms.propstat(found, 200);
+        ms.propstat(missing, 404);
+        ms.endResponse();
+    }
+
+    /** A dead property set by a client shadows the computed one of the same name. */
+    private static String value(PropertyName n, Entry e, Snapshot s, DeadProperties dead, DavExchange x) throws IOException {
+        String d = dead.get(n);
+        return d != null ? d : LiveProperties.render(n, e, s, x.target.repo());
+    }
+}

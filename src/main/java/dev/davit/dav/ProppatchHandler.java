@@ -1,0 +1,110 @@
+package dev.davit.dav;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+
+import dev.davit.storage.Entry;
+import dev.davit.storage.NotFoundException;
+import dev.davit.storage.RepoPath;
+import dev.davit.storage.WriteResult;
+
+/**
+ * PROPPATCH (RFC 4918 §9.2): the instructions apply in document order and all or none of them do. The
+ * new dead properties are committed with the resource, so they are versioned like its content.
+ */
+final class ProppatchHandler extends DavMethod {
+    ProppatchHandler() {
+        super("PROPPATCH");
+    }
+
+    /** One set (with the property element as stored) or remove (value null). */
+    private record Instruction(PropertyName name, String value) {
+    }
+
+    private record Outcome(List<Instruction> instructions, List<PropertyName> refused) {
+    }
+
+    @Override
+    void handle(DavExchange x) throws Exception {
+        RepoPath path = x.path();
+        List<Instruction> instructions = parse(x.xmlBody());
+        WriteResult<Outcome> r = x.repository.write(x.author(), "PROPPATCH " + path, edit -> {
+            Entry current = edit.lookup(path).orElseThrow(() -> new NotFoundException(path, "/" + path + " does not exist"));
+            Preconditions.checkWrite(x, path, current);
+            List<PropertyName> refused = new ArrayList<>();
+            for (Instruction i : instructions) {
+                if (LiveProperties.PROTECTED.contains(i.name())) {
+                    refused.add(i.name());
+                }
+            }
+            if (!refused.isEmpty()) {
+                return new Outcome(instructions, refused); // Nothing staged, so nothing is committed.
+            }
+            DeadProperties props = edit.metadata(path).map(DeadProperties::parse).orElseGet(DeadProperties::empty);
+            for (Instruction i : instructions) {
+                if (i.value() == null) {
+                    props.remove(i.name());
+                } else {
+                    props.set(i.name(), i.value());
+                }
+            }
+            edit.setMetadata(path, props.toBytes());
+            return new Outcome(instructions, refused);
+        });
+        x.revision(r.revision());
+        Outcome o = r.value();
+        try (Multistatus ms = new Multistatus(x.response)) {
+            ms.beginResponse(x.target.href(path, x.target.trailingSlash() || path.isRoot()));
+            List<String> ok = new ArrayList<>();
+            List<String> forbidden = new ArrayList<>();
+            List<String> dependent = new ArrayList<>();
+            for (Instruction i : o.instructions()) {
+                String el = LiveProperties.emptyElement(i.name());
+                if (o.refused().isEmpty()) {
+                    ok.add(el);
+                } else if (o.refused().contains(i.name())) {
+                    forbidden.add(el);
+                } else {
+                    dependent.add(el);
+                }
+            }
+            ms.propstat(ok, 200);
+            ms.propstat(forbidden, 403);
+            ms.propstat(dependent, 424);
+            ms.endResponse();
+        }
+    }
+
+    private static List<Instruction> parse(byte[] body) {
+        if (body.length == 0) {
+            throw DavProblem.badRequest("PROPPATCH needs a DAV:propertyupdate body");
+        }
+        Document doc = Xml.parse(body);
+        Element root = doc.getDocumentElement();
+        if (!Xml.is(root, Xml.DAV, "propertyupdate")) {
+            throw DavProblem.badRequest("PROPPATCH body must be a DAV:propertyupdate element");
+        }
+        List<Instruction> out = new ArrayList<>();
+        for (Element op : Xml.children(root)) {
+            boolean set = Xml.is(op, Xml.DAV, "set");
+            if (!set && !Xml.is(op, Xml.DAV, "remove")) {
+                continue; // §17: unknown elements are ignored.
+            }
+            for (Element prop : Xml.children(op)) {
+                if (!Xml.is(prop, Xml.DAV, "prop")) {
+                    continue;
+                }
+                for (Element p : Xml.children(prop)) {
+                    out.add(new Instruction(DeadProperties.nameOf(p), set ? Xml.serialize(p) : null));
+                }
+            }
+        }
+        if (out.isEmpty()) {
+            throw DavProblem.badRequest("PROPPATCH body names no property");
+        }
+        return out;
+    }
+}

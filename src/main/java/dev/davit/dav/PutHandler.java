@@ -1,0 +1,82 @@
+package dev.davit.dav;
+
+import java.io.InputStream;
+
+import org.eclipse.jgit.lib.ObjectId;
+
+import dev.davit.storage.Entry;
+import dev.davit.storage.MissingParentException;
+import dev.davit.storage.RepoPath;
+import dev.davit.storage.Snapshot;
+import dev.davit.storage.StorageException;
+import dev.davit.storage.WriteResult;
+
+/**
+ * PUT: one file, one commit. Checked twice: before the body is read (so a doomed upload is refused
+ * without being transferred) and again inside the write on the head it commits on. A PUT never creates
+ * folders (RFC 4918 §9.7.1: 409 when the parent is missing), unlike milton's stock handler.
+ */
+final class PutHandler extends DavMethod {
+    PutHandler() {
+        super("PUT");
+    }
+
+    @Override
+    void handle(DavExchange x) throws Exception {
+        RepoPath path = x.path();
+        if (path.isRoot() || x.target.trailingSlash()) {
+            throw new DavProblem(405, "not-a-file", "PUT needs a file URL, not a folder");
+        }
+        if (x.header("Content-Range") != null) {
+            // RFC 9110 §14.5: a server that does not do partial PUT must refuse it rather than store a fragment.
+            throw DavProblem.badRequest("partial PUT (Content-Range) is not supported");
+        }
+        try (Snapshot s = x.repository.head()) {
+            check(x, path, s.lookup(path).orElse(null), s.lookup(path.parent()).orElse(null));
+        }
+        // Read the stream as bytes: the servlet's form parsing is never touched, so a form-encoded or
+        // multipart body is stored byte for byte (milton-ce.md §4).
+        ObjectId blob;
+        try (InputStream in = x.request.getInputStream()) {
+            blob = x.repository.insertBlob(in, x.request.getContentLengthLong());
+        }
+        WriteResult<Boolean> r = x.repository.write(x.author(), "PUT " + path, edit -> {
+            Entry current = edit.lookup(path).orElse(null);
+            check(x, path, current, edit.lookup(path.parent()).orElse(null));
+            edit.putFile(path, blob);
+            return current == null;
+        });
+        x.revision(r.revision());
+        x.response.setHeader("ETag", ETags.of(blob));
+        x.response.setStatus(r.value() ? 201 : 204);
+        x.response.setContentLength(0);
+    }
+
+    private static void check(DavExchange x, RepoPath path, Entry current, Entry parent) throws StorageException, java.io.IOException {
+        if (parent == null || !parent.isFolder()) {
+            throw missingParent(x, path);
+        }
+        if (current != null && current.isFolder()) {
+            throw new DavProblem(405, "is-folder", "/" + path + " is a folder; PUT cannot replace a folder");
+        }
+        Preconditions.checkWrite(x, path, current);
+    }
+
+    /** Names the first ancestor that is missing or is a file. */
+    static MissingParentException missingParent(DavExchange x, RepoPath path) throws java.io.IOException {
+        try (Snapshot s = x.repository.head()) {
+            RepoPath walked = RepoPath.ROOT;
+            for (String seg : path.parent().segments()) {
+                walked = walked.child(seg);
+                Entry e = s.lookup(walked).orElse(null);
+                if (e == null) {
+                    return new MissingParentException(path, walked, false);
+                }
+                if (!e.isFolder()) {
+                    return new MissingParentException(path, walked, true);
+                }
+            }
+            return new MissingParentException(path, path.parent(), false);
+        }
+    }
+}

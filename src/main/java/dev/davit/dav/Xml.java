@@ -1,0 +1,173 @@
+package dev.davit.dav;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import javax.xml.XMLConstants;
+import javax.xml.parsers.DocumentBuilder;
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.parsers.ParserConfigurationException;
+
+import org.w3c.dom.Attr;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NamedNodeMap;
+import org.w3c.dom.Node;
+import org.xml.sax.SAXException;
+
+/** XML in and out: a hardened parser (no DOCTYPE, no entities: XXE and entity expansion are refused). */
+final class Xml {
+    static final String DAV = "DAV:";
+
+    private Xml() {
+    }
+
+    /** Parses a request body; any malformed or DOCTYPE-carrying document is a 400. */
+    static Document parse(byte[] body) {
+        try {
+            DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+            f.setNamespaceAware(true);
+            f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            f.setFeature("http://xml.org/sax/features/external-general-entities", false);
+            f.setFeature("http://xml.org/sax/features/external-parameter-entities", false);
+            f.setXIncludeAware(false);
+            f.setExpandEntityReferences(false);
+            DocumentBuilder b = f.newDocumentBuilder();
+            b.setErrorHandler(null);
+            return b.parse(new ByteArrayInputStream(body));
+        } catch (SAXException e) {
+            throw DavProblem.badRequest("malformed XML body: " + e.getMessage());
+        } catch (ParserConfigurationException | IOException e) {
+            throw new IllegalStateException("XML parser setup failed", e);
+        }
+    }
+
+    static boolean is(Node n, String ns, String local) {
+        return n instanceof Element e && ns.equals(e.getNamespaceURI()) && local.equals(e.getLocalName());
+    }
+
+    static List<Element> children(Element parent) {
+        List<Element> out = new ArrayList<>();
+        for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element e) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    static Element child(Element parent, String ns, String local) {
+        for (Element e : children(parent)) {
+            if (is(e, ns, local)) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    /** Escapes character data. Carriage returns are kept as references so they survive a round trip. */
+    static String text(String s) {
+        StringBuilder sb = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            String rep = switch (c) {
+                case '&' -> "&amp;";
+                case '<' -> "&lt;";
+                case '>' -> "&gt;";
+                case '\r' -> "&#13;";
+                default -> null;
+            };
+            if (rep != null) {
+                if (sb == null) {
+                    sb = new StringBuilder(s.length() + 16).append(s, 0, i);
+                }
+                sb.append(rep);
+            } else if (sb != null) {
+                sb.append(c);
+            }
+        }
+        return sb == null ? s : sb.toString();
+    }
+
+    static String attr(String s) {
+        return text(s).replace("\"", "&quot;").replace("\n", "&#10;").replace("\t", "&#9;");
+    }
+
+    /**
+     * Writes an element and everything in it as a self-contained fragment: every namespace it uses is
+     * declared on it, whatever the surrounding document declares, so the fragment can be stored on its
+     * own and dropped into any response (litmus props: propvalnspace, propwformed, propmanyns).
+     */
+    static String serialize(Element e) {
+        StringBuilder sb = new StringBuilder();
+        write(e, sb, new HashMap<>(), true);
+        return sb.toString();
+    }
+
+    private static void write(Element e, StringBuilder sb, Map<String, String> scope, boolean top) {
+        Map<String, String> mine = new HashMap<>(scope);
+        StringBuilder decls = new StringBuilder();
+        String ns = e.getNamespaceURI() == null ? "" : e.getNamespaceURI();
+        String prefix = e.getPrefix();
+        if (ns.isEmpty()) {
+            prefix = null;
+        }
+        String key = prefix == null ? "" : prefix;
+        if (top || !ns.equals(mine.get(key))) {
+            if (!(ns.isEmpty() && !top && mine.get(key) == null)) {
+                decls.append(' ').append(key.isEmpty() ? "xmlns" : "xmlns:" + key).append("=\"").append(attr(ns)).append('"');
+            }
+            mine.put(key, ns);
+        }
+        String qname = prefix == null ? e.getLocalName() : prefix + ":" + e.getLocalName();
+        StringBuilder attrs = new StringBuilder();
+        NamedNodeMap am = e.getAttributes();
+        int generated = 0;
+        for (int i = 0; i < am.getLength(); i++) {
+            Attr a = (Attr) am.item(i);
+            if (XMLConstants.XMLNS_ATTRIBUTE_NS_URI.equals(a.getNamespaceURI())) {
+                continue;
+            }
+            String ans = a.getNamespaceURI();
+            String aname = a.getLocalName() == null ? a.getName() : a.getLocalName();
+            if (ans == null || ans.isEmpty()) {
+                attrs.append(' ').append(aname);
+            } else if (XMLConstants.XML_NS_URI.equals(ans)) {
+                attrs.append(" xml:").append(aname);
+            } else {
+                String ap = a.getPrefix();
+                if (ap == null || ap.isEmpty() || (mine.containsKey(ap) && !ans.equals(mine.get(ap)))) {
+                    ap = "a" + (generated++);
+                }
+                if (!ans.equals(mine.get(ap))) {
+                    decls.append(" xmlns:").append(ap).append("=\"").append(attr(ans)).append('"');
+                    mine.put(ap, ans);
+                }
+                attrs.append(' ').append(ap).append(':').append(aname);
+            }
+            attrs.append("=\"").append(attr(a.getValue())).append('"');
+        }
+        sb.append('<').append(qname).append(decls).append(attrs);
+        if (e.getFirstChild() == null) {
+            sb.append("/>");
+            return;
+        }
+        sb.append('>');
+        for (Node n = e.getFirstChild(); n != null; n = n.getNextSibling()) {
+            switch (n.getNodeType()) {
+                case Node.ELEMENT_NODE -> write((Element) n, sb, mine, false);
+                case Node.TEXT_NODE, Node.CDATA_SECTION_NODE -> sb.append(text(n.getNodeValue()));
+                default -> {
+                    // Comments and processing instructions are not part of a property's value.
+                }
+            }
+        }
+        sb.append("</").append(qname).append('>');
+    }
+
+}

@@ -1,0 +1,113 @@
+package dev.davit.server;
+
+import java.io.IOException;
+import java.util.EnumSet;
+
+import jakarta.servlet.DispatcherType;
+
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.LocalConnector;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+import dev.davit.auth.UserStore;
+import dev.davit.config.DavitConfig;
+import dev.davit.dav.DavServlet;
+import dev.davit.dav.DavSettings;
+import dev.davit.storage.GitRepository;
+import dev.davit.storage.Identity;
+import dev.davit.storage.Repositories;
+import dev.davit.storage.StorageException;
+
+/** The composition root: builds every part from the configuration and owns the Jetty lifecycle. */
+public final class DavitServer implements AutoCloseable {
+    private final DavitConfig config;
+    private final Repositories repositories;
+    private final Server jetty;
+    private final ServerConnector connector;
+    private final LocalConnector local;
+
+    public DavitServer(DavitConfig config) throws IOException, StorageException {
+        this.config = config;
+        this.repositories = new Repositories(config.dataDir(), config.durable());
+        seedSample();
+        UserStore users = new UserStore(config.users());
+
+        QueuedThreadPool threads = new QueuedThreadPool(200, 8);
+        threads.setName("davit");
+        jetty = new Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        // Names with a literal '%' (100%.txt) arrive as %25, which Jetty's default compliance refuses;
+        // %2F and %2e%2e stay refused (milton-ce.md §6: never LEGACY).
+        http.setUriCompliance(UriCompliance.from("DEFAULT,AMBIGUOUS_PATH_ENCODING"));
+        // Jetty 12 parses form bodies for PUT too; a form-encoded file would be stored empty.
+        http.setFormEncodedMethods("POST");
+        connector = new ServerConnector(jetty, new HttpConnectionFactory(http));
+        connector.setHost(config.bind());
+        connector.setPort(config.port());
+        local = new LocalConnector(jetty, new HttpConnectionFactory(http));
+        jetty.addConnector(connector);
+        jetty.addConnector(local);
+
+        ServletContextHandler context = new ServletContextHandler("/");
+        context.getServletHandler().setDecodeAmbiguousURIs(true);
+        context.addFilter(new FilterHolder(new AuthenticationFilter(users)), "/dav/*", EnumSet.of(DispatcherType.REQUEST));
+        context.addServlet(new ServletHolder("dav", new DavServlet(repositories, users,
+                new DavSettings(config.staleStatus(), config.maxXmlBodyBytes()))), "/dav/*");
+        context.addServlet(new ServletHolder("health", new HealthServlet()), "/healthz");
+        jetty.setHandler(context);
+    }
+
+    private void seedSample() throws IOException, StorageException {
+        String sample = config.sampleRepository();
+        if (sample == null || sample.isEmpty()) {
+            return;
+        }
+        int slash = sample.indexOf('/');
+        if (slash <= 0) {
+            throw new IllegalArgumentException("sample.repository must be owner/repo, not " + sample);
+        }
+        GitRepository repo = repositories.createIfMissing(sample.substring(0, slash), sample.substring(slash + 1),
+                config.sampleSource(), new Identity("Davit", "davit@localhost"));
+        repo.headId();
+    }
+
+    public void start() throws Exception {
+        jetty.start();
+    }
+
+    /** The port actually bound (useful with port 0). */
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    public String baseUrl() {
+        String host = config.bind().contains(":") ? "[" + config.bind() + "]" : config.bind();
+        return "http://" + host + ":" + port() + "/";
+    }
+
+    /** An in-process connector that takes raw HTTP text, for tests that need no socket. */
+    public LocalConnector localConnector() {
+        return local;
+    }
+
+    public Repositories repositories() {
+        return repositories;
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            jetty.stop();
+        } finally {
+            repositories.close();
+        }
+    }
+}

@@ -48,11 +48,13 @@ final class DavErrors {
         }
         resp.reset();
         resp.setStatus(p.status());
+        String revision = null;
         if (repo != null) {
             try {
                 ObjectId head = repo.headId();
                 if (head != null) {
-                    resp.setHeader(DavExchange.REVISION_HEADER, head.name());
+                    revision = head.name();
+                    resp.setHeader(DavExchange.REVISION_HEADER, revision);
                 }
             } catch (IOException e) {
                 LOG.warn("reading the head for an error response failed", e);
@@ -68,7 +70,7 @@ final class DavErrors {
             return;
         }
         boolean json = wantsJson(req);
-        String body = json ? json(p) : xml(p);
+        String body = json ? json(p, revision) : xml(p, revision);
         resp.setContentType(json ? "application/json; charset=utf-8" : "application/xml; charset=utf-8");
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         resp.setContentLength(bytes.length);
@@ -109,7 +111,7 @@ final class DavErrors {
         return accept != null && accept.contains("application/json");
     }
 
-    private static String xml(Problem p) {
+    private static String xml(Problem p, String revision) {
         StringBuilder sb = new StringBuilder("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:error xmlns:D=\"DAV:\" xmlns:v=\"")
                 .append(DAVIT_NS).append("\">\n");
         if (p.precondition() != null) {
@@ -120,8 +122,15 @@ final class DavErrors {
         if (p.path() != null) {
             sb.append("  <v:path>").append(Xml.text(p.path())).append("</v:path>\n");
         }
-        if (p.current() != null) {
-            sb.append("  <v:current><v:etag>").append(Xml.text(ETags.of(p.current()))).append("</v:etag></v:current>\n");
+        if (p.current() != null || revision != null) {
+            sb.append("  <v:current>");
+            if (p.current() != null) {
+                sb.append("<v:etag>").append(Xml.text(ETags.of(p.current()))).append("</v:etag>");
+            }
+            if (revision != null) {
+                sb.append("<v:revision>").append(revision).append("</v:revision>");
+            }
+            sb.append("</v:current>\n");
         }
         if (p.yours() != null) {
             sb.append("  <v:yours><v:etag>").append(Xml.text(p.yours())).append("</v:etag></v:yours>\n");
@@ -132,15 +141,16 @@ final class DavErrors {
         return sb.append("</D:error>\n").toString();
     }
 
-    private static String json(Problem p) {
+    private static String json(Problem p, String revision) {
         StringBuilder sb = new StringBuilder("{\"error\":").append(Json.string(p.errorCase()))
                 .append(",\"message\":").append(Json.string(p.message()))
                 .append(",\"path\":").append(Json.string(p.path()))
                 .append(",\"current\":");
-        if (p.current() == null) {
+        if (p.current() == null && revision == null) {
             sb.append("null");
         } else {
-            sb.append("{\"etag\":").append(Json.string(ETags.of(p.current()))).append('}');
+            sb.append("{\"etag\":").append(Json.string(p.current() == null ? null : ETags.of(p.current())))
+                    .append(",\"revision\":").append(Json.string(revision)).append('}');
         }
         sb.append(",\"yours\":").append(p.yours() == null ? "null" : "{\"etag\":" + Json.string(p.yours()) + "}");
         sb.append(",\"lock\":null,\"missing\":").append(Json.string(p.missing()));

@@ -11,6 +11,7 @@ import org.eclipse.jgit.lib.ObjectId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.davit.auth.Principal;
 import dev.davit.storage.AlreadyExistsException;
 import dev.davit.storage.GitRepository;
 import dev.davit.storage.InvalidPathException;
@@ -41,7 +42,8 @@ final class DavErrors {
             LOG.error("{} {} failed", req.getMethod(), req.getRequestURI(), t);
         } else if (p.status() == 409 || p.status() == 412) {
             LOG.info("conflict case={} path={} current={} yours={} user={}", p.errorCase(), p.path(),
-                    p.current() == null ? null : p.current().name(), p.yours(), req.getRemoteUser());
+                    p.current() == null ? null : p.current().name(), p.yours(),
+                    req.getAttribute(Principal.REQUEST_ATTRIBUTE) instanceof Principal u ? u.name() : null);
         }
         if (resp.isCommitted()) {
             return; // A streamed body was under way; all we can do is stop.

@@ -46,6 +46,12 @@ public final class GitRepository implements AutoCloseable {
         this.repo = repo;
         this.tmpDir = repo.getDirectory().toPath().resolve("davit-tmp");
         Files.createDirectories(tmpDir);
+        // Spooled uploads that a crash left behind belong to no write any more.
+        try (java.util.stream.Stream<Path> stale = Files.list(tmpDir)) {
+            for (Path p : (Iterable<Path>) stale::iterator) {
+                Files.deleteIfExists(p);
+            }
+        }
         index.catchUp(repo, headId());
     }
 

@@ -34,8 +34,8 @@ final class PropfindHandler extends DavMethod {
         try (Snapshot s = rev == null ? x.repository.head() : x.repository.at(rev)) {
             Entry target = s.lookup(x.path()).orElseThrow(() -> new NotFoundException(x.path(), "/" + x.path() + " does not exist"));
             try (Multistatus ms = new Multistatus(x.response)) {
-                describe(x, s, target, q, ms);
-                s.walk(target, depth, e -> describe(x, s, e, q, ms));
+                describe(x, s, target, s.metadata(target).orElse(null), q, ms);
+                s.walk(target, depth, (e, props) -> describe(x, s, e, props == null ? null : s.readMetadata(props), q, ms));
             }
         }
     }
@@ -85,8 +85,8 @@ final class PropfindHandler extends DavMethod {
         throw DavProblem.badRequest("PROPFIND body needs prop, propname or allprop");
     }
 
-    private static void describe(DavExchange x, Snapshot s, Entry e, Query q, Multistatus ms) throws IOException {
-        DeadProperties dead = s.metadata(e).map(DeadProperties::parse).orElseGet(DeadProperties::empty);
+    private static void describe(DavExchange x, Snapshot s, Entry e, byte[] props, Query q, Multistatus ms) throws IOException {
+        DeadProperties dead = props == null ? DeadProperties.empty() : DeadProperties.parse(props);
         ms.beginResponse(x.target.href(e.path(), e.isFolder()));
         List<String> found = new ArrayList<>();
         List<String> missing = new ArrayList<>();

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import org.eclipse.jgit.lib.Constants;
@@ -78,39 +80,93 @@ public final class Snapshot implements AutoCloseable {
     /** The visible members of a folder, in git's order. */
     public List<Entry> list(Entry folder) throws IOException {
         List<Entry> out = new ArrayList<>();
-        walk(folder, 1, out::add);
+        walk(folder, 1, (e, props) -> out.add(e));
         return out;
     }
 
-    /** Receives entries as a walk finds them. */
+    /** Receives entries as a walk finds them, with the id of each one's dead-property document (or null). */
     @FunctionalInterface
     public interface Visitor {
-        void visit(Entry entry) throws IOException;
+        void visit(Entry entry, ObjectId metadata) throws IOException;
     }
 
     /**
      * Visits the members of {@code folder} down to {@code depth} levels (1 = members only,
-     * {@link Integer#MAX_VALUE} = everything), each folder before its contents. Streams: memory does not
-     * grow with the number of entries, only with the depth of the tree.
+     * {@link Integer#MAX_VALUE} = everything), each folder before its contents. Each folder's tree is read
+     * once, and the hidden property files are found in the same pass, so a listing costs one read per
+     * folder, not one per entry. Memory grows with the depth and the size of one folder, not with the
+     * number of entries visited.
      */
     public void walk(Entry folder, int depth, Visitor visitor) throws IOException {
         if (depth <= 0 || !folder.isFolder()) {
             return;
         }
-        CanonicalTreeParser p = new CanonicalTreeParser(null, reader, folder.id());
-        for (; !p.eof(); p.next()) {
-            String name = p.getEntryPathString();
-            FileMode mode = p.getEntryFileMode();
-            if (HiddenNames.isHidden(name) || mode == FileMode.GITLINK) {
-                continue;
-            }
-            Entry e = new Entry(folder.path().child(name), mode == FileMode.TREE ? Entry.Kind.FOLDER : Entry.Kind.FILE,
-                    p.getEntryObjectId());
-            visitor.visit(e);
-            if (e.isFolder() && depth > 1) {
-                walk(e, depth == Integer.MAX_VALUE ? depth : depth - 1, visitor);
+        walkListing(Listing.read(reader, folder), depth, visitor);
+    }
+
+    private void walkListing(Listing listing, int depth, Visitor visitor) throws IOException {
+        for (Entry e : listing.visible) {
+            if (e.isFolder()) {
+                Listing sub = depth > 1 ? Listing.read(reader, e) : null;
+                visitor.visit(e, sub != null ? sub.folderProps : Listing.folderProps(reader, e.id()));
+                if (sub != null) {
+                    walkListing(sub, depth == Integer.MAX_VALUE ? depth : depth - 1, visitor);
+                }
+            } else {
+                visitor.visit(e, listing.fileProps.get(e.name()));
             }
         }
+    }
+
+    /** One folder's visible members and the ids of the property files beside them. */
+    private static final class Listing {
+        final List<Entry> visible = new ArrayList<>();
+        final Map<String, ObjectId> fileProps = new HashMap<>();
+        ObjectId folderProps;
+
+        static Listing read(ObjectReader reader, Entry folder) throws IOException {
+            Listing l = new Listing();
+            String prefix = HiddenNames.filePropsName("");
+            CanonicalTreeParser p = new CanonicalTreeParser(null, reader, folder.id());
+            for (; !p.eof(); p.next()) {
+                String name = p.getEntryPathString();
+                FileMode mode = p.getEntryFileMode();
+                if (HiddenNames.isHidden(name)) {
+                    if (name.equals(HiddenNames.FOLDER_PROPS)) {
+                        l.folderProps = p.getEntryObjectId();
+                    } else if (name.startsWith(prefix)) {
+                        l.fileProps.put(name.substring(prefix.length()), p.getEntryObjectId());
+                    }
+                    continue;
+                }
+                if (mode == FileMode.GITLINK) {
+                    continue;
+                }
+                l.visible.add(new Entry(folder.path().child(name),
+                        mode == FileMode.TREE ? Entry.Kind.FOLDER : Entry.Kind.FILE, p.getEntryObjectId()));
+            }
+            return l;
+        }
+
+        /** A folder's own property file, found without reading past where git's order would put it. */
+        static ObjectId folderProps(ObjectReader reader, ObjectId tree) throws IOException {
+            CanonicalTreeParser p = new CanonicalTreeParser(null, reader, tree);
+            for (; !p.eof(); p.next()) {
+                String name = p.getEntryPathString();
+                if (name.equals(HiddenNames.FOLDER_PROPS)) {
+                    return p.getEntryObjectId();
+                }
+                if (name.compareTo(HiddenNames.FOLDER_PROPS) > 0 && !name.startsWith(HiddenNames.FOLDER_PROPS)) {
+                    return null;
+                }
+            }
+            return null;
+        }
+    }
+
+    /** The dead-property document with id {@code id} (as given to a {@link Visitor}). */
+    public byte[] readMetadata(ObjectId id) throws IOException {
+        return reader.open(id, Constants.OBJ_BLOB).getBytes();
     }
 
     /** Size in bytes of a file. */

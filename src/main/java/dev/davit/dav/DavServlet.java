@@ -76,6 +76,14 @@ public final class DavServlet extends HttpServlet {
                 throw new DavProblem(405, "method-not-allowed", method + " is not supported here");
             }
             Principal user = (Principal) req.getAttribute(Principal.REQUEST_ATTRIBUTE);
+            String[] names = DavTarget.repositoryNames(req.getRequestURI());
+            if (names != null && users.allows(user, names[0], names[1], Access.READ)) {
+                try {
+                    repo = repositories.open(names[0], names[1]);
+                } catch (NotFoundException e) {
+                    repo = null; // reported below, after the path has been checked
+                }
+            }
             DavTarget target = DavTarget.parse(req.getRequestURI());
             if (!target.isRepository()) {
                 if ("OPTIONS".equals(method)) {
@@ -88,7 +96,9 @@ public final class DavServlet extends HttpServlet {
                 // Like GitHub: a repository you may not read does not exist for you.
                 throw new NotFoundException(RepoPath.ROOT, "no repository " + target.owner() + "/" + target.repo());
             }
-            repo = repositories.open(target.owner(), target.repo());
+            if (repo == null) {
+                repo = repositories.open(target.owner(), target.repo());
+            }
             boolean write = DavMethods.WRITES.contains(method);
             if (write && !users.allows(user, target.owner(), target.repo(), Access.WRITE)) {
                 throw new DavProblem(403, "read-only", user.name() + " may read but not write " + target.owner() + "/" + target.repo());

@@ -46,6 +46,25 @@ record DavTarget(String owner, String repo, RepoPath path, boolean trailingSlash
         return new DavTarget(owner, repo, RepoPath.of(segs.subList(2, segs.size())), slash);
     }
 
+    /**
+     * Just the owner and repository of a raw {@code /dav/{owner}/{repo}/...} path, or null; lenient about
+     * the rest, so that an answer refusing a bad path can still name the repository's revision.
+     */
+    static String[] repositoryNames(String rawPath) {
+        if (!rawPath.startsWith(PREFIX)) {
+            return null;
+        }
+        String[] parts = rawPath.substring(PREFIX.length()).split("/", 3);
+        if (parts.length < 2 || parts[0].isEmpty() || parts[1].isEmpty()) {
+            return null;
+        }
+        try {
+            return new String[] {UrlCodec.decode(parts[0]), UrlCodec.decode(parts[1])};
+        } catch (InvalidPathException e) {
+            return null;
+        }
+    }
+
     boolean isRepository() {
         return owner != null && repo != null;
     }

@@ -7,7 +7,9 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.TimeZone;
 
+import org.eclipse.jgit.errors.AmbiguousObjectException;
 import org.eclipse.jgit.errors.IncorrectObjectTypeException;
+import org.eclipse.jgit.errors.RevisionSyntaxException;
 import org.eclipse.jgit.errors.MissingObjectException;
 import org.eclipse.jgit.lib.CommitBuilder;
 import org.eclipse.jgit.lib.Constants;
@@ -76,7 +78,7 @@ public final class GitRepository implements AutoCloseable {
             ObjectId head = headId();
             RevCommit commit = head == null ? null : new RevWalk(reader).parseCommit(head);
             index.catchUp(repo, head);
-            return new Snapshot(this, reader, commit);
+            return new Snapshot(this, reader, commit, true);
         } catch (IOException | RuntimeException e) {
             reader.close();
             throw e;
@@ -89,22 +91,26 @@ public final class GitRepository implements AutoCloseable {
      * @throws NotFoundException when it names no commit of this repository
      */
     public Snapshot at(String rev) throws IOException, NotFoundException {
+        NotFoundException notFound = new NotFoundException(RepoPath.ROOT, "no commit '" + rev + "' in " + owner + "/" + name);
+        if (!(rev.matches("[0-9a-fA-F]{4,40}") || rev.startsWith(Constants.R_REFS) || rev.equals("main"))) {
+            throw notFound;
+        }
         ObjectId id;
         try {
-            id = rev.matches("[0-9a-fA-F]{4,40}") || rev.startsWith(Constants.R_REFS) || rev.equals("main")
-                    ? repo.resolve(rev + "^{commit}") : null;
-        } catch (RuntimeException | IncorrectObjectTypeException e) {
-            id = null;
+            id = repo.resolve(rev + "^{commit}");
+        } catch (AmbiguousObjectException | MissingObjectException | IncorrectObjectTypeException | RevisionSyntaxException e) {
+            throw notFound;
         }
         if (id == null) {
-            throw new NotFoundException(RepoPath.ROOT, "no commit '" + rev + "' in " + owner + "/" + name);
+            throw notFound;
         }
         ObjectReader reader = repo.newObjectReader();
         try {
-            return new Snapshot(this, reader, new RevWalk(reader).parseCommit(id));
+            RevCommit commit = new RevWalk(reader).parseCommit(id);
+            return new Snapshot(this, reader, commit, commit.equals(headId()));
         } catch (MissingObjectException | IncorrectObjectTypeException e) {
             reader.close();
-            throw new NotFoundException(RepoPath.ROOT, "no commit '" + rev + "' in " + owner + "/" + name);
+            throw notFound;
         }
     }
 
@@ -188,6 +194,35 @@ public final class GitRepository implements AutoCloseable {
 
     Timestamps times(RepoPath path, Instant fallback) {
         return index.get(path, fallback);
+    }
+
+    /**
+     * Times of {@code path} as of {@code commit}, a past state. The index knows the latest change; when
+     * that is not later than {@code commit} it is also the answer for the past, otherwise the history
+     * from {@code commit} is walked for the last commit that touched the path (reads of past states are
+     * rare; reads of the head never walk).
+     */
+    Timestamps timesAt(RepoPath path, RevCommit commit) throws IOException {
+        Instant at = Instant.ofEpochSecond(commit.getCommitTime());
+        Timestamps latest = index.get(path, at);
+        if (!latest.modified().isAfter(at) && !latest.created().isAfter(at)) {
+            return latest;
+        }
+        Instant modified = at;
+        if (!path.isRoot()) {
+            try (RevWalk rw = new RevWalk(repo)) {
+                rw.setTreeFilter(org.eclipse.jgit.treewalk.filter.AndTreeFilter.create(
+                        org.eclipse.jgit.treewalk.filter.PathFilter.create(path.toString()),
+                        org.eclipse.jgit.treewalk.filter.TreeFilter.ANY_DIFF));
+                rw.markStart(rw.parseCommit(commit));
+                RevCommit last = rw.next();
+                if (last != null) {
+                    modified = Instant.ofEpochSecond(last.getCommitTime());
+                }
+            }
+        }
+        Instant created = latest.created().isAfter(at) ? modified : latest.created();
+        return new Timestamps(created.isAfter(modified) ? modified : created, modified);
     }
 
     /** The JGit repository, for front ends that speak git itself (smart HTTP). */

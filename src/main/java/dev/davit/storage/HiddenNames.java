@@ -1,5 +1,9 @@
 package dev.davit.storage;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Locale;
 
 /**
@@ -23,8 +27,21 @@ public final class HiddenNames {
                 || name.toLowerCase(Locale.ROOT).equals(".git");
     }
 
-    /** The name of the sidecar that holds the dead properties of file {@code fileName}. */
+    /**
+     * The name of the sidecar that holds the dead properties of file {@code fileName}: the prefix and the
+     * name, or, when that would pass the 255-byte limit of file systems (a clone must check out), the
+     * prefix and a digest of the name.
+     */
     public static String filePropsName(String fileName) {
-        return FILE_PROPS_PREFIX + fileName;
+        String plain = FILE_PROPS_PREFIX + fileName;
+        if (plain.getBytes(StandardCharsets.UTF_8).length <= RepoPath.MAX_SEGMENT_BYTES) {
+            return plain;
+        }
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(fileName.getBytes(StandardCharsets.UTF_8));
+            return FILE_PROPS_PREFIX + "#" + HexFormat.of().formatHex(d);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
     }
 }

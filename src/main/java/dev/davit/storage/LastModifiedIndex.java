@@ -56,6 +56,7 @@ final class LastModifiedIndex {
             tw.setRecursive(true);
             tw.setFilter(TreeFilter.ANY_DIFF);
             boolean any = false;
+            java.util.Set<String> emptiedCandidates = new java.util.HashSet<>();
             while (tw.next()) {
                 any = true;
                 String path = tw.getPathString();
@@ -63,6 +64,9 @@ final class LastModifiedIndex {
                 boolean deleted = tw.getFileMode(1) == FileMode.MISSING;
                 if (deleted) {
                     times.remove(path);
+                    for (int slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
+                        emptiedCandidates.add(path.substring(0, slash));
+                    }
                 } else {
                     long[] t = times.get(path);
                     if (t == null || added) {
@@ -75,6 +79,15 @@ final class LastModifiedIndex {
             }
             if (any) {
                 touchAncestors("", time);
+            }
+            // A folder whose last file went is gone too: forget it, so a folder made again later is
+            // created by the commit that makes it.
+            for (String folder : emptiedCandidates) {
+                try (TreeWalk probe = TreeWalk.forPath(rw.getObjectReader(), folder, c.getTree())) {
+                    if (probe == null) {
+                        times.remove(folder);
+                    }
+                }
             }
         }
     }

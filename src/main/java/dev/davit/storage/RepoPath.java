@@ -69,7 +69,7 @@ public final class RepoPath implements Comparable<RepoPath> {
             if (c == '/' || c == '\\') {
                 throw malformed("a name may not contain '/' or '\\'");
             }
-            if (c < 0x20 || c == 0x7f) {
+            if (Character.getType(c) == Character.CONTROL) { // C0, DEL and C1
                 throw malformed("a name may not contain control characters or NUL");
             }
             if (Character.isSurrogate(c) && !(Character.isHighSurrogate(c) && i + 1 < raw.length()

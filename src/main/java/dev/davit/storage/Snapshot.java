@@ -29,11 +29,13 @@ public final class Snapshot implements AutoCloseable {
     private final ObjectReader reader;
     private final RevCommit commit;
     private final ObjectId tree;
+    private final boolean current;
 
-    Snapshot(GitRepository repository, ObjectReader reader, RevCommit commit) {
+    Snapshot(GitRepository repository, ObjectReader reader, RevCommit commit, boolean current) {
         this.repository = repository;
         this.reader = reader;
         this.commit = commit;
+        this.current = current;
         this.tree = commit == null ? EMPTY_TREE : commit.getTree().getId();
     }
 
@@ -59,7 +61,7 @@ public final class Snapshot implements AutoCloseable {
         if (path.isRoot()) {
             return Optional.of(root());
         }
-        if (commit == null) {
+        if (commit == null || path.segments().stream().anyMatch(HiddenNames::isHidden)) {
             return Optional.empty();
         }
         try (TreeWalk tw = TreeWalk.forPath(reader, path.toString(), tree)) {
@@ -113,7 +115,7 @@ public final class Snapshot implements AutoCloseable {
                     walkListing(sub, depth == Integer.MAX_VALUE ? depth : depth - 1, visitor);
                 }
             } else {
-                visitor.visit(e, listing.fileProps.get(e.name()));
+                visitor.visit(e, listing.fileProps.get(HiddenNames.filePropsName(e.name())));
             }
         }
     }
@@ -126,6 +128,9 @@ public final class Snapshot implements AutoCloseable {
 
         static Listing read(ObjectReader reader, Entry folder) throws IOException {
             Listing l = new Listing();
+            if (folder.id().equals(EMPTY_TREE)) {
+                return l; // The empty tree of a repository without commits is in no object store.
+            }
             String prefix = HiddenNames.filePropsName("");
             CanonicalTreeParser p = new CanonicalTreeParser(null, reader, folder.id());
             for (; !p.eof(); p.next()) {
@@ -135,7 +140,7 @@ public final class Snapshot implements AutoCloseable {
                     if (name.equals(HiddenNames.FOLDER_PROPS)) {
                         l.folderProps = p.getEntryObjectId();
                     } else if (name.startsWith(prefix)) {
-                        l.fileProps.put(name.substring(prefix.length()), p.getEntryObjectId());
+                        l.fileProps.put(name, p.getEntryObjectId());
                     }
                     continue;
                 }
@@ -150,6 +155,9 @@ public final class Snapshot implements AutoCloseable {
 
         /** A folder's own property file, found without reading past where git's order would put it. */
         static ObjectId folderProps(ObjectReader reader, ObjectId tree) throws IOException {
+            if (tree.equals(EMPTY_TREE)) {
+                return null;
+            }
             CanonicalTreeParser p = new CanonicalTreeParser(null, reader, tree);
             for (; !p.eof(); p.next()) {
                 String name = p.getEntryPathString();
@@ -196,8 +204,11 @@ public final class Snapshot implements AutoCloseable {
     }
 
     /** When the entry was created and last changed, from the repository's index of history. */
-    public Timestamps times(Entry entry) {
-        return repository.times(entry.path(), commitTime());
+    public Timestamps times(Entry entry) throws IOException {
+        if (current || commit == null) {
+            return repository.times(entry.path(), commitTime());
+        }
+        return repository.timesAt(entry.path(), commit);
     }
 
     @Override

@@ -41,6 +41,9 @@ public final class TreeEdit {
         if (path.isRoot()) {
             return Optional.of(new Entry(path, Entry.Kind.FOLDER, root.dirty ? null : root.id));
         }
+        if (path.segments().stream().anyMatch(HiddenNames::isHidden)) {
+            return Optional.empty();
+        }
         DirNode dir = root;
         List<String> segs = path.segments();
         for (int i = 0; i < segs.size() - 1; i++) {

@@ -37,6 +37,12 @@ final class DavErrors {
     }
 
     static void respond(HttpServletRequest req, HttpServletResponse resp, GitRepository repo, DavSettings settings, Throwable t) {
+        if (t instanceof IOException && resp.isCommitted()) {
+            // The client went away while a body was streaming (a closed connection, a cancelled
+            // download): nothing failed on our side and there is nobody left to answer.
+            LOG.debug("{} {}: client gone while streaming", req.getMethod(), req.getRequestURI(), t);
+            return;
+        }
         Problem p = classify(t, settings);
         if (p.status() == 500) {
             LOG.error("{} {} failed", req.getMethod(), req.getRequestURI(), t);

@@ -77,6 +77,14 @@ public final class ConfigLoader {
         if (stale != 409 && stale != 412) {
             throw new ConfigException("conflict.stale.status must be 409 or 412");
         }
+        int lockStatus = intSetting(p, "conflict.lock.status", "409");
+        if (lockStatus != 409 && lockStatus != 423) {
+            throw new ConfigException("conflict.lock.status must be 409 or 423");
+        }
+        int maxLock = intSetting(p, "locks.timeout.max.seconds", "3600");
+        if (maxLock < 1) {
+            throw new ConfigException("locks.timeout.max.seconds must be at least 1");
+        }
         String sampleSource = p.getProperty("sample.source", "").trim();
         return new DavitConfig(
                 p.getProperty("server.bind", "127.0.0.1").trim(),
@@ -85,6 +93,8 @@ public final class ConfigLoader {
                 p.getProperty("sample.repository", "").trim(),
                 sampleSource.isEmpty() ? null : Path.of(sampleSource),
                 stale,
+                lockStatus,
+                maxLock,
                 Boolean.parseBoolean(p.getProperty("storage.durable", "true").trim()),
                 intSetting(p, "limits.xml.body.bytes", "1048576"),
                 users(p));

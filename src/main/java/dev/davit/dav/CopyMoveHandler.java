@@ -45,11 +45,18 @@ final class CopyMoveHandler extends DavMethod {
             Entry existing = edit.lookup(target).orElse(null);
             // If-Match names the resource the request changes: MOVE changes its source; COPY leaves the
             // source alone and overwrites the destination, so there it guards the destination.
+            x.locking.checkIf(x, edit::lookup);
             if (move) {
+                // §9.9.4: a MOVE removes the source, so the source's locks (and those below) must be satisfied.
+                x.locking.requireTokens(x, source, Locking.Reach.TREE, src.id());
                 Preconditions.checkWrite(x, source, src);
             } else {
                 Preconditions.checkWrite(x, target, existing);
             }
+            // The destination gains a member (or loses one being overwritten): its locks count too. A
+            // COPY source is only read, so its locks do not (§7.5; milton checks it anyway).
+            x.locking.requireTokens(x, target, existing == null ? Locking.Reach.MEMBER : Locking.Reach.TREE,
+                    existing == null ? null : existing.id());
             if (existing != null) {
                 if (!overwrite) {
                     throw new DavProblem(412, "destination-exists", "/" + target + " exists and Overwrite is F");
@@ -62,6 +69,9 @@ final class CopyMoveHandler extends DavMethod {
             }
             return existing == null;
         });
+        if (move) {
+            x.locking.store().removeWithin(Locking.key(x), source.toString());
+        }
         x.revision(r.revision());
         x.response.setStatus(r.value() ? 201 : 204);
         x.response.setContentLength(0);

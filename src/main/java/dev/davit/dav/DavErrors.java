@@ -12,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.davit.auth.Principal;
+import dev.davit.lock.Lock;
 import dev.davit.storage.AlreadyExistsException;
 import dev.davit.storage.GitRepository;
 import dev.davit.storage.InvalidPathException;
@@ -33,7 +34,11 @@ final class DavErrors {
 
     /** What the body says: the case, the message and the versions involved. */
     private record Problem(int status, String errorCase, String precondition, String message, String path,
-                           ObjectId current, String yours, String missing) {
+                           ObjectId current, String yours, String missing, Lock lock, String lockRoot) {
+        Problem(int status, String errorCase, String precondition, String message, String path, ObjectId current,
+                String yours, String missing) {
+            this(status, errorCase, precondition, message, path, current, yours, missing, null, null);
+        }
     }
 
     static void respond(HttpServletRequest req, HttpServletResponse resp, GitRepository repo, DavSettings settings, Throwable t) {
@@ -44,9 +49,9 @@ final class DavErrors {
             return;
         }
         Problem p = classify(t, settings);
-        if (p.status() == 500) {
+        if (p.status() == 500 && !(t instanceof DavProblem)) {
             LOG.error("{} {} failed", req.getMethod(), req.getRequestURI(), t);
-        } else if (p.status() == 409 || p.status() == 412) {
+        } else if (p.status() == 409 || p.status() == 412 || p.status() == 423) {
             LOG.info("conflict case={} path={} current={} yours={} user={}", p.errorCase(), p.path(),
                     p.current() == null ? null : p.current().name(), p.yours(),
                     req.getAttribute(Principal.REQUEST_ATTRIBUTE) instanceof Principal u ? u.name() : null);
@@ -90,6 +95,10 @@ final class DavErrors {
     }
 
     private static Problem classify(Throwable t, DavSettings settings) {
+        if (t instanceof LockedProblem l) {
+            return new Problem(settings.lockStatus(), "locked", l.precondition(), l.getMessage(), null, l.current(), null, null,
+                    l.lock(), l.rootHref());
+        }
         if (t instanceof DavProblem d) {
             return new Problem(d.status(), d.errorCase(), d.precondition(), d.getMessage(), null, null, null, null);
         }
@@ -114,6 +123,10 @@ final class DavErrors {
         return new Problem(500, "internal", null, "internal error", null, null, null, null);
     }
 
+    private static String scope(Lock l) {
+        return l.scope() == Lock.Scope.EXCLUSIVE ? "exclusive" : "shared";
+    }
+
     private static boolean wantsJson(HttpServletRequest req) {
         String accept = req.getHeader("Accept");
         return accept != null && accept.contains("application/json");
@@ -122,7 +135,10 @@ final class DavErrors {
     private static String xml(Problem p, String revision) {
         StringBuilder sb = new StringBuilder("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:error xmlns:D=\"DAV:\" xmlns:v=\"")
                 .append(DAVIT_NS).append("\">\n");
-        if (p.precondition() != null) {
+        if (p.precondition() != null && p.lockRoot() != null) {
+            sb.append("  <D:").append(p.precondition()).append("><D:href>").append(Xml.text(p.lockRoot()))
+                    .append("</D:href></D:").append(p.precondition()).append(">\n");
+        } else if (p.precondition() != null) {
             sb.append("  <D:").append(p.precondition()).append("/>\n");
         }
         sb.append("  <v:").append(p.errorCase()).append("/>\n");
@@ -146,6 +162,13 @@ final class DavErrors {
         if (p.missing() != null) {
             sb.append("  <v:missing>").append(Xml.text(p.missing())).append("</v:missing>\n");
         }
+        if (p.lock() != null) {
+            Lock l = p.lock();
+            sb.append("  <v:lock><v:owner>").append(l.ownerXml()).append("</v:owner><v:principal>").append(Xml.text(l.principal()))
+                    .append("</v:principal><v:scope>").append(scope(l)).append("</v:scope><v:depth>")
+                    .append(l.infinite() ? "infinity" : "0").append("</v:depth><v:root>").append(Xml.text(p.lockRoot()))
+                    .append("</v:root><v:expires>").append(l.expires()).append("</v:expires></v:lock>\n");
+        }
         return sb.append("</D:error>\n").toString();
     }
 
@@ -161,7 +184,18 @@ final class DavErrors {
                     .append(",\"revision\":").append(Json.string(revision)).append('}');
         }
         sb.append(",\"yours\":").append(p.yours() == null ? "null" : "{\"etag\":" + Json.string(p.yours()) + "}");
-        sb.append(",\"lock\":null,\"missing\":").append(Json.string(p.missing()));
+        sb.append(",\"lock\":");
+        if (p.lock() == null) {
+            sb.append("null");
+        } else {
+            Lock l = p.lock();
+            // Never the token: it is the other client's credential for this lock.
+            sb.append("{\"owner\":").append(Json.string(l.ownerXml())).append(",\"principal\":").append(Json.string(l.principal()))
+                    .append(",\"scope\":").append(Json.string(scope(l))).append(",\"depth\":")
+                    .append(Json.string(l.infinite() ? "infinity" : "0")).append(",\"root\":").append(Json.string(p.lockRoot()))
+                    .append(",\"expires\":").append(Json.string(l.expires().toString())).append('}');
+        }
+        sb.append(",\"missing\":").append(Json.string(p.missing()));
         return sb.append("}\n").toString();
     }
 }

@@ -23,15 +23,28 @@ final class DavExchange {
     final DavTarget target;
     final GitRepository repository;
     final DavSettings settings;
+    final Locking locking;
+    private IfHeader ifHeader;
+    private boolean ifParsed;
 
     DavExchange(HttpServletRequest request, HttpServletResponse response, Principal user, DavTarget target,
-                GitRepository repository, DavSettings settings) {
+                GitRepository repository, DavSettings settings, Locking locking) {
         this.request = request;
         this.response = response;
         this.user = user;
         this.target = target;
         this.repository = repository;
         this.settings = settings;
+        this.locking = locking;
+    }
+
+    /** The parsed {@code If} header, or null; a malformed one is a 400. */
+    IfHeader ifHeader() {
+        if (!ifParsed) {
+            ifHeader = IfHeader.parse(request.getHeader("If"));
+            ifParsed = true;
+        }
+        return ifHeader;
     }
 
     RepoPath path() {

@@ -20,6 +20,7 @@ import org.eclipse.jgit.lib.ObjectId;
 import dev.davit.auth.Access;
 import dev.davit.auth.Principal;
 import dev.davit.auth.UserStore;
+import dev.davit.lock.LockStore;
 import dev.davit.storage.GitRepository;
 import dev.davit.storage.NotFoundException;
 import dev.davit.storage.RepoPath;
@@ -35,8 +36,10 @@ public final class DavServlet extends HttpServlet {
     private final transient UserStore users;
     private final transient DavSettings settings;
     private final transient HttpManager manager;
+    private final transient Locking locking;
 
-    public DavServlet(Repositories repositories, UserStore users, DavSettings settings) {
+    public DavServlet(Repositories repositories, UserStore users, LockStore locks, DavSettings settings) {
+        this.locking = new Locking(locks);
         this.repositories = repositories;
         this.users = users;
         this.settings = settings;
@@ -62,7 +65,8 @@ public final class DavServlet extends HttpServlet {
         b.init();
         ArrayList<HttpExtension> protocols = b.getProtocols();
         protocols.add(new DavitProtocol(List.of(new OptionsHandler(), new GetHandler(), new PutHandler(), new DeleteHandler(),
-                new MkcolHandler(), new CopyMoveHandler(), new PropfindHandler(), new ProppatchHandler(), new NotAllowedHandler())));
+                new MkcolHandler(), new CopyMoveHandler(), new PropfindHandler(), new ProppatchHandler(), new LockHandler(), new UnlockHandler(),
+                new NotAllowedHandler())));
         return b.buildHttpManager();
     }
 
@@ -103,7 +107,7 @@ public final class DavServlet extends HttpServlet {
             if (write && !users.allows(user, target.owner(), target.repo(), Access.WRITE)) {
                 throw new DavProblem(403, "read-only", user.name() + " may read but not write " + target.owner() + "/" + target.repo());
             }
-            DavExchange x = new DavExchange(req, resp, user, target, repo, settings);
+            DavExchange x = new DavExchange(req, resp, user, target, repo, settings, locking);
             if (write && x.rev() != null) {
                 throw new DavProblem(405, "past-revision", "a past revision (?rev=) is read-only");
             }

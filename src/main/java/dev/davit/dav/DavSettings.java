@@ -4,7 +4,9 @@ package dev.davit.dav;
  * The WebDAV front end's settings.
  *
  * @param staleStatus     409 or 412 for a failed version precondition (DESIGN.md's conflict contract)
- * @param maxXmlBodyBytes largest PROPFIND/PROPPATCH body accepted (413 beyond)
+ * @param maxXmlBodyBytes largest PROPFIND/PROPPATCH/LOCK body accepted (413 beyond)
+ * @param lockStatus      409 or 423 for a write that collides with someone's lock
+ * @param maxLockSeconds  longest lock timeout granted (Infinite and longer requests are cut to it)
  */
-public record DavSettings(int staleStatus, long maxXmlBodyBytes) {
+public record DavSettings(int staleStatus, long maxXmlBodyBytes, int lockStatus, long maxLockSeconds) {
 }

@@ -27,10 +27,14 @@ final class DeleteHandler extends DavMethod {
             if (current == null && x.header("If-Match") == null) {
                 throw new NotFoundException(path, "/" + path + " does not exist");
             }
+            x.locking.checkIf(x, edit::lookup);
+            x.locking.requireTokens(x, path, Locking.Reach.TREE, current == null ? null : current.id());
             Preconditions.checkWrite(x, path, current);
             edit.delete(path);
             return current;
         });
+        // §9.6.1: a deleted resource's locks, and those of everything below it, end with it.
+        x.locking.store().removeWithin(Locking.key(x), path.toString());
         x.revision(r.revision());
         x.response.setStatus(204);
     }

@@ -1,9 +1,11 @@
 package dev.davit.dav;
 
 import java.io.IOException;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 
+import dev.davit.lock.Lock;
 import dev.davit.storage.Entry;
 import dev.davit.storage.Snapshot;
 import dev.davit.storage.Timestamps;
@@ -17,9 +19,16 @@ final class LiveProperties {
     static final PropertyName GETETAG = PropertyName.dav("getetag");
     static final PropertyName GETLASTMODIFIED = PropertyName.dav("getlastmodified");
     static final PropertyName RESOURCETYPE = PropertyName.dav("resourcetype");
+    static final PropertyName LOCKDISCOVERY = PropertyName.dav("lockdiscovery");
+    static final PropertyName SUPPORTEDLOCK = PropertyName.dav("supportedlock");
 
     static final List<PropertyName> ALL = List.of(CREATIONDATE, DISPLAYNAME, GETCONTENTLENGTH, GETCONTENTTYPE, GETETAG,
-            GETLASTMODIFIED, RESOURCETYPE);
+            GETLASTMODIFIED, RESOURCETYPE, LOCKDISCOVERY, SUPPORTEDLOCK);
+
+    private static final String SUPPORTED_LOCKS = "<D:supportedlock>"
+            + "<D:lockentry><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockentry>"
+            + "<D:lockentry><D:lockscope><D:shared/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockentry>"
+            + "</D:supportedlock>";
 
     /**
      * Computed from the repository, so a PROPPATCH cannot set them (§16 cannot-modify-protected-property).
@@ -33,7 +42,7 @@ final class LiveProperties {
     }
 
     /** The property element with its value, or null when the property is not defined for this entry. */
-    static String render(PropertyName name, Entry e, Snapshot s, String rootName) throws IOException {
+    static String render(PropertyName name, Entry e, Snapshot s, DavExchange x) throws IOException {
         if (!Xml.DAV.equals(name.ns())) {
             return null;
         }
@@ -43,7 +52,7 @@ final class LiveProperties {
                 return "<D:creationdate>" + HttpDates.rfc3339(t.created()) + "</D:creationdate>";
             }
             case "displayname":
-                return "<D:displayname>" + Xml.text(e.path().isRoot() ? rootName : e.name()) + "</D:displayname>";
+                return "<D:displayname>" + Xml.text(e.path().isRoot() ? x.target.repo() : e.name()) + "</D:displayname>";
             case "getcontentlength":
                 return e.isFolder() ? null : "<D:getcontentlength>" + s.size(e) + "</D:getcontentlength>";
             case "getcontenttype":
@@ -54,6 +63,20 @@ final class LiveProperties {
                 Timestamps t = s.times(e);
                 return "<D:getlastmodified>" + HttpDates.imf(t.modified()) + "</D:getlastmodified>";
             }
+            case "lockdiscovery": {
+                List<Lock> locks = x.locking.covering(x, e.path());
+                if (locks.isEmpty()) {
+                    return "<D:lockdiscovery/>";
+                }
+                StringBuilder sb = new StringBuilder("<D:lockdiscovery>");
+                Instant now = Instant.now();
+                for (Lock l : locks) {
+                    sb.append(Locking.activeLock(x, l, now, !l.root().equals(e.path().toString()) || e.isFolder()));
+                }
+                return sb.append("</D:lockdiscovery>").toString();
+            }
+            case "supportedlock":
+                return SUPPORTED_LOCKS;
             case "resourcetype":
                 return e.isFolder() ? "<D:resourcetype><D:collection/></D:resourcetype>" : "<D:resourcetype/>";
             default:

@@ -20,6 +20,8 @@ final class MkcolHandler extends DavMethod {
             throw new DavProblem(405, "exists", "the repository root exists");
         }
         WriteResult<Void> r = x.repository.write(x.author(), "MKCOL " + path, edit -> {
+            x.locking.checkIf(x, edit::lookup);
+            x.locking.requireTokens(x, path, Locking.Reach.MEMBER, null);
             Preconditions.checkWrite(x, path, edit.lookup(path).orElse(null));
             edit.mkdir(path);
             return null;

@@ -1,12 +1,11 @@
 package dev.davit.dav;
 
 /**
- * Methods milton knows but Davit does not offer (yet): LOCK and UNLOCK come with class 2; POST, REPORT,
- * ACL and the rest have no meaning here. 405 with {@code Allow}, never milton's 501 or a stray handler.
+ * Methods milton knows but Davit does not offer: POST, REPORT, ACL and the rest have no meaning here. 405 with {@code Allow}, never milton's 501 or a stray handler.
  */
 final class NotAllowedHandler extends DavMethod {
     NotAllowedHandler() {
-        super("LOCK", "UNLOCK", "POST", "REPORT", "ACL", "TRACE", "CONNECT", "MKCALENDAR", "CANCELUPLOAD");
+        super("POST", "REPORT", "ACL", "TRACE", "CONNECT", "MKCALENDAR", "CANCELUPLOAD");
     }
 
     @Override

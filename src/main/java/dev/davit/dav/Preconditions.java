@@ -18,6 +18,14 @@ final class Preconditions {
      * @throws StaleException when a precondition fails: the client's version is not the current one
      */
     static void checkWrite(DavExchange x, RepoPath path, Entry current) throws StaleException {
+        checkWrite(x, path, current, false);
+    }
+
+    /**
+     * @param lockCreatedEmpty the resource is the empty file a LOCK of an unmapped URL made for this
+     *                         client, which {@code If-None-Match: *} treats as not there yet (davfs2)
+     */
+    static void checkWrite(DavExchange x, RepoPath path, Entry current, boolean lockCreatedEmpty) throws StaleException {
         String ifMatch = x.header("If-Match");
         if (ifMatch != null) {
             if (current == null) {
@@ -30,7 +38,7 @@ final class Preconditions {
             }
         }
         String ifNoneMatch = x.header("If-None-Match");
-        if (ifNoneMatch != null && current != null && matches(ifNoneMatch, ETags.of(current))) {
+        if (ifNoneMatch != null && current != null && !lockCreatedEmpty && matches(ifNoneMatch, ETags.of(current))) {
             throw new StaleException(path, current.id(), ifNoneMatch.trim(),
                     path + " already exists (If-None-Match: " + ifNoneMatch.trim() + "); fetch it, merge, retry with If-Match: "
                             + ETags.of(current));

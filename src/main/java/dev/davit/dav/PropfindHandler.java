@@ -93,7 +93,7 @@ final class PropfindHandler extends DavMethod {
         switch (q.kind()) {
             case PROPNAME -> {
                 for (PropertyName n : LiveProperties.ALL) {
-                    if (LiveProperties.render(n, e, s, x.target.repo()) != null) {
+                    if (LiveProperties.render(n, e, s, x) != null) {
                         found.add(LiveProperties.emptyElement(n));
                     }
                 }
@@ -135,6 +135,6 @@ final class PropfindHandler extends DavMethod {
     /** A dead property set by a client shadows the computed one of the same name. */
     private static String value(PropertyName n, Entry e, Snapshot s, DeadProperties dead, DavExchange x) throws IOException {
         String d = dead.get(n);
-        return d != null ? d : LiveProperties.render(n, e, s, x.target.repo());
+        return d != null ? d : LiveProperties.render(n, e, s, x);
     }
 }

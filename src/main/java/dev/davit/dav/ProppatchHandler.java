@@ -33,6 +33,8 @@ final class ProppatchHandler extends DavMethod {
         List<Instruction> instructions = parse(x.xmlBody());
         WriteResult<Outcome> r = x.repository.write(x.author(), "PROPPATCH " + path, edit -> {
             Entry current = edit.lookup(path).orElseThrow(() -> new NotFoundException(path, "/" + path + " does not exist"));
+            x.locking.checkIf(x, edit::lookup);
+            x.locking.requireTokens(x, path, Locking.Reach.RESOURCE, current.id());
             Preconditions.checkWrite(x, path, current);
             List<PropertyName> refused = new ArrayList<>();
             for (Instruction i : instructions) {

@@ -32,7 +32,7 @@ final class PutHandler extends DavMethod {
             throw DavProblem.badRequest("partial PUT (Content-Range) is not supported");
         }
         try (Snapshot s = x.repository.head()) {
-            check(x, path, s.lookup(path).orElse(null), s.lookup(path.parent()).orElse(null));
+            check(x, path, s::lookup, s.lookup(path).orElse(null), s.lookup(path.parent()).orElse(null));
         }
         // Read the stream as bytes: the servlet's form parsing is never touched, so a form-encoded or
         // multipart body is stored byte for byte (milton-ce.md §4).
@@ -42,7 +42,7 @@ final class PutHandler extends DavMethod {
         }
         WriteResult<Boolean> r = x.repository.write(x.author(), "PUT " + path, edit -> {
             Entry current = edit.lookup(path).orElse(null);
-            check(x, path, current, edit.lookup(path.parent()).orElse(null));
+            check(x, path, edit::lookup, current, edit.lookup(path.parent()).orElse(null));
             edit.putFile(path, blob);
             return current == null;
         });
@@ -52,14 +52,18 @@ final class PutHandler extends DavMethod {
         x.response.setContentLength(0);
     }
 
-    private static void check(DavExchange x, RepoPath path, Entry current, Entry parent) throws StorageException, java.io.IOException {
+    private static void check(DavExchange x, RepoPath path, Locking.EntryLookup lookup, Entry current, Entry parent)
+            throws StorageException, java.io.IOException {
         if (parent == null || !parent.isFolder()) {
             throw missingParent(x, path);
         }
         if (current != null && current.isFolder()) {
             throw new DavProblem(405, "is-folder", "/" + path + " is a folder; PUT cannot replace a folder");
         }
-        Preconditions.checkWrite(x, path, current);
+        x.locking.checkIf(x, lookup);
+        x.locking.requireTokens(x, path, current == null ? Locking.Reach.MEMBER : Locking.Reach.RESOURCE,
+                current == null ? null : current.id());
+        Preconditions.checkWrite(x, path, current, x.locking.isLockCreatedEmpty(x, path, current));
     }
 
     /** Names the first ancestor that is missing or is a file. */

@@ -1,6 +1,7 @@
 package dev.davit.server;
 
 import java.io.IOException;
+import java.time.Clock;
 import java.util.EnumSet;
 
 import jakarta.servlet.DispatcherType;
@@ -20,6 +21,8 @@ import dev.davit.auth.UserStore;
 import dev.davit.config.DavitConfig;
 import dev.davit.dav.DavServlet;
 import dev.davit.dav.DavSettings;
+import dev.davit.lock.FileLockStore;
+import dev.davit.lock.LockStore;
 import dev.davit.storage.GitRepository;
 import dev.davit.storage.Identity;
 import dev.davit.storage.Repositories;
@@ -32,12 +35,15 @@ public final class DavitServer implements AutoCloseable {
     private final Server jetty;
     private final ServerConnector connector;
     private final LocalConnector local;
+    private final LockStore locks;
 
     public DavitServer(DavitConfig config) throws IOException, StorageException {
         this.config = config;
         this.repositories = new Repositories(config.dataDir(), config.durable());
         seedSample();
         UserStore users = new UserStore(config.users());
+        // Locks live beside the repositories, so a restart keeps them (issue 3).
+        this.locks = new FileLockStore(repositories.dataDir().resolve(".davit").resolve("locks.db"), Clock.systemUTC());
 
         QueuedThreadPool threads = new QueuedThreadPool(200, 8);
         threads.setName("davit");
@@ -62,8 +68,9 @@ public final class DavitServer implements AutoCloseable {
         ServletContextHandler context = new ServletContextHandler("/");
         context.getServletHandler().setDecodeAmbiguousURIs(true);
         context.addFilter(new FilterHolder(new AuthenticationFilter(users)), "/dav/*", EnumSet.of(DispatcherType.REQUEST));
-        context.addServlet(new ServletHolder("dav", new DavServlet(repositories, users,
-                new DavSettings(config.staleStatus(), config.maxXmlBodyBytes()))), "/dav/*");
+        context.addServlet(new ServletHolder("dav", new DavServlet(repositories, users, locks,
+                new DavSettings(config.staleStatus(), config.maxXmlBodyBytes(), config.lockStatus(), config.maxLockSeconds()))),
+                "/dav/*");
         context.addServlet(new ServletHolder("health", new HealthServlet()), "/healthz");
         jetty.setHandler(context);
     }
@@ -99,6 +106,10 @@ public final class DavitServer implements AutoCloseable {
     /** An in-process connector that takes raw HTTP text, for tests that need no socket. */
     public LocalConnector localConnector() {
         return local;
+    }
+
+    public LockStore locks() {
+        return locks;
     }
 
     public Repositories repositories() {

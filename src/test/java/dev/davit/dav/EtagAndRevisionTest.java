@@ -105,9 +105,13 @@ class EtagAndRevisionTest {
         assertThat(pastPut.statusCode()).as(pastPut.body()).isEqualTo(405);
         assertThat(pastPut.headers().firstValue("X-Revision")).as("405 ?rev=").contains(head);
 
-        HttpResponse<String> lock = s.send("LOCK", "README.md", null);
-        assertThat(lock.statusCode()).as(lock.body()).isEqualTo(405);
-        assertThat(lock.headers().firstValue("X-Revision")).as("405 LOCK").contains(head);
+        HttpResponse<String> post = s.send("POST", "README.md", null);
+        assertThat(post.statusCode()).as(post.body()).isEqualTo(405);
+        assertThat(post.headers().firstValue("X-Revision")).as("405 POST").contains(head);
+
+        HttpResponse<String> bareLock = s.send("LOCK", "README.md", null);
+        assertThat(bareLock.statusCode()).as(bareLock.body()).isEqualTo(400);
+        assertThat(bareLock.headers().firstValue("X-Revision")).as("400 LOCK refresh without If").contains(head);
 
         HttpResponse<String> readOnly = s.http.send(s.request("README.md").setHeader("Authorization", TestServer.basic("reader", "reader"))
                 .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());

@@ -20,6 +20,8 @@ import dev.davit.auth.UserAccount;
  */
 public final class ConfigLoader {
     public static final Path DEFAULT_CONFIG = Path.of("config", "davit.properties");
+    /** macOS Finder, Windows Explorer and Office leave these in every folder they touch. */
+    public static final String DEFAULT_JUNK = ".DS_Store,._*,Thumbs.db,desktop.ini,~$*";
 
     private ConfigLoader() {
     }
@@ -97,6 +99,7 @@ public final class ConfigLoader {
                 maxLock,
                 Boolean.parseBoolean(p.getProperty("storage.durable", "true").trim()),
                 intSetting(p, "limits.xml.body.bytes", "1048576"),
+                List.of(p.getProperty("junk.patterns", DEFAULT_JUNK).split(",")),
                 users(p));
     }
 

@@ -13,5 +13,5 @@ import dev.davit.auth.UserAccount;
  */
 public record DavitConfig(String bind, int port, Path dataDir, String sampleRepository, Path sampleSource,
                           int staleStatus, int lockStatus, long maxLockSeconds, boolean durable, long maxXmlBodyBytes,
-                          List<UserAccount> users) {
+                          List<String> junkPatterns, List<UserAccount> users) {
 }

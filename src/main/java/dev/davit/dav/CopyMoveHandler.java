@@ -4,6 +4,7 @@ import dev.davit.storage.Entry;
 import dev.davit.storage.InvalidPathException;
 import dev.davit.storage.NotFoundException;
 import dev.davit.storage.RepoPath;
+import dev.davit.storage.Snapshot;
 import dev.davit.storage.WriteResult;
 
 /**
@@ -35,6 +36,11 @@ final class CopyMoveHandler extends DavMethod {
         }
         if (target.isRoot() || target.contains(source)) {
             throw new DavProblem(403, "destination-is-ancestor", "the destination contains the source");
+        }
+        try (Snapshot s = x.repository.head()) {
+            if (SideFileRequests.copyOrMove(x, s, source, target, move, overwrite)) {
+                return;
+            }
         }
         String verb = move ? "MOVE" : "COPY";
         WriteResult<Boolean> r = x.repository.write(x.author(), verb + " " + source + " -> " + target, edit -> {
@@ -71,6 +77,7 @@ final class CopyMoveHandler extends DavMethod {
         });
         if (move) {
             x.locking.store().removeWithin(Locking.key(x), source.toString());
+            x.repository.sideFiles().move(source, target); // kept-aside files travel with their folder
         }
         x.revision(r.revision());
         x.response.setStatus(r.value() ? 201 : 204);

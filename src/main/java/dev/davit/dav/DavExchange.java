@@ -24,11 +24,12 @@ final class DavExchange {
     final GitRepository repository;
     final DavSettings settings;
     final Locking locking;
+    final JunkNames junk;
     private IfHeader ifHeader;
     private boolean ifParsed;
 
     DavExchange(HttpServletRequest request, HttpServletResponse response, Principal user, DavTarget target,
-                GitRepository repository, DavSettings settings, Locking locking) {
+                GitRepository repository, DavSettings settings, Locking locking, JunkNames junk) {
         this.request = request;
         this.response = response;
         this.user = user;
@@ -36,6 +37,7 @@ final class DavExchange {
         this.repository = repository;
         this.settings = settings;
         this.locking = locking;
+        this.junk = junk;
     }
 
     /** The parsed {@code If} header, or null; a malformed one is a 400. */
@@ -45,6 +47,11 @@ final class DavExchange {
             ifParsed = true;
         }
         return ifHeader;
+    }
+
+    /** True when the request names a file that is kept aside rather than committed. */
+    boolean isJunk(RepoPath p) {
+        return !p.isRoot() && junk.isJunk(p.name());
     }
 
     RepoPath path() {

@@ -37,9 +37,11 @@ public final class DavServlet extends HttpServlet {
     private final transient DavSettings settings;
     private final transient HttpManager manager;
     private final transient Locking locking;
+    private final transient JunkNames junk;
 
     public DavServlet(Repositories repositories, UserStore users, LockStore locks, DavSettings settings) {
         this.locking = new Locking(locks);
+        this.junk = new JunkNames(settings.junkPatterns());
         this.repositories = repositories;
         this.users = users;
         this.settings = settings;
@@ -107,7 +109,7 @@ public final class DavServlet extends HttpServlet {
             if (write && !users.allows(user, target.owner(), target.repo(), Access.WRITE)) {
                 throw new DavProblem(403, "read-only", user.name() + " may read but not write " + target.owner() + "/" + target.repo());
             }
-            DavExchange x = new DavExchange(req, resp, user, target, repo, settings, locking);
+            DavExchange x = new DavExchange(req, resp, user, target, repo, settings, locking, junk);
             if (write && x.rev() != null) {
                 throw new DavProblem(405, "past-revision", "a past revision (?rev=) is read-only");
             }

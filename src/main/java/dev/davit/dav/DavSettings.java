@@ -1,5 +1,7 @@
 package dev.davit.dav;
 
+import java.util.List;
+
 /**
  * The WebDAV front end's settings.
  *
@@ -7,6 +9,7 @@ package dev.davit.dav;
  * @param maxXmlBodyBytes largest PROPFIND/PROPPATCH/LOCK body accepted (413 beyond)
  * @param lockStatus      409 or 423 for a write that collides with someone's lock
  * @param maxLockSeconds  longest lock timeout granted (Infinite and longer requests are cut to it)
+ * @param junkPatterns    names kept aside instead of committed (see {@link JunkNames})
  */
-public record DavSettings(int staleStatus, long maxXmlBodyBytes, int lockStatus, long maxLockSeconds) {
+public record DavSettings(int staleStatus, long maxXmlBodyBytes, int lockStatus, long maxLockSeconds, List<String> junkPatterns) {
 }

@@ -1,8 +1,12 @@
 package dev.davit.dav;
 
+import java.util.Optional;
+
 import dev.davit.storage.Entry;
 import dev.davit.storage.NotFoundException;
 import dev.davit.storage.RepoPath;
+import dev.davit.storage.SideFiles;
+import dev.davit.storage.Snapshot;
 import dev.davit.storage.WriteResult;
 
 /** DELETE of a file, or of a folder with everything in it (RFC 4918 §9.6), as one commit. */
@@ -22,6 +26,13 @@ final class DeleteHandler extends DavMethod {
             // RFC 4918 §9.6.1: a DELETE of a collection acts as Depth: infinity; other values are errors.
             throw DavProblem.badRequest("DELETE takes only Depth: infinity");
         }
+        try (Snapshot s = x.repository.head()) {
+            Optional<SideFiles.SideFile> side = SideFileRequests.find(x, s, path);
+            if (side.isPresent()) {
+                SideFileRequests.delete(x, side.get());
+                return;
+            }
+        }
         WriteResult<Entry> r = x.repository.write(x.author(), "DELETE " + path, edit -> {
             Entry current = edit.lookup(path).orElse(null);
             if (current == null && x.header("If-Match") == null) {
@@ -35,6 +46,7 @@ final class DeleteHandler extends DavMethod {
         });
         // §9.6.1: a deleted resource's locks, and those of everything below it, end with it.
         x.locking.store().removeWithin(Locking.key(x), path.toString());
+        x.repository.sideFiles().deleteTree(path);
         x.revision(r.revision());
         x.response.setStatus(204);
     }

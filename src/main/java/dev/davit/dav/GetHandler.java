@@ -6,11 +6,13 @@ import java.io.OutputStream;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
 
 import jakarta.servlet.http.HttpServletResponse;
 
 import dev.davit.storage.Entry;
 import dev.davit.storage.NotFoundException;
+import dev.davit.storage.SideFiles;
 import dev.davit.storage.Snapshot;
 import dev.davit.storage.Timestamps;
 
@@ -27,6 +29,21 @@ final class GetHandler extends DavMethod {
     void handle(DavExchange x) throws Exception {
         String rev = x.rev();
         try (Snapshot s = rev == null ? x.repository.head() : x.repository.at(rev)) {
+            if (rev == null) {
+                Optional<SideFiles.SideFile> side = SideFileRequests.find(x, s, x.path());
+                if (side.isPresent()) {
+                    SideFiles.SideFile f = side.get();
+                    Entry e = SideFileRequests.entry(f);
+                    x.response.setHeader("ETag", ETags.of(e));
+                    x.response.setDateHeader("Last-Modified", f.modified().toEpochMilli());
+                    if (notModified(x, e, new Timestamps(f.modified(), f.modified()))) {
+                        x.response.setStatus(304);
+                        return;
+                    }
+                    file(x, e, f.size(), () -> x.repository.sideFiles().open(f.path()));
+                    return;
+                }
+            }
             Entry e = s.lookup(x.path()).orElseThrow(() -> new NotFoundException(x.path(),
                     "/" + x.path() + " does not exist" + (rev == null ? "" : " at " + rev)));
             HttpServletResponse resp = x.response;
@@ -40,7 +57,7 @@ final class GetHandler extends DavMethod {
             if (e.isFolder()) {
                 listing(x, s, e);
             } else {
-                file(x, s, e);
+                file(x, e, s.size(e), () -> s.open(e));
             }
         }
     }
@@ -54,13 +71,18 @@ final class GetHandler extends DavMethod {
         return ims >= 0 && t.modified().toEpochMilli() / 1000 <= ims / 1000;
     }
 
-    private static void file(DavExchange x, Snapshot s, Entry e) throws IOException {
+    /** Opens a representation's bytes. */
+    @FunctionalInterface
+    private interface Source {
+        InputStream open() throws IOException;
+    }
+
+    private static void file(DavExchange x, Entry e, long size, Source source) throws IOException {
         HttpServletResponse resp = x.response;
         String ifMatch = x.header("If-Match");
         if (ifMatch != null && !Preconditions.matches(ifMatch, ETags.of(e))) {
             throw new DavProblem(412, "precondition-failed", "If-Match does not match " + ETags.of(e));
         }
-        long size = s.size(e);
         resp.setContentType(MediaTypes.of(e.name()));
         resp.setHeader("Accept-Ranges", "bytes");
         ByteRange range = ByteRange.parse(x.header("Range"), size);
@@ -88,7 +110,7 @@ final class GetHandler extends DavMethod {
         if ("HEAD".equals(x.request.getMethod())) {
             return;
         }
-        try (InputStream in = s.open(e); OutputStream out = resp.getOutputStream()) {
+        try (InputStream in = source.open(); OutputStream out = resp.getOutputStream()) {
             in.skipNBytes(start);
             byte[] buf = new byte[64 * 1024];
             long left = length;

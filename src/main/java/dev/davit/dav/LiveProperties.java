@@ -41,26 +41,61 @@ final class LiveProperties {
     private LiveProperties() {
     }
 
+    /** Where the computed values of one resource come from: the repository, or the side store. */
+    interface Facts {
+        long size() throws IOException;
+
+        Timestamps times() throws IOException;
+    }
+
+    static Facts of(Snapshot s, Entry e) {
+        return new Facts() {
+            @Override
+            public long size() throws IOException {
+                return s.size(e);
+            }
+
+            @Override
+            public Timestamps times() throws IOException {
+                return s.times(e);
+            }
+        };
+    }
+
+    static Facts of(dev.davit.storage.SideFiles.SideFile f) {
+        return new Facts() {
+            @Override
+            public long size() {
+                return f.size();
+            }
+
+            @Override
+            public Timestamps times() {
+                return new Timestamps(f.modified(), f.modified());
+            }
+        };
+    }
+
     /** The property element with its value, or null when the property is not defined for this entry. */
-    static String render(PropertyName name, Entry e, Snapshot s, DavExchange x) throws IOException {
+    static String render(PropertyName name, Entry e, Facts s, DavExchange x) throws IOException {
         if (!Xml.DAV.equals(name.ns())) {
             return null;
         }
         switch (name.local()) {
             case "creationdate": {
-                Timestamps t = s.times(e);
+                Timestamps t = s.times();
                 return "<D:creationdate>" + HttpDates.rfc3339(t.created()) + "</D:creationdate>";
             }
             case "displayname":
                 return "<D:displayname>" + Xml.text(e.path().isRoot() ? x.target.repo() : e.name()) + "</D:displayname>";
             case "getcontentlength":
-                return e.isFolder() ? null : "<D:getcontentlength>" + s.size(e) + "</D:getcontentlength>";
+                return e.isFolder() ? null : "<D:getcontentlength>" + s.size() + "</D:getcontentlength>";
             case "getcontenttype":
                 return e.isFolder() ? null : "<D:getcontenttype>" + Xml.text(MediaTypes.of(e.name())) + "</D:getcontenttype>";
             case "getetag":
                 return "<D:getetag>" + Xml.text(ETags.of(e)) + "</D:getetag>";
             case "getlastmodified": {
-                Timestamps t = s.times(e);
+                Timestamps t = s.times();
                 return "<D:getlastmodified>" + HttpDates.imf(t.modified()) + "</D:getlastmodified>";
             }
             case "lockdiscovery": {

@@ -44,6 +44,15 @@ final class LockHandler extends DavMethod {
         Requested req = parse(body);
         String token = "opaquelocktoken:" + UUID.randomUUID();
         String key = Locking.key(x);
+        try (var s = x.repository.head()) {
+            if (SideFileRequests.applies(x, s, path)) {
+                Lock lock = lockAside(x, s, path, new Lock(token, key, path.toString(), req.scope(), infinite, x.user.name(),
+                        req.ownerXml(), timeout, Instant.now().plusSeconds(timeout), false));
+                x.response.setHeader("Lock-Token", "<" + token + ">");
+                respond(x, lock, lock.createdEmpty() ? 201 : 200, false);
+                return;
+            }
+        }
         WriteResult<Lock> r = x.repository.write(x.author(), "LOCK " + path + " (new empty file)", edit -> {
             Entry current = edit.lookup(path).orElse(null);
             x.locking.checkIf(x, edit::lookup);
@@ -68,6 +77,31 @@ final class LockHandler extends DavMethod {
         boolean folder = x.target.trailingSlash() || isFolder(x, path);
         x.response.setHeader("Lock-Token", "<" + token + ">");
         respond(x, r.value(), r.value().createdEmpty() ? 201 : 200, folder);
+    }
+
+    /** A LOCK of a junk name: the empty resource it may create is kept aside too, never committed. */
+    private static Lock lockAside(DavExchange x, dev.davit.storage.Snapshot s, RepoPath path, Lock proposed) throws Exception {
+        Entry parent = s.lookup(path.parent()).orElse(null);
+        if (parent == null || !parent.isFolder()) {
+            throw PutHandler.missingParent(x, path);
+        }
+        Optional<dev.davit.storage.SideFiles.SideFile> current = x.repository.sideFiles().get(path);
+        x.locking.checkIf(x, p -> p.equals(path) ? current.map(SideFileRequests::entry) : s.lookup(p));
+        if (current.isEmpty()) {
+            x.locking.requireTokens(x, path, Locking.Reach.MEMBER, null);
+        }
+        Lock lock = new Lock(proposed.token(), proposed.repository(), proposed.root(), proposed.scope(), proposed.infinite(),
+                proposed.principal(), proposed.ownerXml(), proposed.timeoutSeconds(), proposed.expires(), current.isEmpty());
+        try {
+            x.locking.store().create(lock);
+        } catch (LockConflictException e) {
+            throw new LockedProblem(e.existing(), Locking.rootHref(x, e.existing(), false), true,
+                    current.map(f -> f.id()).orElse(null), e.getMessage());
+        }
+        if (current.isEmpty()) {
+            x.repository.sideFiles().put(path, java.io.InputStream.nullInputStream());
+        }
+        return lock;
     }
 
     private static boolean isFolder(DavExchange x, RepoPath path) throws IOException {

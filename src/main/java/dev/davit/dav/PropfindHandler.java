@@ -4,12 +4,14 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 
 import dev.davit.storage.Entry;
 import dev.davit.storage.NotFoundException;
+import dev.davit.storage.SideFiles;
 import dev.davit.storage.Snapshot;
 
 /**
@@ -32,10 +34,31 @@ final class PropfindHandler extends DavMethod {
         Query q = query(x.xmlBody());
         String rev = x.rev();
         try (Snapshot s = rev == null ? x.repository.head() : x.repository.at(rev)) {
+            if (rev == null) {
+                Optional<SideFiles.SideFile> side = SideFileRequests.find(x, s, x.path());
+                if (side.isPresent()) {
+                    try (Multistatus ms = new Multistatus(x.response)) {
+                        describe(x, LiveProperties.of(side.get()), SideFileRequests.entry(side.get()),
+                                x.repository.sideFiles().metadata(side.get().path()).orElse(null), q, ms);
+                    }
+                    return;
+                }
+            }
             Entry target = s.lookup(x.path()).orElseThrow(() -> new NotFoundException(x.path(), "/" + x.path() + " does not exist"));
+            boolean withSide = rev == null;
             try (Multistatus ms = new Multistatus(x.response)) {
-                describe(x, s, target, s.metadata(target).orElse(null), q, ms);
-                s.walk(target, depth, (e, props) -> describe(x, s, e, props == null ? null : s.readMetadata(props), q, ms));
+                describe(x, LiveProperties.of(s, target), target, s.metadata(target).orElse(null), q, ms);
+                if (withSide && depth > 0 && target.isFolder()) {
+                    describeSideFiles(x, target, q, ms);
+                }
+                int base = target.path().depth();
+                s.walk(target, depth, (e, props) -> {
+                    describe(x, LiveProperties.of(s, e), e, props == null ? null : s.readMetadata(props), q, ms);
+                    // Kept-aside files show in every folder whose members this answer lists.
+                    if (withSide && e.isFolder() && (depth == Integer.MAX_VALUE || e.path().depth() - base < depth)) {
+                        describeSideFiles(x, e, q, ms);
+                    }
+                });
             }
         }
     }
@@ -85,7 +108,14 @@ final class PropfindHandler extends DavMethod {
         throw DavProblem.badRequest("PROPFIND body needs prop, propname or allprop");
     }
 
-    private static void describe(DavExchange x, Snapshot s, Entry e, byte[] props, Query q, Multistatus ms) throws IOException {
+    private static void describeSideFiles(DavExchange x, Entry folder, Query q, Multistatus ms) throws IOException {
+        for (SideFiles.SideFile f : x.repository.sideFiles().list(folder.path())) {
+            describe(x, LiveProperties.of(f), SideFileRequests.entry(f), x.repository.sideFiles().metadata(f.path()).orElse(null), q, ms);
+        }
+    }
+
+    private static void describe(DavExchange x, LiveProperties.Facts s, Entry e, byte[] props, Query q, Multistatus ms)
+            throws IOException {
         DeadProperties dead = props == null ? DeadProperties.empty() : DeadProperties.parse(props);
         ms.beginResponse(x.target.href(e.path(), e.isFolder()));
         List<String> found = new ArrayList<>();
@@ -133,7 +163,8 @@ final class PropfindHandler extends DavMethod {
     }
 
     /** A dead property set by a client shadows the computed one of the same name. */
-    private static String value(PropertyName n, Entry e, Snapshot s, DeadProperties dead, DavExchange x) throws IOException {
+    private static String value(PropertyName n, Entry e, LiveProperties.Facts s, DeadProperties dead, DavExchange x)
+            throws IOException {
         String d = dead.get(n);
         return d != null ? d : LiveProperties.render(n, e, s, x);
     }

@@ -2,6 +2,7 @@ package dev.davit.dav;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
@@ -9,6 +10,8 @@ import org.w3c.dom.Element;
 import dev.davit.storage.Entry;
 import dev.davit.storage.NotFoundException;
 import dev.davit.storage.RepoPath;
+import dev.davit.storage.SideFiles;
+import dev.davit.storage.Snapshot;
 import dev.davit.storage.WriteResult;
 
 /**
@@ -24,40 +27,67 @@ final class ProppatchHandler extends DavMethod {
     private record Instruction(PropertyName name, String value) {
     }
 
-    private record Outcome(List<Instruction> instructions, List<PropertyName> refused) {
+    /** {@code document}: the new stored properties (null when there are none left, or when refused). */
+    private record Outcome(List<Instruction> instructions, List<PropertyName> refused, byte[] document) {
     }
 
     @Override
     void handle(DavExchange x) throws Exception {
         RepoPath path = x.path();
         List<Instruction> instructions = parse(x.xmlBody());
+        try (Snapshot s = x.repository.head()) {
+            Optional<SideFiles.SideFile> side = SideFileRequests.find(x, s, path);
+            if (side.isPresent()) {
+                Entry current = SideFileRequests.entry(side.get());
+                x.locking.checkIf(x, p -> p.equals(path) ? Optional.of(current) : s.lookup(p));
+                x.locking.requireTokens(x, path, Locking.Reach.RESOURCE, current.id());
+                Preconditions.checkWrite(x, path, current);
+                Outcome o = apply(instructions, x.repository.sideFiles().metadata(path).orElse(null));
+                if (o.refused().isEmpty()) {
+                    x.repository.sideFiles().setMetadata(path, o.document());
+                }
+                answer(x, path, o);
+                return;
+            }
+        }
         WriteResult<Outcome> r = x.repository.write(x.author(), "PROPPATCH " + path, edit -> {
             Entry current = edit.lookup(path).orElseThrow(() -> new NotFoundException(path, "/" + path + " does not exist"));
             x.locking.checkIf(x, edit::lookup);
             x.locking.requireTokens(x, path, Locking.Reach.RESOURCE, current.id());
             Preconditions.checkWrite(x, path, current);
-            List<PropertyName> refused = new ArrayList<>();
-            for (Instruction i : instructions) {
-                if (LiveProperties.PROTECTED.contains(i.name())) {
-                    refused.add(i.name());
-                }
+            Outcome o = apply(instructions, edit.metadata(path).orElse(null));
+            if (o.refused().isEmpty()) {
+                edit.setMetadata(path, o.document()); // else nothing is staged, so nothing is committed
             }
-            if (!refused.isEmpty()) {
-                return new Outcome(instructions, refused); // Nothing staged, so nothing is committed.
-            }
-            DeadProperties props = edit.metadata(path).map(DeadProperties::parse).orElseGet(DeadProperties::empty);
-            for (Instruction i : instructions) {
-                if (i.value() == null) {
-                    props.remove(i.name());
-                } else {
-                    props.set(i.name(), i.value());
-                }
-            }
-            edit.setMetadata(path, props.toBytes());
-            return new Outcome(instructions, refused);
+            return o;
         });
         x.revision(r.revision());
-        Outcome o = r.value();
+        answer(x, path, r.value());
+    }
+
+    /** Applies the instructions in order to a copy of the stored properties, or refuses all of them. */
+    private static Outcome apply(List<Instruction> instructions, byte[] stored) {
+        List<PropertyName> refused = new ArrayList<>();
+        for (Instruction i : instructions) {
+            if (LiveProperties.PROTECTED.contains(i.name())) {
+                refused.add(i.name());
+            }
+        }
+        if (!refused.isEmpty()) {
+            return new Outcome(instructions, refused, null);
+        }
+        DeadProperties props = stored == null ? DeadProperties.empty() : DeadProperties.parse(stored);
+        for (Instruction i : instructions) {
+            if (i.value() == null) {
+                props.remove(i.name());
+            } else {
+                props.set(i.name(), i.value());
+            }
+        }
+        return new Outcome(instructions, refused, props.toBytes());
+    }
+
+    private static void answer(DavExchange x, RepoPath path, Outcome o) throws java.io.IOException {
         try (Multistatus ms = new Multistatus(x.response)) {
             ms.beginResponse(x.target.href(path, x.target.trailingSlash() || path.isRoot()));
             List<String> ok = new ArrayList<>();

@@ -1,6 +1,7 @@
 package dev.davit.dav;
 
 import java.io.InputStream;
+import java.time.Instant;
 
 import org.eclipse.jgit.lib.ObjectId;
 
@@ -9,6 +10,7 @@ import dev.davit.storage.MissingParentException;
 import dev.davit.storage.RepoPath;
 import dev.davit.storage.Snapshot;
 import dev.davit.storage.StorageException;
+import dev.davit.storage.TreeEdit;
 import dev.davit.storage.WriteResult;
 
 /**
@@ -32,8 +34,13 @@ final class PutHandler extends DavMethod {
             throw DavProblem.badRequest("partial PUT (Content-Range) is not supported");
         }
         try (Snapshot s = x.repository.head()) {
+            if (SideFileRequests.applies(x, s, path)) {
+                SideFileRequests.put(x, s);
+                return;
+            }
             check(x, path, s::lookup, s.lookup(path).orElse(null), s.lookup(path.parent()).orElse(null));
         }
+        Instant mtime = clientTime(x.header("X-OC-Mtime"));
         // Read the stream as bytes: the servlet's form parsing is never touched, so a form-encoded or
         // multipart body is stored byte for byte (milton-ce.md §4).
         ObjectId blob;
@@ -44,12 +51,50 @@ final class PutHandler extends DavMethod {
             Entry current = edit.lookup(path).orElse(null);
             check(x, path, edit::lookup, current, edit.lookup(path.parent()).orElse(null));
             edit.putFile(path, blob);
+            keepClientTime(edit, path, mtime);
             return current == null;
         });
         x.revision(r.revision());
+        if (mtime != null) {
+            x.response.setHeader("X-OC-MTime", "accepted");
+        }
         x.response.setHeader("ETag", ETags.of(blob));
         x.response.setStatus(r.value() ? 201 : 204);
         x.response.setContentLength(0);
+    }
+
+    /**
+     * ownCloud's and rclone's {@code X-OC-Mtime} (Unix seconds): the client's modification time, kept as the
+     * file's {@code getlastmodified} so a sync client sees the time it set and does not upload again.
+     */
+    private static Instant clientTime(String header) {
+        if (header == null || header.isBlank()) {
+            return null;
+        }
+        try {
+            return Instant.ofEpochSecond((long) Math.floor(Double.parseDouble(header.trim())));
+        } catch (NumberFormatException e) {
+            throw DavProblem.badRequest("X-OC-Mtime must be Unix seconds, not '" + header + "'");
+        }
+    }
+
+    /**
+     * Stores the client's time in the same commit, or drops a stored one: new content without a client
+     * time was last modified by this commit, and an old client time would now be a lie.
+     */
+    private static void keepClientTime(TreeEdit edit, RepoPath path, Instant mtime) throws StorageException, java.io.IOException {
+        byte[] stored = edit.metadata(path).orElse(null);
+        if (stored == null && mtime == null) {
+            return;
+        }
+        DeadProperties props = stored == null ? DeadProperties.empty() : DeadProperties.parse(stored);
+        if (mtime == null) {
+            props.remove(LiveProperties.GETLASTMODIFIED);
+        } else {
+            props.set(LiveProperties.GETLASTMODIFIED,
+                    "<D:getlastmodified xmlns:D=\"DAV:\">" + HttpDates.imf(mtime) + "</D:getlastmodified>");
+        }
+        edit.setMetadata(path, props.toBytes());
     }
 
     private static void check(DavExchange x, RepoPath path, Locking.EntryLookup lookup, Entry current, Entry parent)

@@ -69,7 +69,8 @@ public final class DavitServer implements AutoCloseable {
         context.getServletHandler().setDecodeAmbiguousURIs(true);
         context.addFilter(new FilterHolder(new AuthenticationFilter(users)), "/dav/*", EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("dav", new DavServlet(repositories, users, locks,
-                new DavSettings(config.staleStatus(), config.maxXmlBodyBytes(), config.lockStatus(), config.maxLockSeconds()))),
+                new DavSettings(config.staleStatus(), config.maxXmlBodyBytes(), config.lockStatus(), config.maxLockSeconds(),
+                        config.junkPatterns()))),
                 "/dav/*");
         context.addServlet(new ServletHolder("health", new HealthServlet()), "/healthz");
         jetty.setHandler(context);

@@ -41,12 +41,14 @@ public final class GitRepository implements AutoCloseable {
     private final Path tmpDir;
     private final Object writeLock = new Object();
     private final LastModifiedIndex index = new LastModifiedIndex();
+    private final SideFiles sideFiles;
 
     GitRepository(String owner, String name, Repository repo) throws IOException {
         this.owner = owner;
         this.name = name;
         this.repo = repo;
         this.tmpDir = repo.getDirectory().toPath().resolve("davit-tmp");
+        this.sideFiles = new SideFiles(repo.getDirectory().toPath().resolve("davit-side"));
         Files.createDirectories(tmpDir);
         // Spooled uploads that a crash left behind belong to no write any more.
         try (java.util.stream.Stream<Path> stale = Files.list(tmpDir)) {
@@ -223,6 +225,11 @@ public final class GitRepository implements AutoCloseable {
         }
         Instant created = latest.created().isAfter(at) ? modified : latest.created();
         return new Timestamps(created.isAfter(modified) ? modified : created, modified);
+    }
+
+    /** Files kept beside this repository instead of in it (desktop junk). */
+    public SideFiles sideFiles() {
+        return sideFiles;
     }
 
     /** The JGit repository, for front ends that speak git itself (smart HTTP). */

@@ -21,6 +21,7 @@ import dev.davit.auth.UserStore;
 import dev.davit.config.DavitConfig;
 import dev.davit.dav.DavServlet;
 import dev.davit.dav.DavSettings;
+import dev.davit.rest.RestServlet;
 import dev.davit.lock.FileLockStore;
 import dev.davit.lock.LockStore;
 import dev.davit.storage.GitRepository;
@@ -72,6 +73,9 @@ public final class DavitServer implements AutoCloseable {
                 new DavSettings(config.staleStatus(), config.maxXmlBodyBytes(), config.lockStatus(), config.maxLockSeconds(),
                         config.junkPatterns()))),
                 "/dav/*");
+        // The REST API sits behind the same users and rights as WebDAV (Octokit's baseUrl is http://host:port/api).
+        context.addFilter(new FilterHolder(new AuthenticationFilter(users)), "/api/*", EnumSet.of(DispatcherType.REQUEST));
+        context.addServlet(new ServletHolder("rest", new RestServlet(repositories, users)), "/api/*");
         context.addServlet(new ServletHolder("health", new HealthServlet()), "/healthz");
         jetty.setHandler(context);
     }

@@ -144,6 +144,15 @@ public final class GitRepository implements AutoCloseable {
      * Nothing is published when the mutation throws.
      */
     public <T> WriteResult<T> write(Identity who, String message, Mutation<T> mutation) throws StorageException, IOException {
+        return write(who, who, message, mutation);
+    }
+
+    /**
+     * As {@link #write(Identity, String, Mutation)}, with an author other than the committer (the REST
+     * API lets a client name the author, as GitHub's does; the committer stays the authenticated user).
+     */
+    public <T> WriteResult<T> write(Identity author, Identity committer, String message, Mutation<T> mutation)
+            throws StorageException, IOException {
         synchronized (writeLock) {
             for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
                 ObjectId head = headId();
@@ -158,9 +167,9 @@ public final class GitRepository implements AutoCloseable {
                         return new WriteResult<>(head, false, value);
                     }
                     CommitBuilder cb = new CommitBuilder();
-                    PersonIdent ident = new PersonIdent(who.name(), who.email(), Instant.now(), TimeZone.getDefault().toZoneId());
-                    cb.setAuthor(ident);
-                    cb.setCommitter(ident);
+                    Instant now = Instant.now();
+                    cb.setAuthor(new PersonIdent(author.name(), author.email(), now, TimeZone.getDefault().toZoneId()));
+                    cb.setCommitter(new PersonIdent(committer.name(), committer.email(), now, TimeZone.getDefault().toZoneId()));
                     cb.setMessage(message.endsWith("\n") ? message : message + "\n");
                     cb.setTreeId(tree);
                     if (base != null) {
@@ -230,6 +239,29 @@ public final class GitRepository implements AutoCloseable {
     /** Files kept beside this repository instead of in it (desktop junk). */
     public SideFiles sideFiles() {
         return sideFiles;
+    }
+
+    /** Commits, history, diffs and branches of this repository. */
+    public History history() {
+        return new History(this);
+    }
+
+    /** Blobs and trees by id. */
+    public GitObjects objects() {
+        return new GitObjects(this, history());
+    }
+
+    /**
+     * The bytes of blob {@code id} (for a merge inside a {@link Mutation}).
+     *
+     * @throws NotFoundException when no such blob is stored here
+     */
+    public byte[] readBlob(ObjectId id) throws IOException, NotFoundException {
+        try (ObjectReader reader = repo.newObjectReader()) {
+            return reader.open(id, Constants.OBJ_BLOB).getCachedBytes(Integer.MAX_VALUE);
+        } catch (MissingObjectException | IncorrectObjectTypeException e) {
+            throw new NotFoundException(RepoPath.ROOT, "no blob " + id.name() + " in " + owner + "/" + name);
+        }
     }
 
     /** The JGit repository, for front ends that speak git itself (smart HTTP). */

@@ -89,6 +89,31 @@ public final class TreeEdit {
         children(parent).put(path.name(), dir);
     }
 
+    /**
+     * Creates the missing folders above {@code path} (the REST API creates them on a write, as GitHub's
+     * contents API does; WebDAV never does). A folder made here and left empty disappears with the write,
+     * as git keeps no empty trees.
+     *
+     * @throws MissingParentException when an ancestor is a file; names that file
+     */
+    public void makeParents(RepoPath path) throws IOException, MissingParentException {
+        DirNode dir = root;
+        RepoPath walked = RepoPath.ROOT;
+        List<String> segs = path.segments();
+        for (int i = 0; i < segs.size() - 1; i++) {
+            walked = walked.child(segs.get(i));
+            Node next = children(dir).get(segs.get(i));
+            if (next == null) {
+                next = DirNode.empty();
+                children(dir).put(segs.get(i), next);
+                markPath(walked);
+            } else if (next instanceof FileNode f) {
+                throw new MissingParentException(path, walked, f.isVisible());
+            }
+            dir = (DirNode) next;
+        }
+    }
+
     /** Creates the folders of {@code path} that are missing, without keep files (used by imports). */
     void ensureFolders(RepoPath path) throws IOException, MissingParentException {
         DirNode dir = root;

@@ -1,0 +1,103 @@
+package dev.davit.rest;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import jakarta.servlet.http.HttpServletRequest;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.davit.auth.Principal;
+import dev.davit.storage.GitRepository;
+import dev.davit.storage.Identity;
+
+/** One request under a repository, as the routes see it: who, which repository, the route, query and body. */
+final class ApiCall {
+    /**
+     * Largest JSON body read: GitHub's contents API takes files up to 100 MB, but a base64 body is held
+     * in memory here, so Davit stops at 64 MiB (413) and large files go through WebDAV, which streams.
+     */
+    static final int MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+    final HttpServletRequest request;
+    final Principal user;
+    final ApiRoute route;
+    final GitRepository repository;
+    final Links links;
+    private final Map<String, String> query;
+    private byte[] body;
+
+    ApiCall(HttpServletRequest request, Principal user, ApiRoute route, GitRepository repository) {
+        this.request = request;
+        this.user = user;
+        this.route = route;
+        this.repository = repository;
+        this.links = new Links(request, route.owner(), route.repo());
+        this.query = parseQuery(request.getQueryString());
+    }
+
+    String method() {
+        return request.getMethod();
+    }
+
+    /** A query parameter, or null. Parsed by hand: getParameter() could read a form body as parameters. */
+    String query(String name) {
+        String v = query.get(name);
+        return v == null || v.isEmpty() ? null : v;
+    }
+
+    Map<String, String> queryParameters() {
+        return query;
+    }
+
+    /** The raw body bytes, read once (413 past {@link #MAX_BODY_BYTES}). */
+    byte[] body() throws IOException {
+        if (body == null) {
+            if (request.getContentLengthLong() > MAX_BODY_BYTES) {
+                throw new RestProblem(413, "request body larger than " + MAX_BODY_BYTES + " bytes");
+            }
+            try (InputStream in = request.getInputStream()) {
+                byte[] b = in.readNBytes(MAX_BODY_BYTES + 1);
+                if (b.length > MAX_BODY_BYTES) {
+                    throw new RestProblem(413, "request body larger than " + MAX_BODY_BYTES + " bytes");
+                }
+                body = b;
+            }
+        }
+        return body;
+    }
+
+    ObjectNode json() throws IOException {
+        return Json.parseObject(body());
+    }
+
+    /** The committer of every write: the authenticated user. */
+    Identity committer() {
+        return new Identity(user.name(), user.email());
+    }
+
+    private static Map<String, String> parseQuery(String q) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (q == null) {
+            return out;
+        }
+        for (String pair : q.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String k = eq < 0 ? pair : pair.substring(0, eq);
+            String v = eq < 0 ? "" : pair.substring(eq + 1);
+            try {
+                out.putIfAbsent(URLDecoder.decode(k, StandardCharsets.UTF_8), URLDecoder.decode(v, StandardCharsets.UTF_8));
+            } catch (IllegalArgumentException e) {
+                throw new RestProblem(400, "malformed query string");
+            }
+        }
+        return out;
+    }
+}

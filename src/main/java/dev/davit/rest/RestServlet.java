@@ -93,7 +93,10 @@ public final class RestServlet extends HttpServlet {
                 }
             }
             case "contents" -> {
-                RepoPath path = RepoPath.of(r.subList(1, r.size()));
+                // Octokit (and GitHub's own URL templates) send the path as one parameter, its slashes
+                // encoded as %2F; GitHub reads them as separators, so Davit does too. Every name is still
+                // validated (.., backslashes, control characters, .git and hidden names are refused).
+                RepoPath path = RepoPath.parse(call.route.tail(1));
                 if (get) {
                     return ContentsRoutes.get(call, path);
                 }

@@ -315,8 +315,23 @@ class ContentsApiTest {
         }
         HttpResponse<String> dots = api.get("/contents/docs/%2E%2E/README.md");
         assertThat(dots.statusCode()).as(dots.body()).isEqualTo(400);
-        HttpResponse<String> slash = api.get("/contents/docs%2Fwelcome.txt");
-        assertThat(slash.statusCode()).as(slash.body()).isEqualTo(400);
+        HttpResponse<String> backslash = api.get("/contents/docs%5Cwelcome.txt");
+        assertThat(backslash.statusCode()).as(backslash.body()).isEqualTo(400);
+        HttpResponse<String> empty = api.get("/contents/docs//welcome.txt");
+        assertThat(empty.statusCode()).as(empty.body()).isEqualTo(400);
+    }
+
+    @Test
+    void encodedSlashesSeparateAsOnGitHub() throws Exception {
+        // Octokit expands {path} with its slashes encoded: contents/docs%2Fwelcome.txt
+        HttpResponse<String> r = api.get("/contents/docs%2Fwelcome.txt");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(Api.json(r).get("path").asText()).isEqualTo("docs/welcome.txt");
+        HttpResponse<String> put = api.putFile("new%2Fdir%2Ff.txt", "f", null);
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(201);
+        assertThat(s.get("new/dir/f.txt").body()).isEqualTo("f");
+        HttpResponse<String> dots = api.get("/contents/docs%2F..%2FREADME.md");
+        assertThat(dots.statusCode()).as(dots.body()).isEqualTo(400);
     }
 
     @Test

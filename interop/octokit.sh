@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The REST API with a real GitHub client: @octokit/rest (from npm, pinned by interop/octokit/package-lock.json)
+# with baseUrl http://127.0.0.1:PORT/api. interop/octokit/smoke.mjs creates, reads, updates, updates with a
+# stale sha (expects 409 and reads `current`), merges, lists commits, deletes; it exits non-zero on any deviation.
+# Needs node (>= 18) and npm; `npm ci` runs here, bounded by OCTOKIT_NPM_TIMEOUT (300) s.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+interop_init octokit
+
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  need_pkg nodejs npm || exit 1
+fi
+say "node $(node --version), npm $(npm --version)"
+
+dir=$INTEROP_DIR/octokit
+if ( cd "$dir" && timeout "${OCTOKIT_NPM_TIMEOUT:-300}" npm ci --no-audit --no-fund --loglevel=error ) \
+     >"$INTEROP_LOGS/octokit-npm.log" 2>&1; then
+  pass "npm ci (@octokit/rest $(cd "$dir" && node -p 'require("./node_modules/@octokit/rest/package.json").version'))"
+else
+  fail "npm ci failed (log: $INTEROP_LOGS/octokit-npm.log)"; tail -n 20 "$INTEROP_LOGS/octokit-npm.log" | sed 's/^/  | /'
+  interop_finish
+fi
+
+# http://127.0.0.1:PORT/dav/OWNER/REPO/ -> http://127.0.0.1:PORT/api and OWNER/REPO
+origin=$(sed -E 's|^(http://[^/]+)/.*|\1|' <<<"$DAVIT_URL")
+repo=$(sed -E 's|^http://[^/]+/dav/([^/]+/[^/]+)/.*|\1|' <<<"$DAVIT_URL")
+before=""
+if have_repo; then before=$(commit_count); fi
+
+rc=0
+( cd "$dir" && DAVIT_API="$origin/api" DAVIT_REPO="$repo" timeout "${OCTOKIT_TIMEOUT:-120}" node smoke.mjs ) \
+  2>&1 | tee "$INTEROP_LOGS/octokit-smoke.log" | sed 's/^/  /' || rc=$?
+if grep -q '^octokit smoke: PASS$' "$INTEROP_LOGS/octokit-smoke.log"; then pass "octokit smoke script"
+else fail "octokit smoke script (exit $rc; log $INTEROP_LOGS/octokit-smoke.log)"; fi
+
+if have_repo; then
+  # create, update, merge, delete, idempotent create (once), its delete: 6 commits
+  check_eq "commits made by the octokit script" 6 "$(( $(commit_count) - before ))"
+fi
+interop_finish

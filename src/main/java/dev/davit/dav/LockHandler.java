@@ -69,7 +69,7 @@ final class LockHandler extends DavMethod {
             try {
                 return x.locking.store().create(lock);
             } catch (LockConflictException e) {
-                throw new LockedProblem(e.existing(), Locking.rootHref(x, e.existing(), false), true,
+                throw new LockedProblem(e.existing(), Locking.rootHref(x, e.existing(), Locking.isFolder(x, e.existing())), true,
                         current == null ? null : current.id(), e.getMessage());
             }
         });
@@ -95,7 +95,7 @@ final class LockHandler extends DavMethod {
         try {
             x.locking.store().create(lock);
         } catch (LockConflictException e) {
-            throw new LockedProblem(e.existing(), Locking.rootHref(x, e.existing(), false), true,
+            throw new LockedProblem(e.existing(), Locking.rootHref(x, e.existing(), Locking.isFolder(x, e.existing())), true,
                     current.map(f -> f.id()).orElse(null), e.getMessage());
         }
         if (current.isEmpty()) {

@@ -119,12 +119,34 @@ final class Locking {
             }
         }
         Set<String> submitted = x.ifHeader() == null ? Set.of() : x.ifHeader().submittedTokens();
+        // §6.2: of several shared locks on one resource, any holder may write with their own token.
+        Set<String> satisfiedSharedRoots = new java.util.HashSet<>();
         for (Lock l : touched.values()) {
-            if (!(submitted.contains(l.token()) && l.principal().equals(x.user.name()))) {
-                throw new LockedProblem(l, x.target.href(RepoPath.ROOT, true) + rootSuffix(l), false, current,
+            if (l.scope() == Lock.Scope.SHARED && isSubmittedByOwner(x, l, submitted)) {
+                satisfiedSharedRoots.add(l.root());
+            }
+        }
+        for (Lock l : touched.values()) {
+            boolean ok = isSubmittedByOwner(x, l, submitted)
+                    || l.scope() == Lock.Scope.SHARED && satisfiedSharedRoots.contains(l.root());
+            if (!ok) {
+                throw new LockedProblem(l, rootHref(x, l, isFolder(x, l)), false, current,
                         "/" + path + " is locked" + (l.root().equals(path.toString()) ? "" : " by a lock on /" + l.root())
                                 + "; submit the lock's token in the If header");
             }
+        }
+    }
+
+    private static boolean isSubmittedByOwner(DavExchange x, Lock l, Set<String> submitted) {
+        return submitted.contains(l.token()) && l.principal().equals(x.user.name());
+    }
+
+    /** Whether a lock's root is a folder now (for its href's trailing slash; only on refusals). */
+    static boolean isFolder(DavExchange x, Lock l) {
+        try (var s = x.repository.head()) {
+            return s.lookup(RepoPath.parse(l.root())).map(Entry::isFolder).orElse(false);
+        } catch (IOException | InvalidPathException e) {
+            return false;
         }
     }
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The whole suite: JUnit (mvn -B verify), the jar, the Debian packages of the real clients (as root, when
 # missing), then ONE Davit on a free port with a fresh data dir and the interop scripts against it:
-# commits, litmus, cadaver, rclone, davfs2, octokit (the REST API driven by @octokit/rest from npm). Prints a
+# commits, litmus, cadaver, rclone, davfs2, octokit (the REST API driven by @octokit/rest from npm), git (clone,
+# push and pull over smart HTTP). Prints a
 # summary table and, last, "interop: N passed, M failed" (N, M = interop scripts). Exit 1 if anything failed.
 # Runs from any working directory.
-# Env: INTEROP_SCRIPTS (default "commits litmus cadaver rclone davfs2 octokit"), SKIP_JUNIT=1, INTEROP_KEEP=1,
+# Env: INTEROP_SCRIPTS (default "commits litmus cadaver rclone davfs2 octokit git"), SKIP_JUNIT=1, INTEROP_KEEP=1,
 #      INTEROP_ALLOW_SKIP=1 (davfs2 may skip without root or /dev/fuse), INTEROP_LOGS (logs dir),
 #      INTEROP_BUDGET (s, default 1500): every step's timeout is cut to what is left of it, so the whole run
 #      stays under about 25 minutes plus package installation even when something hangs.
@@ -14,7 +15,7 @@ cd "$(dirname "$0")/.." || exit 1
 
 INTEROP_LOGS=${INTEROP_LOGS:-$(mktemp -d /tmp/davit-interop-logs.XXXXXX)}
 mkdir -p "$INTEROP_LOGS"; export INTEROP_LOGS
-SCRIPTS=${INTEROP_SCRIPTS:-commits litmus cadaver rclone davfs2 octokit}
+SCRIPTS=${INTEROP_SCRIPTS:-commits litmus cadaver rclone davfs2 octokit git}
 T_START=$SECONDS
 BUDGET=${INTEROP_BUDGET:-1500}
 # cap N: N, or the seconds left in the budget if fewer (at least 1)

@@ -21,6 +21,7 @@ import dev.davit.auth.UserStore;
 import dev.davit.config.DavitConfig;
 import dev.davit.dav.DavServlet;
 import dev.davit.dav.DavSettings;
+import dev.davit.githttp.GitHttpServlet;
 import dev.davit.rest.RestServlet;
 import dev.davit.lock.FileLockStore;
 import dev.davit.lock.LockStore;
@@ -76,6 +77,9 @@ public final class DavitServer implements AutoCloseable {
         // The REST API sits behind the same users and rights as WebDAV (Octokit's baseUrl is http://host:port/api).
         context.addFilter(new FilterHolder(new AuthenticationFilter(users)), "/api/*", EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("rest", new RestServlet(repositories, users)), "/api/*");
+        // git smart HTTP: same users and rights; git retries with credentials after the 401 challenge.
+        context.addFilter(new FilterHolder(new AuthenticationFilter(users)), "/git/*", EnumSet.of(DispatcherType.REQUEST));
+        context.addServlet(new ServletHolder("git", new GitHttpServlet(repositories, users, locks)), "/git/*");
         context.addServlet(new ServletHolder("health", new HealthServlet()), "/healthz");
         jetty.setHandler(context);
     }

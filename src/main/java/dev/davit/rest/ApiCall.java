@@ -12,6 +12,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.davit.auth.Principal;
+import dev.davit.lock.LockStore;
 import dev.davit.storage.GitRepository;
 import dev.davit.storage.Identity;
 
@@ -28,15 +29,17 @@ final class ApiCall {
     final ApiRoute route;
     final GitRepository repository;
     final Links links;
+    final RestLocks locks;
     private final Map<String, String> query;
     private byte[] body;
 
-    ApiCall(HttpServletRequest request, Principal user, ApiRoute route, GitRepository repository) {
+    ApiCall(HttpServletRequest request, Principal user, ApiRoute route, GitRepository repository, LockStore lockStore) {
         this.request = request;
         this.user = user;
         this.route = route;
         this.repository = repository;
         this.links = new Links(request, route.owner(), route.repo());
+        this.locks = new RestLocks(lockStore, route.owner() + "/" + route.repo(), user);
         this.query = parseQuery(request.getQueryString());
     }
 

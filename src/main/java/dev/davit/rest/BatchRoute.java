@@ -60,6 +60,10 @@ final class BatchRoute {
         WriteResult<List<Op>> r = repo.write(opts.author(), opts.committer(), opts.message(), edit -> {
             List<Op> done = new ArrayList<>();
             for (Op o : ops) {
+                call.locks.check(o.path(), true);
+                if (o.from() != null) {
+                    call.locks.check(o.from(), true);
+                }
                 done.add(apply(edit, o));
             }
             return done;

@@ -107,6 +107,7 @@ final class ContentsRoutes {
         ObjectId blob = repo.insertBlob(new ByteArrayInputStream(bytes), bytes.length);
         WriteResult<PutOutcome> r = repo.write(opts.author(), opts.committer(), opts.message(), edit -> {
             Entry current = edit.lookup(path).orElse(null);
+            call.locks.check(path, current == null);
             if (current == null) {
                 // GitHub: a path that does not exist is created (201) whatever sha says; folders are made as needed.
                 edit.makeParents(path);
@@ -167,6 +168,7 @@ final class ContentsRoutes {
         GitRepository repo = call.repository;
         WriteResult<Void> r = repo.write(opts.author(), opts.committer(), opts.message(), edit -> {
             Entry current = edit.lookup(path).orElseThrow(() -> new NotFoundException(path, path + " not found"));
+            call.locks.check(path, true);
             requireFile(current);
             if (sha == null) {
                 throw RestProblem.shaMissing(RestProblem.DOCS_DELETE);

@@ -17,6 +17,7 @@ import org.eclipse.jgit.lib.ObjectId;
 import dev.davit.auth.Access;
 import dev.davit.auth.Principal;
 import dev.davit.auth.UserStore;
+import dev.davit.lock.LockStore;
 import dev.davit.storage.GitRepository;
 import dev.davit.storage.RepoPath;
 import dev.davit.storage.Repositories;
@@ -35,7 +36,10 @@ public final class RestServlet extends HttpServlet {
     private final transient UserStore users;
     private final transient IdempotencyStore idempotency = new IdempotencyStore(Clock.systemUTC());
 
-    public RestServlet(Repositories repositories, UserStore users) {
+    private final transient LockStore locks;
+
+    public RestServlet(Repositories repositories, UserStore users, LockStore locks) {
+        this.locks = locks;
         this.repositories = repositories;
         this.users = users;
     }
@@ -56,7 +60,7 @@ public final class RestServlet extends HttpServlet {
             if (write && !users.allows(user, route.owner(), route.repo(), Access.WRITE)) {
                 throw new RestProblem(403, user.name() + " may read but not write " + route.owner() + "/" + route.repo());
             }
-            ApiCall call = new ApiCall(req, user, route, repo);
+            ApiCall call = new ApiCall(req, user, route, repo, locks);
             String key = req.getHeader("Idempotency-Key");
             if (write && key != null && !key.isBlank()) {
                 String uri = req.getRequestURI() + (req.getQueryString() == null ? "" : "?" + req.getQueryString());

@@ -76,7 +76,7 @@ public final class DavitServer implements AutoCloseable {
                 "/dav/*");
         // The REST API sits behind the same users and rights as WebDAV (Octokit's baseUrl is http://host:port/api).
         context.addFilter(new FilterHolder(new AuthenticationFilter(users)), "/api/*", EnumSet.of(DispatcherType.REQUEST));
-        context.addServlet(new ServletHolder("rest", new RestServlet(repositories, users)), "/api/*");
+        context.addServlet(new ServletHolder("rest", new RestServlet(repositories, users, locks)), "/api/*");
         // git smart HTTP: same users and rights; git retries with credentials after the 401 challenge.
         context.addFilter(new FilterHolder(new AuthenticationFilter(users)), "/git/*", EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("git", new GitHttpServlet(repositories, users, locks)), "/git/*");

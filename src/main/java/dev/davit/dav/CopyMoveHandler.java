@@ -34,6 +34,9 @@ final class CopyMoveHandler extends DavMethod {
         if (target.equals(source)) {
             throw new DavProblem(403, "same-resource", "source and destination are the same resource");
         }
+        if (HistoryView.claims(target)) {
+            throw new DavProblem(403, "read-only-history", "/" + target + " is part of the read-only history");
+        }
         if (target.isRoot() || target.contains(source)) {
             throw new DavProblem(403, "destination-is-ancestor", "the destination contains the source");
         }
@@ -84,7 +87,7 @@ final class CopyMoveHandler extends DavMethod {
         x.response.setContentLength(0);
     }
 
-    private static boolean overwrite(DavExchange x) {
+    static boolean overwrite(DavExchange x) {
         String o = x.header("Overwrite");
         if (o == null || o.trim().equalsIgnoreCase("T")) {
             return true;
@@ -99,7 +102,7 @@ final class CopyMoveHandler extends DavMethod {
      * The {@code Destination} (RFC 4918 §10.3): an absolute URI on this server, or an absolute path, in
      * the same repository. Another host is 502 (§9.8.5), another repository 403.
      */
-    private static RepoPath destination(DavExchange x) throws InvalidPathException {
+    static RepoPath destination(DavExchange x) throws InvalidPathException {
         String d = x.header("Destination");
         if (d == null || d.isBlank()) {
             throw DavProblem.badRequest("COPY and MOVE need a Destination header");

@@ -115,6 +115,10 @@ public final class DavServlet extends HttpServlet {
             }
             ObjectId head = repo.headId();
             x.revision(head);
+            if (HistoryView.claims(target.path())) {
+                HistoryView.handle(x); // the computed, read-only history (.history/): never milton's
+                return;
+            }
             req.setAttribute(DavExchange.class.getName(), x);
             manager.process(new ServletRequest(req, getServletContext()), new ServletResponse(resp));
         } catch (Exception e) {

@@ -73,11 +73,11 @@ final class GetHandler extends DavMethod {
 
     /** Opens a representation's bytes. */
     @FunctionalInterface
-    private interface Source {
+    interface Source {
         InputStream open() throws IOException;
     }
 
-    private static void file(DavExchange x, Entry e, long size, Source source) throws IOException {
+    static void file(DavExchange x, Entry e, long size, Source source) throws IOException {
         HttpServletResponse resp = x.response;
         String ifMatch = x.header("If-Match");
         if (ifMatch != null && !Preconditions.matches(ifMatch, ETags.of(e))) {
@@ -141,6 +141,9 @@ final class GetHandler extends DavMethod {
                 w.write("<li><a href=\"" + x.target.href(folder.path().parent(), true) + "\">../</a></li>\n");
             }
             for (Entry m : members) {
+                if (HistoryView.claims(m.path())) {
+                    continue; // shadowed by the computed .history
+                }
                 w.write("<li><a href=\"" + Xml.attr(x.target.href(m.path(), m.isFolder())) + "\">" + Xml.text(m.name())
                         + (m.isFolder() ? "/" : "") + "</a></li>\n");
             }

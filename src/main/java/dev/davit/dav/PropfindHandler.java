@@ -23,9 +23,9 @@ final class PropfindHandler extends DavMethod {
         super("PROPFIND");
     }
 
-    private enum Kind { ALLPROP, PROPNAME, PROP }
+    enum Kind { ALLPROP, PROPNAME, PROP }
 
-    private record Query(Kind kind, List<PropertyName> names) {
+    record Query(Kind kind, List<PropertyName> names) {
     }
 
     @Override
@@ -53,6 +53,9 @@ final class PropfindHandler extends DavMethod {
                 }
                 int base = target.path().depth();
                 s.walk(target, depth, (e, props) -> {
+                    if (HistoryView.claims(e.path())) {
+                        return; // a real .history is shadowed by the computed one and never listed
+                    }
                     describe(x, LiveProperties.of(s, e), e, props == null ? null : s.readMetadata(props), q, ms);
                     // Kept-aside files show in every folder whose members this answer lists.
                     if (withSide && e.isFolder() && (depth == Integer.MAX_VALUE || e.path().depth() - base < depth)) {
@@ -63,7 +66,7 @@ final class PropfindHandler extends DavMethod {
         }
     }
 
-    private static int depth(String header) {
+    static int depth(String header) {
         if (header == null) {
             return Integer.MAX_VALUE; // §10.2: no Depth on PROPFIND means infinity.
         }
@@ -75,7 +78,7 @@ final class PropfindHandler extends DavMethod {
         };
     }
 
-    private static Query query(byte[] body) {
+    static Query query(byte[] body) {
         if (body.length == 0) {
             return new Query(Kind.ALLPROP, List.of()); // §9.1: an empty body is allprop.
         }
@@ -114,7 +117,7 @@ final class PropfindHandler extends DavMethod {
         }
     }
 
-    private static void describe(DavExchange x, LiveProperties.Facts s, Entry e, byte[] props, Query q, Multistatus ms)
+    static void describe(DavExchange x, LiveProperties.Facts s, Entry e, byte[] props, Query q, Multistatus ms)
             throws IOException {
         DeadProperties dead = props == null ? DeadProperties.empty() : DeadProperties.parse(props);
         ms.beginResponse(x.target.href(e.path(), e.isFolder()));

@@ -15,7 +15,11 @@ import java.util.stream.Collectors;
  * {@code Authorization} header's value. Thread-safe (immutable).
  */
 public final class UserStore {
+    private static final int MAX_CACHED = 10_000;
+    private static final long CACHE_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(10);
+
     private final Map<String, UserAccount> users;
+    private final Map<String, Long> verified = new java.util.concurrent.ConcurrentHashMap<>();
 
     public UserStore(List<UserAccount> accounts) {
         this.users = accounts.stream().collect(Collectors.toUnmodifiableMap(UserAccount::name, Function.identity()));
@@ -48,12 +52,34 @@ public final class UserStore {
         if (account == null) {
             return Optional.empty();
         }
-        byte[] given = decoded.substring(colon + 1).getBytes(StandardCharsets.UTF_8);
-        byte[] expected = account.password().getBytes(StandardCharsets.UTF_8);
-        if (!MessageDigest.isEqual(given, expected)) {
+        String password = decoded.substring(colon + 1);
+        if (!passwordMatches(account, password)) {
             return Optional.empty();
         }
         return Optional.of(new Principal(account.name(), account.email()));
+    }
+
+    private boolean passwordMatches(UserAccount account, String password) {
+        byte[] given = password.getBytes(StandardCharsets.UTF_8);
+        if (!PasswordHash.isHash(account.password())) {
+            return MessageDigest.isEqual(given, account.password().getBytes(StandardCharsets.UTF_8));
+        }
+        // Basic auth sends the password with every request; PBKDF2 is slow on purpose. Remember a
+        // successful check for a while, keyed by a digest of the credentials (never the password).
+        String key = PasswordHash.credentialKey(account.name(), given);
+        Long until = verified.get(key);
+        long now = System.nanoTime();
+        if (until != null && until - now > 0) {
+            return true;
+        }
+        if (!PasswordHash.matches(password, account.password())) {
+            return false;
+        }
+        if (verified.size() >= MAX_CACHED) {
+            verified.clear();
+        }
+        verified.put(key, now + CACHE_NANOS);
+        return true;
     }
 
     /** True when {@code principal} has {@code access} to {@code owner/repo}. */

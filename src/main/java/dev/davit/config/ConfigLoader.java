@@ -100,6 +100,10 @@ public final class ConfigLoader {
                 Boolean.parseBoolean(p.getProperty("storage.durable", "true").trim()),
                 intSetting(p, "limits.xml.body.bytes", "1048576"),
                 List.of(p.getProperty("junk.patterns", DEFAULT_JUNK).split(",")),
+                new DavitConfig.Limits(longSetting(p, "limits.body.bytes", "17179869184"),
+                        intSetting(p, "limits.header.bytes", "8192"),
+                        intSetting(p, "limits.propfind.entries", "100000"),
+                        intSetting(p, "limits.locks.per.user", "1000")),
                 users(p));
     }
 
@@ -135,6 +139,15 @@ public final class ConfigLoader {
             out.add(new UserAccount(name, password, email, List.copyOf(grants)));
         }
         return List.copyOf(out);
+    }
+
+    private static long longSetting(Properties p, String key, String def) throws ConfigException {
+        String v = p.getProperty(key, def).trim();
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key + " must be a number, not '" + v + "'");
+        }
     }
 
     private static int intSetting(Properties p, String key, String def) throws ConfigException {

@@ -13,5 +13,16 @@ import dev.davit.auth.UserAccount;
  */
 public record DavitConfig(String bind, int port, Path dataDir, String sampleRepository, Path sampleSource,
                           int staleStatus, int lockStatus, long maxLockSeconds, boolean durable, long maxXmlBodyBytes,
-                          List<String> junkPatterns, List<UserAccount> users) {
+                          List<String> junkPatterns, Limits limits, List<UserAccount> users) {
+    /**
+     * Request limits, each answered with a clear 4xx.
+     *
+     * @param bodyBytes       largest request body (413); 0 = no limit
+     * @param headerBytes     largest request header section (431, by Jetty)
+     * @param propfindEntries most entries a PROPFIND Depth: infinity may list (403 propfind-finite-depth)
+     * @param locksPerUser    most active locks one user may hold (507)
+     */
+    public record Limits(long bodyBytes, int headerBytes, int propfindEntries, int locksPerUser) {
+    }
+
 }

@@ -10,6 +10,10 @@ import java.util.List;
  * @param lockStatus      409 or 423 for a write that collides with someone's lock
  * @param maxLockSeconds  longest lock timeout granted (Infinite and longer requests are cut to it)
  * @param junkPatterns    names kept aside instead of committed (see {@link JunkNames})
+ * @param maxBodyBytes    largest PUT body (413 beyond); 0 = no limit
+ * @param maxPropfindEntries most entries one PROPFIND Depth: infinity lists (403 propfind-finite-depth beyond)
+ * @param maxLocksPerUser most active locks one user holds (507 beyond)
  */
-public record DavSettings(int staleStatus, long maxXmlBodyBytes, int lockStatus, long maxLockSeconds, List<String> junkPatterns) {
+public record DavSettings(int staleStatus, long maxXmlBodyBytes, int lockStatus, long maxLockSeconds, List<String> junkPatterns,
+                          long maxBodyBytes, int maxPropfindEntries, int maxLocksPerUser) {
 }

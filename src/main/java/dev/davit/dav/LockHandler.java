@@ -44,6 +44,11 @@ final class LockHandler extends DavMethod {
         Requested req = parse(body);
         String token = "opaquelocktoken:" + UUID.randomUUID();
         String key = Locking.key(x);
+        if (x.locking.store().countHeldBy(x.user.name()) >= x.settings.maxLocksPerUser()) {
+            // RFC 4918 §11.5: the server cannot store what the request needs.
+            throw new DavProblem(507, "too-many-locks", x.user.name() + " holds " + x.settings.maxLocksPerUser()
+                    + " locks already (limits.locks.per.user); UNLOCK some first");
+        }
         try (var s = x.repository.head()) {
             if (SideFileRequests.applies(x, s, path)) {
                 Lock lock = lockAside(x, s, path, new Lock(token, key, path.toString(), req.scope(), infinite, x.user.name(),

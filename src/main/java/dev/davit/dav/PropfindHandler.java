@@ -45,6 +45,9 @@ final class PropfindHandler extends DavMethod {
                 }
             }
             Entry target = s.lookup(x.path()).orElseThrow(() -> new NotFoundException(x.path(), "/" + x.path() + " does not exist"));
+            if (depth == Integer.MAX_VALUE && target.isFolder()) {
+                refuseIfTooLarge(x, s, target);
+            }
             boolean withSide = rev == null;
             try (Multistatus ms = new Multistatus(x.response)) {
                 describe(x, LiveProperties.of(s, target), target, s.metadata(target).orElse(null), q, ms);
@@ -63,6 +66,30 @@ final class PropfindHandler extends DavMethod {
                     }
                 });
             }
+        }
+    }
+
+    /**
+     * RFC 4918 §9.1: a server may refuse Depth: infinity with 403 and {@code propfind-finite-depth}. Counted
+     * before anything is written, since a 207 cannot turn into a 403 halfway through.
+     */
+    private static void refuseIfTooLarge(DavExchange x, Snapshot s, Entry target) throws java.io.IOException {
+        int max = x.settings.maxPropfindEntries();
+        int[] count = {0};
+        class TooMany extends RuntimeException {
+            TooMany() {
+                super(null, null, false, false);
+            }
+        }
+        try {
+            s.walk(target, Integer.MAX_VALUE, (e, props) -> {
+                if (++count[0] > max) {
+                    throw new TooMany();
+                }
+            });
+        } catch (TooMany e) {
+            throw new DavProblem(403, "finite-depth", "propfind-finite-depth", "/" + target.path()
+                    + " holds more than " + max + " entries (limits.propfind.entries); ask for Depth: 1");
         }
     }
 

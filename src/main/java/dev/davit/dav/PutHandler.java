@@ -44,7 +44,7 @@ final class PutHandler extends DavMethod {
         // Read the stream as bytes: the servlet's form parsing is never touched, so a form-encoded or
         // multipart body is stored byte for byte (milton-ce.md §4).
         ObjectId blob;
-        try (InputStream in = x.request.getInputStream()) {
+        try (InputStream in = BodyLimit.of(x, x.request.getInputStream())) {
             blob = x.repository.insertBlob(in, x.request.getContentLengthLong());
         }
         WriteResult<Boolean> r = x.repository.write(x.author(), "PUT " + path, edit -> {

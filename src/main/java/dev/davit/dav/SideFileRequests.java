@@ -48,7 +48,7 @@ final class SideFileRequests {
                 current == null ? null : current.id());
         Preconditions.checkWrite(x, path, current, x.locking.isLockCreatedEmpty(x, path, current));
         SideFiles.SideFile stored;
-        try (InputStream in = x.request.getInputStream()) {
+        try (InputStream in = BodyLimit.of(x, x.request.getInputStream())) {
             stored = x.repository.sideFiles().put(path, in);
         }
         x.response.setHeader("ETag", ETags.of(stored.id()));

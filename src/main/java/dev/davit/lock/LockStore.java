@@ -31,6 +31,9 @@ public interface LockStore {
     /** Ends a lock; false when there was no such active lock. */
     boolean remove(String repository, String token) throws IOException;
 
+    /** How many active locks {@code principal} holds, in all repositories. */
+    int countHeldBy(String principal);
+
     /** Ends every lock rooted at or below {@code path} (after a DELETE or MOVE of it). */
     void removeWithin(String repository, String path) throws IOException;
 }

@@ -59,6 +59,17 @@ public class MemoryLockStore implements LockStore {
     }
 
     @Override
+    public synchronized int countHeldBy(String principal) {
+        int n = 0;
+        for (Lock l : active()) {
+            if (l.principal().equals(principal)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Override
     public synchronized Optional<Lock> get(String repository, String token) {
         Lock l = locks.get(token);
         return l != null && l.repository().equals(repository) && isActive(l) ? Optional.of(l) : Optional.empty();

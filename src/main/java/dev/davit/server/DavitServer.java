@@ -52,6 +52,8 @@ public final class DavitServer implements AutoCloseable {
         jetty = new Server(threads);
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
+        // A header section past this is answered 431 by Jetty before any of our code runs.
+        http.setRequestHeaderSize(config.limits().headerBytes());
         // Names with a literal '%' (100%.txt) arrive as %25, which Jetty's default compliance refuses.
         // Encoded dots, slashes and backslashes are let through to the WebDAV front end, which reads only
         // the raw request URI and refuses them itself (400, with the repository's X-Revision): milton
@@ -72,7 +74,8 @@ public final class DavitServer implements AutoCloseable {
         context.addFilter(new FilterHolder(new AuthenticationFilter(users)), "/dav/*", EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("dav", new DavServlet(repositories, users, locks,
                 new DavSettings(config.staleStatus(), config.maxXmlBodyBytes(), config.lockStatus(), config.maxLockSeconds(),
-                        config.junkPatterns()))),
+                        config.junkPatterns(), config.limits().bodyBytes(), config.limits().propfindEntries(),
+                        config.limits().locksPerUser()))),
                 "/dav/*");
         // The REST API sits behind the same users and rights as WebDAV (Octokit's baseUrl is http://host:port/api).
         context.addFilter(new FilterHolder(new AuthenticationFilter(users)), "/api/*", EnumSet.of(DispatcherType.REQUEST));

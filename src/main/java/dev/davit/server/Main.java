@@ -3,12 +3,45 @@ package dev.davit.server;
 import dev.davit.config.ConfigLoader;
 import dev.davit.config.DavitConfig;
 
-/** {@code java -jar davit.jar [--config FILE] [--port N] [--data DIR] [--bind ADDR]}. */
+/**
+ * {@code java -jar davit.jar [--config FILE] [--port N] [--data DIR] [--bind ADDR]} runs the server;
+ * {@code java -jar davit.jar passwd} prints a password hash for {@code user.NAME.password}.
+ */
 public final class Main {
     private Main() {
     }
 
+    /** Reads a password (from the terminal without echo, else one line of standard input) and prints its hash. */
+    private static void passwd() throws java.io.IOException {
+        String password;
+        java.io.Console console = System.console();
+        if (console != null) {
+            char[] a = console.readPassword("password: ");
+            char[] b = console.readPassword("again: ");
+            if (a == null || b == null || !java.util.Arrays.equals(a, b)) {
+                System.err.println("davit: the passwords differ");
+                System.exit(1);
+                return;
+            }
+            password = new String(a);
+        } else {
+            password = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8))
+                    .readLine();
+        }
+        if (password == null || password.isEmpty()) {
+            System.err.println("davit: no password given");
+            System.exit(1);
+            return;
+        }
+        System.out.println(dev.davit.auth.PasswordHash.hash(password));
+        System.err.println("put it in the config as user.NAME.password=<the line above>");
+    }
+
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("passwd")) {
+            passwd();
+            return;
+        }
         DavitConfig config;
         try {
             config = ConfigLoader.load(args);

@@ -16,6 +16,10 @@ import java.util.Locale;
 public final class RepoPath implements Comparable<RepoPath> {
     /** Longest name in bytes; the common file-system limit, so that a checkout of the repository works. */
     public static final int MAX_SEGMENT_BYTES = 255;
+    /** Longest whole path in bytes: PATH_MAX of Linux, so a checkout of the repository works. */
+    public static final int MAX_PATH_BYTES = 4096;
+    /** Deepest path; deeper trees are a denial-of-service shape, not a file layout. */
+    public static final int MAX_DEPTH = 256;
 
     public static final RepoPath ROOT = new RepoPath(List.of());
 
@@ -45,9 +49,18 @@ public final class RepoPath implements Comparable<RepoPath> {
 
     /** Builds a path from already-decoded segments, validating each one. */
     public static RepoPath of(List<String> rawSegments) throws InvalidPathException {
+        if (rawSegments.size() > MAX_DEPTH) {
+            throw malformed("a path may be at most " + MAX_DEPTH + " levels deep");
+        }
         List<String> clean = new ArrayList<>(rawSegments.size());
+        int bytes = 0;
         for (String raw : rawSegments) {
-            clean.add(validateSegment(raw));
+            String s = validateSegment(raw);
+            bytes += s.getBytes(StandardCharsets.UTF_8).length + 1;
+            if (bytes > MAX_PATH_BYTES) {
+                throw malformed("a path may be at most " + MAX_PATH_BYTES + " bytes long");
+            }
+            clean.add(s);
         }
         return new RepoPath(Collections.unmodifiableList(clean));
     }

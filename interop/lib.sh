@@ -157,6 +157,35 @@ http_status() {
   dav_curl -o /dev/null -w '%{http_code}' -X "$m" "$@" "$u" || true
 }
 
+# lock_owners URL: the owners of the active locks on URL (PROPFIND Depth 0 lockdiscovery), one per line;
+# nothing when it is not locked.
+lock_owners() {
+  dav_curl -X PROPFIND -H 'Depth: 0' -H 'Content-Type: application/xml' --data \
+    '<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop><D:lockdiscovery/></D:prop></D:propfind>' "$1" 2>/dev/null |
+    tr -d '\r\n' | grep -o '<D:activelock>.*</D:activelock>' | grep -o '<D:owner>[^<]*</D:owner>' |
+    sed 's/<[^>]*>//g' || true
+}
+
+# unlock_all URL: UNLOCK every lock whose token lockdiscovery shows on URL (pre-clean after an aborted run;
+# the server shows the tokens of the same user's locks). Prints "UNLOCK <code>" per lock.
+unlock_all() {
+  local t
+  for t in $(dav_curl -X PROPFIND -H 'Depth: 0' -H 'Content-Type: application/xml' --data \
+      '<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop><D:lockdiscovery/></D:prop></D:propfind>' "$1" 2>/dev/null |
+      grep -o 'opaquelocktoken:[^<]*' | sort -u || true); do
+    echo "UNLOCK $(http_status UNLOCK "$1" -H "Lock-Token: <$t>")"
+  done
+}
+
+# Davit's own log (only when this machine started the server, DAVIT_LOG set). It records refused writes as
+# "conflict case=CASE ..." lines. log_mark prints the current line count; log_conflicts_since N prints the
+# conflict lines after line N.
+log_mark() { if [[ -r "${DAVIT_LOG:-}" ]]; then wc -l <"$DAVIT_LOG"; else echo 0; fi; }
+log_conflicts_since() {
+  [[ -r "${DAVIT_LOG:-}" ]] || return 0
+  tail -n +"$(( $1 + 1 ))" "$DAVIT_LOG" | grep -E 'conflict case=|ERROR' | grep -v '^[[:space:]]*at ' || true
+}
+
 # ---------------------------------------------------------------- script frame
 
 # interop_init NAME: temp work dir ($WORK), logs dir, cleanup trap, and a private Davit when DAVIT_URL is unset.

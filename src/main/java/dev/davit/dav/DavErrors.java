@@ -52,7 +52,8 @@ final class DavErrors {
         if (p.status() == 500 && !(t instanceof DavProblem)) {
             LOG.error("{} {} failed", req.getMethod(), req.getRequestURI(), t);
         } else if (p.status() == 409 || p.status() == 412 || p.status() == 423) {
-            LOG.info("conflict case={} path={} current={} yours={} user={}", p.errorCase(), p.path(),
+            LOG.info("conflict case={} path={} current={} yours={} user={}", p.errorCase(),
+                    p.path() != null ? p.path() : req.getRequestURI(),
                     p.current() == null ? null : p.current().name(), p.yours(),
                     req.getAttribute(Principal.REQUEST_ATTRIBUTE) instanceof Principal u ? u.name() : null);
         }
@@ -100,7 +101,7 @@ final class DavErrors {
                     l.lock(), l.rootHref());
         }
         if (t instanceof DavProblem d) {
-            return new Problem(d.status(), d.errorCase(), d.precondition(), d.getMessage(), null, null, null, null);
+            return new Problem(d.status(), d.errorCase(), d.precondition(), d.getMessage(), null, d.current(), null, null);
         }
         if (t instanceof StaleException s) {
             return new Problem(settings.staleStatus(), "stale", null, s.getMessage(), s.path().toString(), s.current(), s.yours(), null);

@@ -38,9 +38,9 @@ final class DeleteHandler extends DavMethod {
             if (current == null && x.header("If-Match") == null) {
                 throw new NotFoundException(path, "/" + path + " does not exist");
             }
+            Preconditions.checkWrite(x, path, current);
             x.locking.checkIf(x, edit::lookup);
             x.locking.requireTokens(x, path, Locking.Reach.TREE, current == null ? null : current.id());
-            Preconditions.checkWrite(x, path, current);
             edit.delete(path);
             return current;
         });

@@ -1,6 +1,7 @@
 package dev.davit.dav;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -8,6 +9,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 
+import org.eclipse.jgit.lib.ObjectId;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
@@ -58,6 +60,9 @@ final class LockHandler extends DavMethod {
                 return;
             }
         }
+        // The empty file's blob must be in the object store before a commit names it (a fresh repository
+        // has none: the hard-coded id alone left a commit pointing at a missing object).
+        ObjectId empty = x.repository.insertBlob(InputStream.nullInputStream(), 0);
         WriteResult<Lock> r = x.repository.write(x.author(), "LOCK " + path + " (new empty file)", edit -> {
             Entry current = edit.lookup(path).orElse(null);
             x.locking.checkIf(x, edit::lookup);
@@ -67,7 +72,7 @@ final class LockHandler extends DavMethod {
             }
             if (current == null) {
                 x.locking.requireTokens(x, path, Locking.Reach.MEMBER, null);
-                edit.putFile(path, Locking.EMPTY_BLOB);
+                edit.putFile(path, empty);
             }
             Lock lock = new Lock(token, key, path.toString(), req.scope(), infinite, x.user.name(), req.ownerXml(), timeout,
                     Instant.now().plusSeconds(timeout), current == null);
@@ -157,8 +162,9 @@ final class LockHandler extends DavMethod {
             if (t.regionMatches(true, 0, "Second-", 0, 7)) {
                 try {
                     long s = Long.parseLong(t.substring(7).trim());
-                    if (s > 0) {
-                        return Math.min(s, max);
+                    if (s >= 0) {
+                        // Second-0 is valid syntax; a lock that ends at once helps nobody, so grant a second.
+                        return Math.max(1, Math.min(s, max));
                     }
                 } catch (NumberFormatException e) {
                     // try the next one

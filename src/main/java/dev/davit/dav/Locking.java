@@ -79,7 +79,8 @@ final class Locking {
             return new IfHeader.ResourceState(e.map(ETags::of).orElse(null), tokens);
         });
         if (!ok) {
-            throw new DavProblem(412, "precondition-failed", "the If header does not match the resource's state");
+            ObjectId current = edit.lookup(x.path()).map(Entry::id).orElse(null);
+            throw new DavProblem(412, "precondition-failed", null, "the If header does not match the resource's state", current);
         }
     }
 
@@ -189,7 +190,9 @@ final class Locking {
 
     /** A lock's {@code DAV:activelock} element (§14.1), never showing other clients' tokens' owners' secrets. */
     static String activeLock(DavExchange x, Lock l, java.time.Instant now, boolean rootIsFolder) {
-        long left = Math.max(0, java.time.Duration.between(now, l.expires()).getSeconds());
+        // Rounded up: davfs2 sends the reported value back on each refresh, and rounding down shrank
+        // its lock by a second every time.
+        long left = Math.max(0, (java.time.Duration.between(now, l.expires()).toMillis() + 999) / 1000);
         return "<D:activelock><D:locktype><D:write/></D:locktype><D:lockscope>"
                 + (l.scope() == Lock.Scope.EXCLUSIVE ? "<D:exclusive/>" : "<D:shared/>") + "</D:lockscope>"
                 + "<D:depth>" + (l.infinite() ? "infinity" : "0") + "</D:depth>"

@@ -20,9 +20,9 @@ final class MkcolHandler extends DavMethod {
             throw new DavProblem(405, "exists", "the repository root exists");
         }
         WriteResult<Void> r = x.repository.write(x.author(), "MKCOL " + path, edit -> {
+            Preconditions.checkWrite(x, path, edit.lookup(path).orElse(null));
             x.locking.checkIf(x, edit::lookup);
             x.locking.requireTokens(x, path, Locking.Reach.MEMBER, null);
-            Preconditions.checkWrite(x, path, edit.lookup(path).orElse(null));
             edit.mkdir(path);
             return null;
         });

@@ -39,9 +39,9 @@ final class ProppatchHandler extends DavMethod {
             Optional<SideFiles.SideFile> side = SideFileRequests.find(x, s, path);
             if (side.isPresent()) {
                 Entry current = SideFileRequests.entry(side.get());
+                Preconditions.checkWrite(x, path, current);
                 x.locking.checkIf(x, p -> p.equals(path) ? Optional.of(current) : s.lookup(p));
                 x.locking.requireTokens(x, path, Locking.Reach.RESOURCE, current.id());
-                Preconditions.checkWrite(x, path, current);
                 Outcome o = apply(instructions, x.repository.sideFiles().metadata(path).orElse(null));
                 if (o.refused().isEmpty()) {
                     x.repository.sideFiles().setMetadata(path, o.document());
@@ -52,9 +52,9 @@ final class ProppatchHandler extends DavMethod {
         }
         WriteResult<Outcome> r = x.repository.write(x.author(), "PROPPATCH " + path, edit -> {
             Entry current = edit.lookup(path).orElseThrow(() -> new NotFoundException(path, "/" + path + " does not exist"));
+            Preconditions.checkWrite(x, path, current);
             x.locking.checkIf(x, edit::lookup);
             x.locking.requireTokens(x, path, Locking.Reach.RESOURCE, current.id());
-            Preconditions.checkWrite(x, path, current);
             Outcome o = apply(instructions, edit.metadata(path).orElse(null));
             if (o.refused().isEmpty()) {
                 edit.setMetadata(path, o.document()); // else nothing is staged, so nothing is committed

@@ -105,10 +105,12 @@ final class PutHandler extends DavMethod {
         if (current != null && current.isFolder()) {
             throw new DavProblem(405, "is-folder", "/" + path + " is a folder; PUT cannot replace a folder");
         }
+        // A stale If-Match is checked first: it answers 409 with the current version, which a client can
+        // act on (davfs2's second mount editing the same file); a false If header then answers 412.
+        Preconditions.checkWrite(x, path, current, x.locking.isLockCreatedEmpty(x, path, current));
         x.locking.checkIf(x, lookup);
         x.locking.requireTokens(x, path, current == null ? Locking.Reach.MEMBER : Locking.Reach.RESOURCE,
                 current == null ? null : current.id());
-        Preconditions.checkWrite(x, path, current, x.locking.isLockCreatedEmpty(x, path, current));
     }
 
     /** Names the first ancestor that is missing or is a file. */

@@ -43,10 +43,10 @@ final class SideFileRequests {
             throw PutHandler.missingParent(x, path);
         }
         Entry current = x.repository.sideFiles().get(path).map(SideFileRequests::entry).orElse(null);
+        Preconditions.checkWrite(x, path, current, x.locking.isLockCreatedEmpty(x, path, current));
         x.locking.checkIf(x, p -> p.equals(path) ? Optional.ofNullable(current) : s.lookup(p));
         x.locking.requireTokens(x, path, current == null ? Locking.Reach.MEMBER : Locking.Reach.RESOURCE,
                 current == null ? null : current.id());
-        Preconditions.checkWrite(x, path, current, x.locking.isLockCreatedEmpty(x, path, current));
         SideFiles.SideFile stored;
         try (InputStream in = BodyLimit.of(x, x.request.getInputStream())) {
             stored = x.repository.sideFiles().put(path, in);

@@ -2,10 +2,10 @@
 # The whole suite: JUnit (mvn -B verify), the jar, the Debian packages of the real clients (as root, when
 # missing), then ONE Davit on a free port with a fresh data dir and the interop scripts against it:
 # commits, litmus, cadaver, rclone, davfs2, octokit (the REST API driven by @octokit/rest from npm), git (clone,
-# push and pull over smart HTTP). Prints a
+# push and pull over smart HTTP), browser (the /ui/ page in Debian's chromium via playwright-core). Prints a
 # summary table and, last, "interop: N passed, M failed" (N, M = interop scripts). Exit 1 if anything failed.
 # Runs from any working directory.
-# Env: INTEROP_SCRIPTS (default "commits litmus cadaver rclone davfs2 octokit git"), SKIP_JUNIT=1, INTEROP_KEEP=1,
+# Env: INTEROP_SCRIPTS (default "commits litmus cadaver rclone davfs2 octokit git browser"), SKIP_JUNIT=1, INTEROP_KEEP=1,
 #      DAVIT_JAR (run this jar, build none; e.g. a copy made right after a build, as others rebuild target/),
 #      INTEROP_ALLOW_SKIP=1 (davfs2 may skip without root or /dev/fuse), INTEROP_LOGS (logs dir),
 #      INTEROP_BUDGET (s, default 1500): every step's timeout is cut to what is left of it, so the whole run
@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.." || exit 1
 
 INTEROP_LOGS=${INTEROP_LOGS:-$(mktemp -d /tmp/davit-interop-logs.XXXXXX)}
 mkdir -p "$INTEROP_LOGS"; export INTEROP_LOGS
-SCRIPTS=${INTEROP_SCRIPTS:-commits litmus cadaver rclone davfs2 octokit git}
+SCRIPTS=${INTEROP_SCRIPTS:-commits litmus cadaver rclone davfs2 octokit git browser}
 T_START=$SECONDS
 BUDGET=${INTEROP_BUDGET:-1500}
 # cap N: N, or the seconds left in the budget if fewer (at least 1)
@@ -35,6 +35,8 @@ t0=$SECONDS
 pkgs=(litmus davfs2 rclone cadaver fuse3 curl git)
 # the octokit script needs node and npm; a node installed otherwise (nvm, NodeSource) is used as it is
 command -v node >/dev/null || pkgs+=(nodejs npm)
+# the browser script drives Debian's chromium (Playwright's own browser download does not work here)
+[[ -x /usr/bin/chromium ]] || pkgs+=(chromium)
 if need_pkg "${pkgs[@]}"; then row packages PASS $((SECONDS - t0))
 else row packages FAIL $((SECONDS - t0)); build_failed=1; fi
 

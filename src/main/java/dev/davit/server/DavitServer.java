@@ -22,6 +22,7 @@ import dev.davit.config.DavitConfig;
 import dev.davit.dav.DavServlet;
 import dev.davit.dav.DavSettings;
 import dev.davit.githttp.GitHttpServlet;
+import dev.davit.web.WebUiServlet;
 import dev.davit.rest.RestServlet;
 import dev.davit.lock.FileLockStore;
 import dev.davit.lock.LockStore;
@@ -83,6 +84,9 @@ public final class DavitServer implements AutoCloseable {
         // git smart HTTP: same users and rights; git retries with credentials after the 401 challenge.
         context.addFilter(new FilterHolder(new AuthenticationFilter(users)), "/git/*", EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("git", new GitHttpServlet(repositories, users, locks)), "/git/*");
+        // The read-only web page per repository (browse, history, diff, download).
+        context.addFilter(new FilterHolder(new AuthenticationFilter(users)), "/ui/*", EnumSet.of(DispatcherType.REQUEST));
+        context.addServlet(new ServletHolder("ui", new WebUiServlet(repositories, users)), "/ui/*");
         context.addServlet(new ServletHolder("health", new HealthServlet()), "/healthz");
         jetty.setHandler(context);
     }

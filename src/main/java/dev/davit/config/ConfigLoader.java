@@ -104,7 +104,16 @@ public final class ConfigLoader {
                         intSetting(p, "limits.header.bytes", "8192"),
                         intSetting(p, "limits.propfind.entries", "100000"),
                         intSetting(p, "limits.locks.per.user", "1000")),
-                users(p));
+                users(p),
+                gcEveryCommits(p));
+    }
+
+    private static int gcEveryCommits(Properties p) throws ConfigException {
+        int n = intSetting(p, "storage.gc.commits", "500");
+        if (n < 0) {
+            throw new ConfigException("storage.gc.commits must be 0 (never) or more");
+        }
+        return n;
     }
 
     private static List<UserAccount> users(Properties p) throws ConfigException {

@@ -10,10 +10,12 @@ import dev.davit.auth.UserAccount;
  *
  * @param staleStatus 409 (Davit's conflict contract) or 412 (RFC 9110 strictly) for failed version preconditions
  * @param lockStatus  409 (Davit's conflict contract) or 423 (RFC 4918) for lock collisions
+ * @param gcEveryCommits repack a repository in the background after this many commits (0: never)
  */
 public record DavitConfig(String bind, int port, Path dataDir, String sampleRepository, Path sampleSource,
                           int staleStatus, int lockStatus, long maxLockSeconds, boolean durable, long maxXmlBodyBytes,
-                          List<String> junkPatterns, Limits limits, List<UserAccount> users) {
+                          List<String> junkPatterns, Limits limits, List<UserAccount> users,
+                          int gcEveryCommits) {
     /**
      * Request limits, each answered with a clear 4xx.
      *

@@ -42,7 +42,7 @@ public final class DavitServer implements AutoCloseable {
 
     public DavitServer(DavitConfig config) throws IOException, StorageException {
         this.config = config;
-        this.repositories = new Repositories(config.dataDir(), config.durable());
+        this.repositories = new Repositories(config.dataDir(), config.durable(), config.gcEveryCommits());
         seedSample();
         UserStore users = new UserStore(config.users());
         // Locks live beside the repositories, so a restart keeps them (issue 3).

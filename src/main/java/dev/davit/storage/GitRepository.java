@@ -42,6 +42,8 @@ public final class GitRepository implements AutoCloseable {
     private final Object writeLock = new Object();
     private final LastModifiedIndex index = new LastModifiedIndex();
     private final SideFiles sideFiles;
+    /** Set once by {@link Repositories} right after opening; counts commits towards a background repack. */
+    private volatile Maintenance maintenance;
 
     GitRepository(String owner, String name, Repository repo) throws IOException {
         this.owner = owner;
@@ -185,6 +187,10 @@ public final class GitRepository implements AutoCloseable {
                     switch (r) {
                         case NEW, FAST_FORWARD -> {
                             index.catchUp(repo, commit);
+                            Maintenance m = maintenance;
+                            if (m != null) {
+                                m.committed(this); // queues a repack; never waits for one
+                            }
                             return new WriteResult<>(commit, true, value);
                         }
                         case LOCK_FAILURE, REJECTED, REJECTED_CURRENT_BRANCH -> {
@@ -234,6 +240,10 @@ public final class GitRepository implements AutoCloseable {
         }
         Instant created = latest.created().isAfter(at) ? modified : latest.created();
         return new Timestamps(created.isAfter(modified) ? modified : created, modified);
+    }
+
+    void maintenance(Maintenance m) {
+        this.maintenance = m;
     }
 
     /** Files kept beside this repository instead of in it (desktop junk). */

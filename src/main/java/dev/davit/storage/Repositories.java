@@ -24,11 +24,21 @@ public final class Repositories implements AutoCloseable {
     private final Path dataDir;
     private final boolean durable;
     private final Map<String, GitRepository> open = new ConcurrentHashMap<>();
+    private final Maintenance maintenance;
 
     /**
      * @param durable fsync every object and ref file before a write is acknowledged
      */
     public Repositories(Path dataDir, boolean durable) throws IOException {
+        this(dataDir, durable, 500);
+    }
+
+    /**
+     * @param durable      fsync every object and ref file before a write is acknowledged
+     * @param gcEveryCommits repack a repository in the background after this many commits (0: never)
+     */
+    public Repositories(Path dataDir, boolean durable, int gcEveryCommits) throws IOException {
+        this.maintenance = new Maintenance(gcEveryCommits);
         this.dataDir = dataDir.toAbsolutePath().normalize();
         this.durable = durable;
         Files.createDirectories(this.dataDir);
@@ -66,6 +76,7 @@ public final class Repositories implements AutoCloseable {
             repo = open.get(key);
             if (repo == null) {
                 repo = new GitRepository(owner, name, openJgit(dir, false));
+                repo.maintenance(maintenance);
                 open.put(key, repo);
             }
             return repo;
@@ -182,8 +193,14 @@ public final class Repositories implements AutoCloseable {
         }
     }
 
+    /** The background repacking of these repositories. */
+    public Maintenance maintenance() {
+        return maintenance;
+    }
+
     @Override
     public void close() {
+        maintenance.close(); // a repack in progress finishes before its repository closes
         open.values().forEach(GitRepository::close);
         open.clear();
     }

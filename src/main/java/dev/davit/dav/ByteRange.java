@@ -32,18 +32,24 @@ record ByteRange(long first, long last) {
                     return null;
                 }
                 long suffix = Long.parseLong(b);
-                if (suffix <= 0 || size == 0) {
+                if (suffix < 0) {
+                    return null; // "bytes=--1" is malformed: ignored, the whole representation is sent
+                }
+                if (suffix == 0 || size == 0) {
                     return UNSATISFIABLE;
                 }
                 return new ByteRange(Math.max(0, size - suffix), size - 1);
             }
             long first = Long.parseLong(a);
-            long last = b.isEmpty() ? size - 1 : Long.parseLong(b);
-            if (first < 0 || last < first) {
+            if (first < 0) {
                 return null;
             }
             if (first >= size) {
-                return UNSATISFIABLE;
+                return UNSATISFIABLE; // §14.1.2: a first byte past the end cannot be satisfied
+            }
+            long last = b.isEmpty() ? size - 1 : Long.parseLong(b);
+            if (last < first) {
+                return null;
             }
             return new ByteRange(first, Math.min(last, size - 1));
         } catch (NumberFormatException e) {

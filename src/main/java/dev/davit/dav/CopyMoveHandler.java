@@ -116,6 +116,11 @@ final class CopyMoveHandler extends DavMethod {
             if (scheme < 0) {
                 throw DavProblem.badRequest("Destination must be an absolute URI or path: " + d);
             }
+            try {
+                new java.net.URI(d.replace(" ", "%20"));
+            } catch (java.net.URISyntaxException e) {
+                throw DavProblem.badRequest("malformed Destination: " + d);
+            }
             int slash = d.indexOf('/', scheme + 3);
             String authority = slash < 0 ? d.substring(scheme + 3) : d.substring(scheme + 3, slash);
             String host = x.header("Host");

@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.davit.auth.Principal;
 import dev.davit.lock.Lock;
+import dev.davit.metrics.Metrics;
 import dev.davit.storage.AlreadyExistsException;
 import dev.davit.storage.GitRepository;
 import dev.davit.storage.InvalidPathException;
@@ -51,7 +52,9 @@ final class DavErrors {
         Problem p = classify(t, settings);
         if (p.status() == 500 && !(t instanceof DavProblem)) {
             LOG.error("{} {} failed", req.getMethod(), req.getRequestURI(), t);
-        } else if (p.status() == 409 || p.status() == 412 || p.status() == 423) {
+        }
+        if (p.status() == 409 || p.status() == 412 || p.status() == 423) {
+            req.setAttribute(Metrics.CONFLICT_ATTRIBUTE, p.errorCase());
             LOG.info("conflict case={} path={} current={} yours={} user={}", p.errorCase(),
                     p.path() != null ? p.path() : req.getRequestURI(),
                     p.current() == null ? null : p.current().name(), p.yours(),

@@ -42,7 +42,10 @@ final class Xml {
             return b.parse(new ByteArrayInputStream(body));
         } catch (SAXException e) {
             throw DavProblem.badRequest("malformed XML body: " + e.getMessage());
-        } catch (ParserConfigurationException | IOException e) {
+        } catch (IOException e) {
+            // Reading a byte array fails only on the document itself, e.g. encoding="utf-9" (Jazzer found it).
+            throw DavProblem.badRequest("unreadable XML body: " + e.getMessage());
+        } catch (ParserConfigurationException e) {
             throw new IllegalStateException("XML parser setup failed", e);
         }
     }
@@ -124,6 +127,12 @@ final class Xml {
             }
             mine.put(key, ns);
         }
+        if (top && !key.isEmpty()) {
+            // Children in no namespace must not inherit the default namespace of wherever the fragment is
+            // stored or sent (the sidecar document has one): pin it to none.
+            decls.append(" xmlns=\"\"");
+            mine.put("", "");
+        }
         String qname = prefix == null ? e.getLocalName() : prefix + ":" + e.getLocalName();
         StringBuilder attrs = new StringBuilder();
         NamedNodeMap am = e.getAttributes();
@@ -142,7 +151,10 @@ final class Xml {
             } else {
                 String ap = a.getPrefix();
                 if (ap == null || ap.isEmpty() || (mine.containsKey(ap) && !ans.equals(mine.get(ap)))) {
-                    ap = "a" + (generated++);
+                    // A fresh prefix that nothing in scope uses (not even this element's own).
+                    do {
+                        ap = "a" + (generated++);
+                    } while (mine.containsKey(ap) || ap.equals(key));
                 }
                 if (!ans.equals(mine.get(ap))) {
                     decls.append(" xmlns:").append(ap).append("=\"").append(attr(ans)).append('"');

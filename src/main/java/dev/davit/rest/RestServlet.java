@@ -18,6 +18,7 @@ import dev.davit.auth.Access;
 import dev.davit.auth.Principal;
 import dev.davit.auth.UserStore;
 import dev.davit.lock.LockStore;
+import dev.davit.metrics.Metrics;
 import dev.davit.storage.GitRepository;
 import dev.davit.storage.RepoPath;
 import dev.davit.storage.Repositories;
@@ -73,7 +74,19 @@ public final class RestServlet extends HttpServlet {
         } catch (Exception e) {
             reply = RestErrors.reply(e, repo, method);
         }
+        if (reply.status() == 409 || reply.status() == 412 || reply.status() == 423) {
+            req.setAttribute(Metrics.CONFLICT_ATTRIBUTE, conflictCase(reply));
+        }
         write(req, resp, reply, repo);
+    }
+
+    /** The {@code error} case of a conflict body (stale, locked, merge-conflict, ...), for the metrics. */
+    private static String conflictCase(Reply reply) {
+        try {
+            return Json.MAPPER.readTree(reply.body()).path("error").asText("conflict");
+        } catch (IOException | RuntimeException e) {
+            return "conflict";
+        }
     }
 
     private Reply dispatchOrError(ApiCall call, GitRepository repo) {

@@ -26,6 +26,7 @@ import dev.davit.web.WebUiServlet;
 import dev.davit.rest.RestServlet;
 import dev.davit.lock.FileLockStore;
 import dev.davit.lock.LockStore;
+import dev.davit.metrics.Metrics;
 import dev.davit.storage.GitRepository;
 import dev.davit.storage.Identity;
 import dev.davit.storage.Repositories;
@@ -39,10 +40,12 @@ public final class DavitServer implements AutoCloseable {
     private final ServerConnector connector;
     private final LocalConnector local;
     private final LockStore locks;
+    private final Metrics metrics = new Metrics();
 
     public DavitServer(DavitConfig config) throws IOException, StorageException {
         this.config = config;
         this.repositories = new Repositories(config.dataDir(), config.durable(), config.gcEveryCommits());
+        repositories.onCommit(metrics::commit);
         seedSample();
         UserStore users = new UserStore(config.users());
         // Locks live beside the repositories, so a restart keeps them (issue 3).
@@ -72,6 +75,8 @@ public final class DavitServer implements AutoCloseable {
 
         ServletContextHandler context = new ServletContextHandler("/");
         context.getServletHandler().setDecodeAmbiguousURIs(true);
+        // First in the chain, so it sees every answer, 401s from authentication included.
+        context.addFilter(new FilterHolder(new MetricsFilter(metrics)), "/*", EnumSet.of(DispatcherType.REQUEST));
         context.addFilter(new FilterHolder(new AuthenticationFilter(users)), "/dav/*", EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("dav", new DavServlet(repositories, users, locks,
                 new DavSettings(config.staleStatus(), config.maxXmlBodyBytes(), config.lockStatus(), config.maxLockSeconds(),
@@ -88,6 +93,7 @@ public final class DavitServer implements AutoCloseable {
         context.addFilter(new FilterHolder(new AuthenticationFilter(users)), "/ui/*", EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("ui", new WebUiServlet(repositories, users)), "/ui/*");
         context.addServlet(new ServletHolder("health", new HealthServlet()), "/healthz");
+        context.addServlet(new ServletHolder("metrics", new MetricsServlet(metrics)), "/metrics");
         jetty.setHandler(context);
     }
 

@@ -45,7 +45,10 @@ public final class GitRepository implements AutoCloseable {
     /** Set once by {@link Repositories} right after opening; counts commits towards a background repack. */
     private volatile Maintenance maintenance;
 
-    GitRepository(String owner, String name, Repository repo) throws IOException {
+    private final Runnable onCommit;
+
+    GitRepository(String owner, String name, Repository repo, Runnable onCommit) throws IOException {
+        this.onCommit = onCommit;
         this.owner = owner;
         this.name = name;
         this.repo = repo;
@@ -191,6 +194,7 @@ public final class GitRepository implements AutoCloseable {
                             if (m != null) {
                                 m.committed(this); // queues a repack; never waits for one
                             }
+                            onCommit.run();
                             return new WriteResult<>(commit, true, value);
                         }
                         case LOCK_FAILURE, REJECTED, REJECTED_CURRENT_BRANCH -> {

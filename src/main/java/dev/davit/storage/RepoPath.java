@@ -110,9 +110,25 @@ public final class RepoPath implements Comparable<RepoPath> {
      */
     private static boolean isGitName(String name) {
         String lower = name.toLowerCase(Locale.ROOT);
+        // NTFS reads ".git:stream" and ".git::$INDEX_ALLOCATION" as .git itself (CVE-2019-1352).
+        int colon = lower.indexOf(':');
+        if (colon >= 0) {
+            lower = lower.substring(0, colon);
+        }
         String stripped = lower.replaceAll("[. ]+$", "");
-        return stripped.equals(".git") || stripped.equals("git~1");
+        if (stripped.equals(".git") || stripped.equals("git~1")) {
+            return true;
+        }
+        // HFS+ ignores some code points (".g\u200cit" is .git: CVE-2014-9390); JGit knows the list.
+        try {
+            MAC_CHECK.checkPathSegment(name.getBytes(StandardCharsets.UTF_8), 0, name.getBytes(StandardCharsets.UTF_8).length);
+            return false;
+        } catch (org.eclipse.jgit.errors.CorruptObjectException e) {
+            return true;
+        }
     }
+
+    private static final org.eclipse.jgit.lib.ObjectChecker MAC_CHECK = new org.eclipse.jgit.lib.ObjectChecker().setSafeForMacOS(true);
 
     private static InvalidPathException malformed(String message) {
         return new InvalidPathException(InvalidPathException.Reason.MALFORMED, message);

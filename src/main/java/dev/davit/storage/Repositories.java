@@ -25,6 +25,7 @@ public final class Repositories implements AutoCloseable {
     private final boolean durable;
     private final Map<String, GitRepository> open = new ConcurrentHashMap<>();
     private final Maintenance maintenance;
+    private volatile Runnable onCommit = () -> { };
 
     /**
      * @param durable fsync every object and ref file before a write is acknowledged
@@ -42,6 +43,11 @@ public final class Repositories implements AutoCloseable {
         this.dataDir = dataDir.toAbsolutePath().normalize();
         this.durable = durable;
         Files.createDirectories(this.dataDir);
+    }
+
+    /** Runs after every commit a write makes, in any repository (for the metrics). */
+    public void onCommit(Runnable listener) {
+        this.onCommit = listener;
     }
 
     public Path dataDir() {
@@ -75,7 +81,8 @@ public final class Repositories implements AutoCloseable {
         synchronized (open) {
             repo = open.get(key);
             if (repo == null) {
-                repo = new GitRepository(owner, name, openJgit(dir, false));
+                StaleLockFiles.clean(dir);
+                repo = new GitRepository(owner, name, openJgit(dir, false), () -> onCommit.run());
                 repo.maintenance(maintenance);
                 open.put(key, repo);
             }

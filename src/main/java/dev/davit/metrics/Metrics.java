@@ -1,0 +1,57 @@
+package dev.davit.metrics;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The server's counters, rendered in Prometheus' text exposition format (version 0.0.4) at
+ * {@code /metrics}: requests by front end, method and status; commits; conflicts by front end and case,
+ * so an operator sees conflict rates. Thread-safe; counting is a hash lookup and an add.
+ */
+public final class Metrics {
+    /** Request attribute a front end sets to the case of a conflict it answered (stale, locked, ...). */
+    public static final String CONFLICT_ATTRIBUTE = "dev.davit.metrics.conflict";
+
+    private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> conflicts = new ConcurrentHashMap<>();
+    private final LongAdder commits = new LongAdder();
+
+    public void request(String frontEnd, String method, int status) {
+        requests.computeIfAbsent(labels("frontend", frontEnd, "method", method, "status", Integer.toString(status)),
+                k -> new LongAdder()).increment();
+    }
+
+    public void conflict(String frontEnd, String errorCase) {
+        conflicts.computeIfAbsent(labels("frontend", frontEnd, "case", errorCase), k -> new LongAdder()).increment();
+    }
+
+    public void commit() {
+        commits.increment();
+    }
+
+    public String render() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# HELP davit_requests_total HTTP requests answered.\n# TYPE davit_requests_total counter\n");
+        new TreeMap<>(requests).forEach((l, v) -> sb.append("davit_requests_total").append(l).append(' ').append(v.sum()).append('\n'));
+        sb.append("# HELP davit_commits_total Commits made by writes through Davit.\n# TYPE davit_commits_total counter\n");
+        sb.append("davit_commits_total ").append(commits.sum()).append('\n');
+        sb.append("# HELP davit_conflicts_total Writes refused because they collided (stale version, lock, missing folder).\n");
+        sb.append("# TYPE davit_conflicts_total counter\n");
+        new TreeMap<>(conflicts).forEach((l, v) -> sb.append("davit_conflicts_total").append(l).append(' ').append(v.sum()).append('\n'));
+        return sb.toString();
+    }
+
+    private static String labels(String... kv) {
+        StringBuilder sb = new StringBuilder("{");
+        for (int i = 0; i < kv.length; i += 2) {
+            if (i > 0) {
+                sb.append(',');
+            }
+            sb.append(kv[i]).append("=\"").append(kv[i + 1].replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n"))
+                    .append('"');
+        }
+        return sb.append('}').toString();
+    }
+}

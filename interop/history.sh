@@ -3,7 +3,8 @@
 # file, `rclone lsf` lists the commit folders of .history/ and the three versions in .history/by-path/FILE/,
 # `rclone cat` reads the oldest one back, a write into .history is refused, `rclone copyto` from a past version
 # (a server-side COPY) restores it to a new name in one commit, and a COPY with Overwrite: T onto the live file
-# restores it there ("Restore FILE from <short id>").
+# restores it there ("Restore FILE from <short id>"). With FUSE, .history is also mounted read-only with
+# `rclone mount` and listed and read like a folder of a file manager.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 interop_init history
@@ -37,6 +38,26 @@ while IFS= read -r v; do
   if [[ $("${R[@]}" cat "H:.history/by-path/$f/$v" 2>/dev/null) == "version 1" ]]; then oldest=$v; fi
 done <<<"$versions"
 [[ -n "$oldest" ]] && pass "rclone cat reads version 1 back ($oldest)" || fail "no version reads 'version 1'"
+
+# A file-manager view: .history/ mounted read-only with rclone mount (FUSE), when this machine allows it.
+mnt=$WORK/mnt
+if [[ -c /dev/fuse ]] && { command -v fusermount3 || command -v fusermount; } >/dev/null; then
+  mkdir -p "$mnt"
+  if timeout 30 rclone mount H:.history "$mnt" --read-only --daemon --daemon-timeout 20s --dir-cache-time 1s \
+       --log-file "$INTEROP_LOGS/history-mount.log" </dev/null; then
+    on_exit "fusermount3 -u '$mnt' 2>/dev/null || fusermount -u '$mnt' 2>/dev/null || true"
+    listed=$(ls -1 "$mnt/by-path/$f/" 2>/dev/null | grep -c " $f\$" || true)
+    check_eq "the mounted .history/by-path/$f/ lists three versions" 3 "$listed"
+    check_eq "the mounted oldest version reads version 1" "version 1" "$(cat "$mnt/by-path/$f/$oldest" 2>/dev/null || true)"
+    ncommits=$(ls -1 "$mnt" 2>/dev/null | grep -c " PUT $f\$" || true)
+    check_eq "the mounted .history/ has a folder per PUT" 3 "$ncommits"
+    fusermount3 -u "$mnt" 2>/dev/null || fusermount -u "$mnt" 2>/dev/null || true
+  else
+    skip "rclone mount of .history (log $INTEROP_LOGS/history-mount.log)"
+  fi
+else
+  skip "rclone mount of .history (no FUSE here)"
+fi
 
 if "${R[@]}" copyto "$WORK/v3.txt" "H:.history/by-path/$f/new.txt" >/dev/null 2>&1; then fail "a write into .history was accepted"
 else pass "a write into .history is refused"; fi

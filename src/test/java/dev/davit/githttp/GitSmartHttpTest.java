@@ -93,6 +93,14 @@ class GitSmartHttpTest {
             assertThat(r.headers().firstValue("Last-Modified")).hasValue("Thu, 04 Mar 2021 05:06:07 GMT");
             assertThat(s.get("pushed/two.txt").headers().firstValue("Last-Modified")).hasValue("Fri, 04 Mar 2022 05:06:07 GMT");
             assertThat(s.head()).isEqualTo(second.name());
+
+            // REST sees it too: the blob id is the contents sha, the pushed commit the revision.
+            HttpResponse<String> rest = s.http.send(HttpRequest.newBuilder(
+                    URI.create(s.server.baseUrl() + "api/repos/demo/sample/contents/pushed/one.txt"))
+                    .header("Authorization", TestServer.basic("demo", "demo")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(rest.statusCode()).isEqualTo(200);
+            assertThat(rest.body()).contains("\"sha\":\"" + dev.davit.testutil.Git.blobId("one\n") + "\"");
+            assertThat(rest.headers().firstValue("X-Revision")).hasValue(second.name());
         }
     }
 

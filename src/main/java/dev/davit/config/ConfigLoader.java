@@ -105,7 +105,22 @@ public final class ConfigLoader {
                         intSetting(p, "limits.propfind.entries", "100000"),
                         intSetting(p, "limits.locks.per.user", "1000")),
                 users(p),
-                gcEveryCommits(p));
+                gcEveryCommits(p),
+                tls(p));
+    }
+
+    private static DavitConfig.Tls tls(Properties p) throws ConfigException {
+        String keystore = p.getProperty("https.keystore", "").trim();
+        int port = intSetting(p, "https.port", "-1");
+        if (port >= 0 && keystore.isEmpty()) {
+            throw new ConfigException("https.port is set but https.keystore is not");
+        }
+        if (!keystore.isEmpty() && !Files.isRegularFile(Path.of(keystore))) {
+            throw new ConfigException("https.keystore " + Path.of(keystore).toAbsolutePath() + " not found");
+        }
+        return new DavitConfig.Tls(port, keystore.isEmpty() ? null : Path.of(keystore),
+                p.getProperty("https.keystore.password", ""),
+                Boolean.parseBoolean(p.getProperty("auth.basic.tls.only", "false").trim()));
     }
 
     private static int gcEveryCommits(Properties p) throws ConfigException {

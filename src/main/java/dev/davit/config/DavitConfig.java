@@ -15,7 +15,21 @@ import dev.davit.auth.UserAccount;
 public record DavitConfig(String bind, int port, Path dataDir, String sampleRepository, Path sampleSource,
                           int staleStatus, int lockStatus, long maxLockSeconds, boolean durable, long maxXmlBodyBytes,
                           List<String> junkPatterns, Limits limits, List<UserAccount> users,
-                          int gcEveryCommits) {
+                          int gcEveryCommits, Tls tls) {
+    /**
+     * HTTPS and the plain-HTTP rule.
+     *
+     * @param port              HTTPS port (0 picks a free one), or -1 for no HTTPS
+     * @param keystore          PKCS12 (or JKS) keystore with the server certificate
+     * @param keystorePassword  its password
+     * @param basicOnlyOverTls  refuse HTTP Basic over plain HTTP except from loopback addresses
+     */
+    public record Tls(int port, Path keystore, String keystorePassword, boolean basicOnlyOverTls) {
+        public boolean enabled() {
+            return port >= 0 && keystore != null;
+        }
+    }
+
     /**
      * Request limits, each answered with a clear 4xx.
      *

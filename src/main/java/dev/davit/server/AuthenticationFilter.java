@@ -20,13 +20,31 @@ import dev.davit.auth.UserStore;
 final class AuthenticationFilter extends HttpFilter {
     static final String CHALLENGE = "Basic realm=\"Davit\", charset=\"UTF-8\"";
     private final transient UserStore users;
+    private final boolean basicOnlyOverTls;
 
-    AuthenticationFilter(UserStore users) {
+    AuthenticationFilter(UserStore users, boolean basicOnlyOverTls) {
         this.users = users;
+        this.basicOnlyOverTls = basicOnlyOverTls;
+    }
+
+    private static boolean isLoopback(String address) {
+        try {
+            return address != null && java.net.InetAddress.getByName(address).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
     }
 
     @Override
     protected void doFilter(HttpServletRequest req, HttpServletResponse resp, FilterChain chain) throws IOException, ServletException {
+        if (basicOnlyOverTls && !req.isSecure() && !isLoopback(req.getRemoteAddr())) {
+            // auth.basic.tls.only: a password must not cross a network in clear text. Refused before any
+            // challenge, so a client is never invited to send one here.
+            resp.setStatus(403);
+            resp.setContentType("text/plain; charset=utf-8");
+            resp.getWriter().write("plain HTTP is accepted from this machine only; use https\n");
+            return;
+        }
         Optional<Principal> user = users.authenticate(req.getHeader("Authorization"));
         if (user.isEmpty()) {
             resp.setStatus(401);

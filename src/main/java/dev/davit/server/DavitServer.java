@@ -13,6 +13,9 @@ import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.LocalConnector;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -39,6 +42,7 @@ public final class DavitServer implements AutoCloseable {
     private final Server jetty;
     private final ServerConnector connector;
     private final LocalConnector local;
+    private final ServerConnector httpsConnector;
     private final LockStore locks;
     private final Metrics metrics = new Metrics();
 
@@ -72,25 +76,26 @@ public final class DavitServer implements AutoCloseable {
         local = new LocalConnector(jetty, new HttpConnectionFactory(http));
         jetty.addConnector(connector);
         jetty.addConnector(local);
+        httpsConnector = config.tls().enabled() ? https(http) : null;
 
         ServletContextHandler context = new ServletContextHandler("/");
         context.getServletHandler().setDecodeAmbiguousURIs(true);
         // First in the chain, so it sees every answer, 401s from authentication included.
         context.addFilter(new FilterHolder(new MetricsFilter(metrics)), "/*", EnumSet.of(DispatcherType.REQUEST));
-        context.addFilter(new FilterHolder(new AuthenticationFilter(users)), "/dav/*", EnumSet.of(DispatcherType.REQUEST));
+        context.addFilter(new FilterHolder(new AuthenticationFilter(users, config.tls().basicOnlyOverTls())), "/dav/*", EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("dav", new DavServlet(repositories, users, locks,
                 new DavSettings(config.staleStatus(), config.maxXmlBodyBytes(), config.lockStatus(), config.maxLockSeconds(),
                         config.junkPatterns(), config.limits().bodyBytes(), config.limits().propfindEntries(),
                         config.limits().locksPerUser()))),
                 "/dav/*");
         // The REST API sits behind the same users and rights as WebDAV (Octokit's baseUrl is http://host:port/api).
-        context.addFilter(new FilterHolder(new AuthenticationFilter(users)), "/api/*", EnumSet.of(DispatcherType.REQUEST));
+        context.addFilter(new FilterHolder(new AuthenticationFilter(users, config.tls().basicOnlyOverTls())), "/api/*", EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("rest", new RestServlet(repositories, users, locks)), "/api/*");
         // git smart HTTP: same users and rights; git retries with credentials after the 401 challenge.
-        context.addFilter(new FilterHolder(new AuthenticationFilter(users)), "/git/*", EnumSet.of(DispatcherType.REQUEST));
+        context.addFilter(new FilterHolder(new AuthenticationFilter(users, config.tls().basicOnlyOverTls())), "/git/*", EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("git", new GitHttpServlet(repositories, users, locks)), "/git/*");
         // The read-only web page per repository (browse, history, diff, download).
-        context.addFilter(new FilterHolder(new AuthenticationFilter(users)), "/ui/*", EnumSet.of(DispatcherType.REQUEST));
+        context.addFilter(new FilterHolder(new AuthenticationFilter(users, config.tls().basicOnlyOverTls())), "/ui/*", EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("ui", new WebUiServlet(repositories, users)), "/ui/*");
         context.addServlet(new ServletHolder("health", new HealthServlet()), "/healthz");
         context.addServlet(new ServletHolder("metrics", new MetricsServlet(metrics)), "/metrics");
@@ -109,6 +114,31 @@ public final class DavitServer implements AutoCloseable {
         GitRepository repo = repositories.createIfMissing(sample.substring(0, slash), sample.substring(slash + 1),
                 config.sampleSource(), new Identity("Davit", "davit@localhost"));
         repo.headId();
+    }
+
+    /**
+     * The HTTPS connector: Windows' WebDAV redirector sends Basic credentials only over TLS
+     * (milton-ce.md §5), and nobody should send them in clear text across a network anyway.
+     */
+    private ServerConnector https(HttpConfiguration http) {
+        SslContextFactory.Server ssl = new SslContextFactory.Server();
+        ssl.setKeyStorePath(config.tls().keystore().toAbsolutePath().toString());
+        ssl.setKeyStorePassword(config.tls().keystorePassword());
+        HttpConfiguration secure = new HttpConfiguration(http);
+        SecureRequestCustomizer src = new SecureRequestCustomizer();
+        // Clients reach a self-hosted server by IP or a local name the certificate may not carry.
+        src.setSniHostCheck(false);
+        secure.addCustomizer(src);
+        ServerConnector c = new ServerConnector(jetty, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(secure));
+        c.setHost(config.bind());
+        c.setPort(config.tls().port());
+        jetty.addConnector(c);
+        return c;
+    }
+
+    /** The HTTPS port actually bound, or -1 without HTTPS. */
+    public int httpsPort() {
+        return httpsConnector == null ? -1 : httpsConnector.getLocalPort();
     }
 
     public void start() throws Exception {

@@ -21,8 +21,21 @@ public final class UserStore {
     private final Map<String, UserAccount> users;
     private final Map<String, Long> verified = new java.util.concurrent.ConcurrentHashMap<>();
 
+    private final List<UserAccount.Grant> anonymousGrants;
+
     public UserStore(List<UserAccount> accounts) {
+        this(accounts, List.of());
+    }
+
+    /** @param anonymousGrants read-only grants for requests without credentials (empty: none) */
+    public UserStore(List<UserAccount> accounts, List<UserAccount.Grant> anonymousGrants) {
         this.users = accounts.stream().collect(Collectors.toUnmodifiableMap(UserAccount::name, Function.identity()));
+        this.anonymousGrants = anonymousGrants.stream().map(g -> new UserAccount.Grant(g.pattern(), Access.READ)).toList();
+    }
+
+    /** The principal of requests without credentials, when anonymous reading is configured at all. */
+    public Optional<Principal> anonymous() {
+        return anonymousGrants.isEmpty() ? Optional.empty() : Optional.of(new Principal(Principal.ANONYMOUS, ""));
     }
 
     /**
@@ -84,11 +97,20 @@ public final class UserStore {
 
     /** True when {@code principal} has {@code access} to {@code owner/repo}. */
     public boolean allows(Principal principal, String owner, String repo, Access access) {
-        UserAccount account = principal == null ? null : users.get(principal.name());
-        if (account == null) {
+        if (principal == null) {
             return false;
         }
-        for (UserAccount.Grant g : account.grants()) {
+        List<UserAccount.Grant> grants;
+        if (principal.isAnonymous()) {
+            grants = anonymousGrants; // read only, whatever was configured
+        } else {
+            UserAccount account = users.get(principal.name());
+            if (account == null) {
+                return false;
+            }
+            grants = account.grants();
+        }
+        for (UserAccount.Grant g : grants) {
             if (g.matches(owner, repo) && (access == Access.READ || g.access() == Access.WRITE)) {
                 return true;
             }

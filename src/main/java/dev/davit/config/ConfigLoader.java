@@ -106,7 +106,8 @@ public final class ConfigLoader {
                         intSetting(p, "limits.locks.per.user", "1000")),
                 users(p),
                 gcEveryCommits(p),
-                tls(p));
+                tls(p),
+                anonymousGrants(p));
     }
 
     private static DavitConfig.Tls tls(Properties p) throws ConfigException {
@@ -131,6 +132,22 @@ public final class ConfigLoader {
         return n;
     }
 
+    /** {@code anonymous.access}: what may be read without credentials (PATTERN:r, comma-separated). */
+    public static List<UserAccount.Grant> anonymousGrants(Properties p) throws ConfigException {
+        List<UserAccount.Grant> out = new ArrayList<>();
+        for (String g : p.getProperty("anonymous.access", "").split(",")) {
+            g = g.trim();
+            if (g.isEmpty()) {
+                continue;
+            }
+            if (!g.endsWith(":r")) {
+                throw new ConfigException("anonymous.access: '" + g + "' must be PATTERN:r (anonymous access is read-only)");
+            }
+            out.add(new UserAccount.Grant(g.substring(0, g.length() - 2), Access.READ));
+        }
+        return List.copyOf(out);
+    }
+
     private static List<UserAccount> users(Properties p) throws ConfigException {
         TreeSet<String> names = new TreeSet<>();
         for (String key : p.stringPropertyNames()) {
@@ -140,6 +157,9 @@ public final class ConfigLoader {
         }
         List<UserAccount> out = new ArrayList<>();
         for (String name : names) {
+            if (name.equals(dev.davit.auth.Principal.ANONYMOUS)) {
+                throw new ConfigException("user name 'anonymous' is reserved; use anonymous.access for reading without credentials");
+            }
             String password = p.getProperty("user." + name + ".password");
             String email = p.getProperty("user." + name + ".email", name + "@localhost").trim();
             List<UserAccount.Grant> grants = new ArrayList<>();

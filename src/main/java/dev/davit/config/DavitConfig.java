@@ -15,7 +15,7 @@ import dev.davit.auth.UserAccount;
 public record DavitConfig(String bind, int port, Path dataDir, String sampleRepository, Path sampleSource,
                           int staleStatus, int lockStatus, long maxLockSeconds, boolean durable, long maxXmlBodyBytes,
                           List<String> junkPatterns, Limits limits, List<UserAccount> users,
-                          int gcEveryCommits, Tls tls) {
+                          int gcEveryCommits, Tls tls, List<UserAccount.Grant> anonymous) {
     /**
      * HTTPS and the plain-HTTP rule.
      *

@@ -45,7 +45,12 @@ final class AuthenticationFilter extends HttpFilter {
             resp.getWriter().write("plain HTTP is accepted from this machine only; use https\n");
             return;
         }
-        Optional<Principal> user = users.authenticate(req.getHeader("Authorization"));
+        String authorization = req.getHeader("Authorization");
+        Optional<Principal> user = users.authenticate(authorization);
+        if (user.isEmpty() && authorization == null && users.anonymous().isPresent()
+                && AnonymousReads.allows(users, users.anonymous().get(), req)) {
+            user = users.anonymous();
+        }
         if (user.isEmpty()) {
             resp.setStatus(401);
             resp.setHeader("WWW-Authenticate", CHALLENGE);

@@ -51,7 +51,7 @@ public final class DavitServer implements AutoCloseable {
         this.repositories = new Repositories(config.dataDir(), config.durable(), config.gcEveryCommits());
         repositories.onCommit(metrics::commit);
         seedSample();
-        UserStore users = new UserStore(config.users());
+        UserStore users = new UserStore(config.users(), config.anonymous());
         // Locks live beside the repositories, so a restart keeps them (issue 3).
         this.locks = new FileLockStore(repositories.dataDir().resolve(".davit").resolve("locks.db"), Clock.systemUTC());
 

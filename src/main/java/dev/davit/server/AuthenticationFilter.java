@@ -54,8 +54,15 @@ final class AuthenticationFilter extends HttpFilter {
         if (user.isEmpty()) {
             resp.setStatus(401);
             resp.setHeader("WWW-Authenticate", CHALLENGE);
-            resp.setContentType("text/plain; charset=utf-8");
-            resp.getWriter().write("authentication required\n");
+            if (req.getRequestURI().startsWith("/api/")) {
+                // GitHub's shape, so Octokit and friends read the reason as they do from GitHub.
+                resp.setContentType("application/json; charset=utf-8");
+                resp.getWriter().write("{\"message\":\"Requires authentication\",\"documentation_url\":"
+                        + "\"https://docs.github.com/rest\",\"status\":\"401\"}\n");
+            } else {
+                resp.setContentType("text/plain; charset=utf-8");
+                resp.getWriter().write("authentication required\n");
+            }
             return;
         }
         req.setAttribute(Principal.REQUEST_ATTRIBUTE, user.get());

@@ -36,6 +36,9 @@ class AuthApiTest {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(401);
         assertThat(r.headers().firstValue("WWW-Authenticate").orElse("")).startsWith("Basic");
         assertThat(r.headers().firstValue("X-Revision")).isEmpty();
+        // GitHub's error shape, as for every other REST error.
+        assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("application/json");
+        assertThat(Api.json(r).path("message").asText()).isEqualTo("Requires authentication");
     }
 
     @Test

@@ -58,7 +58,7 @@ final class Xml {
      * (found by Jazzer; RFC 4918 §17 asks for namespace-well-formed bodies).
      */
     private static void requireNamespaceWellFormed(Element e) {
-        if (!isNcName(e.getLocalName())) {
+        if (!isQName(e.getNodeName(), e.getPrefix(), e.getLocalName())) {
             throw DavProblem.badRequest("malformed XML body: element name '" + e.getNodeName() + "' is not namespace-well-formed");
         }
         NamedNodeMap attrs = e.getAttributes();
@@ -68,7 +68,7 @@ final class Xml {
                 continue;
             }
             String ns = a.getNamespaceURI();
-            if (!isNcName(a.getLocalName()) || (ns == null || ns.isEmpty()) && a.getName().contains(":")
+            if (!isQName(a.getName(), a.getPrefix(), a.getLocalName()) || (ns == null || ns.isEmpty()) && a.getName().contains(":")
                     || (ns == null || ns.isEmpty()) && a.getLocalName().equals("xmlns")) {
                 throw DavProblem.badRequest("malformed XML body: attribute name '" + a.getName() + "' is not namespace-well-formed");
             }
@@ -78,8 +78,38 @@ final class Xml {
         }
     }
 
+    /** The name as written is {@code prefix:local} or {@code local}, each part an NCName. */
+    private static boolean isQName(String written, String prefix, String local) {
+        if (!isNcName(local) || prefix != null && !isNcName(prefix)) {
+            return false;
+        }
+        return written.equals(prefix == null ? local : prefix + ":" + local);
+    }
+
+    /**
+     * An XML NCName (Namespaces in XML §3), a little stricter than the letter of XML 1.0's name ranges:
+     * a letter or '_' first, then letters, digits, '.', '-', '_' and combining marks.
+     */
     private static boolean isNcName(String name) {
-        return name != null && !name.isEmpty() && name.indexOf(':') < 0;
+        if (name == null || name.isEmpty()) {
+            return false;
+        }
+        int first = name.codePointAt(0);
+        if (!(Character.isLetter(first) || first == '_')) {
+            return false;
+        }
+        for (int i = Character.charCount(first); i < name.length(); ) {
+            int c = name.codePointAt(i);
+            int type = Character.getType(c);
+            boolean ok = Character.isLetterOrDigit(c) || c == '.' || c == '-' || c == '_' || c == 0xB7
+                    || type == Character.NON_SPACING_MARK || type == Character.COMBINING_SPACING_MARK
+                    || type == Character.ENCLOSING_MARK || type == Character.CONNECTOR_PUNCTUATION;
+            if (!ok) {
+                return false;
+            }
+            i += Character.charCount(c);
+        }
+        return true;
     }
 
     static boolean is(Node n, String ns, String local) {

@@ -37,7 +37,13 @@ public final class GitHttpServlet extends GitServlet {
                 // and make git ask for other credentials that do not exist.
                 throw new ServiceNotEnabledException(user.name() + " may not push to " + req.getPathInfo());
             }
-            ReceivePack rp = new ReceivePack(db);
+            GitRepository served;
+            try {
+                served = repositories.open(repo.owner(), repo.name());
+            } catch (NotFoundException | java.io.IOException e) {
+                throw new ServiceNotEnabledException(req.getPathInfo() + ": " + e.getMessage());
+            }
+            ReceivePack rp = new DurableReceivePack(db, served);
             // git itself refuses a non-fast-forward push unless --force; the server refuses the forced one
             // too (receive.denyNonFastForwards), because WebDAV clients hold ETags of the history it would drop.
             rp.setAllowNonFastForwards(false);

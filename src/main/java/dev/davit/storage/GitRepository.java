@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.TimeZone;
 
 import org.eclipse.jgit.errors.AmbiguousObjectException;
@@ -39,7 +41,18 @@ public final class GitRepository implements AutoCloseable {
     private final String name;
     private final Repository repo;
     private final Path tmpDir;
-    private final Object writeLock = new Object();
+    /** Largest blob that is journaled instead of synced by itself. */
+    static final int SMALL_BLOB = 1 << 20;
+    /** Most writes one batch takes (its journal record holds their objects). */
+    private static final int MAX_BATCH = 256;
+    private final java.util.concurrent.locks.ReentrantLock writeLock = new java.util.concurrent.locks.ReentrantLock();
+    private final java.util.concurrent.ConcurrentLinkedQueue<PendingWrite<?>> queue = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Small blobs written by insertBlob and not yet in a journal record. */
+    private final java.util.concurrent.ConcurrentHashMap<ObjectId, LooseObject> pendingBlobs = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Path objectsDir;
+    private final CommitJournal journal;
+    /** Batches that moved the branch (each one journal record, one sync, one ref update). */
+    private final java.util.concurrent.atomic.AtomicLong batches = new java.util.concurrent.atomic.AtomicLong();
     private final LastModifiedIndex index = new LastModifiedIndex();
     private final SideFiles sideFiles;
     /** Set once by {@link Repositories} right after opening; counts commits towards a background repack. */
@@ -47,7 +60,7 @@ public final class GitRepository implements AutoCloseable {
 
     private final Runnable onCommit;
 
-    GitRepository(String owner, String name, Repository repo, Runnable onCommit) throws IOException {
+    GitRepository(String owner, String name, Repository repo, Runnable onCommit, boolean durable) throws IOException {
         this.onCommit = onCommit;
         this.owner = owner;
         this.name = name;
@@ -61,6 +74,10 @@ public final class GitRepository implements AutoCloseable {
                 Files.deleteIfExists(p);
             }
         }
+        this.objectsDir = repo.getDirectory().toPath().resolve("objects");
+        Path journalDir = repo.getDirectory().toPath().resolve("davit-journal");
+        CommitJournal.recover(repo, journalDir, BRANCH);
+        this.journal = new CommitJournal(journalDir, durable, owner + "/" + name);
         index.catchUp(repo, headId());
     }
 
@@ -122,26 +139,55 @@ public final class GitRepository implements AutoCloseable {
     }
 
     /**
-     * Stores a blob from a stream without holding it in memory. With {@code length < 0} (chunked upload)
-     * the bytes are spooled to a temporary file first, because a git object header states its size.
+     * Stores a blob from a stream. A small one (up to {@value #SMALL_BLOB} bytes, the usual PUT) is written
+     * as a loose object without fsync and travels in the journal record of the next batch, so it costs no
+     * flush of its own; a large or chunked one is streamed to disk and synced before this returns (its
+     * transfer dwarfs the flush), never held in memory.
      */
     public ObjectId insertBlob(InputStream in, long length) throws IOException {
+        if (length < 0 || length > SMALL_BLOB) {
+            return insertLargeBlob(in, length);
+        }
+        byte[] data = in.readNBytes((int) length);
+        if (data.length != length) {
+            throw new IOException("expected " + length + " bytes, got " + data.length);
+        }
+        LooseObject blob = LooseObject.of(Constants.OBJ_BLOB, data, 0, data.length);
+        try (ObjectReader reader = repo.newObjectReader()) {
+            if (!pendingBlobs.containsKey(blob.id()) && !reader.has(blob.id())) {
+                blob.writeTo(objectsDir);
+                pendingBlobs.put(blob.id(), blob);
+            }
+        }
+        return blob.id();
+    }
+
+    private ObjectId insertLargeBlob(InputStream in, long length) throws IOException {
         if (length < 0) {
             Path spool = Files.createTempFile(tmpDir, "put-", ".tmp");
             try {
                 Files.copy(in, spool, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                 try (InputStream s = Files.newInputStream(spool)) {
-                    return insertBlob(s, Files.size(spool));
+                    return insertLargeBlob(s, Files.size(spool));
                 }
             } finally {
                 Files.deleteIfExists(spool);
             }
         }
+        ObjectId id;
         try (ObjectInserter ins = repo.newObjectInserter()) {
-            ObjectId id = ins.insert(Constants.OBJ_BLOB, length, in);
+            id = ins.insert(Constants.OBJ_BLOB, length, in);
             ins.flush();
-            return id;
         }
+        Path file = LooseObject.path(objectsDir, id);
+        if (Files.isRegularFile(file)) {
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
+                ch.force(true);
+            }
+            FileSystemSync.syncDirectory(file.getParent());
+            FileSystemSync.syncDirectory(objectsDir);
+        }
+        return id;
     }
 
     /**
@@ -155,56 +201,180 @@ public final class GitRepository implements AutoCloseable {
     /**
      * As {@link #write(Identity, String, Mutation)}, with an author other than the committer (the REST
      * API lets a client name the author, as GitHub's does; the committer stays the authenticated user).
+     *
+     * <p>Group commit: writers that arrive while a batch is being made durable queue; the next one to get
+     * the lock runs all queued writes as one batch. Each write is still its own commit (its own revision,
+     * its own answer, in queue order, each on top of the one before), but the batch pays for one journal
+     * record, one fdatasync and one ref update.
      */
     public <T> WriteResult<T> write(Identity author, Identity committer, String message, Mutation<T> mutation)
             throws StorageException, IOException {
-        synchronized (writeLock) {
-            for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-                ObjectId head = headId();
-                try (ObjectInserter ins = repo.newObjectInserter(); ObjectReader reader = ins.newReader();
-                     RevWalk rw = new RevWalk(reader)) {
-                    RevCommit base = head == null ? null : rw.parseCommit(head);
-                    ObjectId baseTree = base == null ? null : base.getTree().getId();
-                    TreeEdit edit = new TreeEdit(reader, ins, baseTree);
-                    T value = mutation.apply(edit);
-                    ObjectId tree = edit.writeTree();
-                    if (base != null && tree.equals(baseTree)) {
-                        return new WriteResult<>(head, false, value);
+        PendingWrite<T> w = new PendingWrite<>(author, committer, message, mutation);
+        queue.add(w);
+        writeLock.lock();
+        try {
+            if (!w.done) {
+                runBatch();
+            }
+        } finally {
+            writeLock.unlock();
+        }
+        return w.outcome();
+    }
+
+    /** Under the write lock: takes the queued writes (at least the caller's) and commits them. */
+    private void runBatch() {
+        List<PendingWrite<?>> batch = new ArrayList<>();
+        for (PendingWrite<?> w; batch.size() < MAX_BATCH && (w = queue.poll()) != null; ) {
+            batch.add(w);
+        }
+        try {
+            commitBatch(batch);
+        } catch (IOException | RuntimeException | Error e) {
+            for (PendingWrite<?> w : batch) {
+                if (!w.done) {
+                    w.fail(e);
+                }
+            }
+        }
+    }
+
+    private void commitBatch(List<PendingWrite<?>> batch) throws IOException {
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+            ObjectId start = headId();
+            try (BatchInserter ins = new BatchInserter(repo); ObjectReader reader = repo.newObjectReader();
+                 RevWalk rw = new RevWalk(reader)) {
+                ObjectId head = start;
+                RevCommit base = start == null ? null : rw.parseCommit(start);
+                List<ObjectId> commits = new ArrayList<>();
+                for (PendingWrite<?> w : batch) {
+                    w.reset();
+                    try {
+                        ObjectId baseTree = base == null ? null : base.getTree().getId();
+                        TreeEdit edit = new TreeEdit(reader, ins, baseTree);
+                        Object value = w.mutation.apply(edit);
+                        ObjectId tree = edit.writeTree();
+                        if (base != null && tree.equals(baseTree)) {
+                            w.result(head, false, value);
+                            continue;
+                        }
+                        CommitBuilder cb = new CommitBuilder();
+                        Instant now = Instant.now();
+                        cb.setAuthor(new PersonIdent(w.author.name(), w.author.email(), now, TimeZone.getDefault().toZoneId()));
+                        cb.setCommitter(new PersonIdent(w.committer.name(), w.committer.email(), now, TimeZone.getDefault().toZoneId()));
+                        cb.setMessage(w.message.endsWith("\n") ? w.message : w.message + "\n");
+                        cb.setTreeId(tree);
+                        if (base != null) {
+                            cb.setParentId(base);
+                        }
+                        ObjectId commit = ins.insert(cb);
+                        head = commit;
+                        base = rw.parseCommit(commit);
+                        commits.add(commit);
+                        w.result(commit, true, value);
+                    } catch (StorageException | IOException | RuntimeException e) {
+                        w.error = e; // this write fails alone; the batch goes on without it
                     }
-                    CommitBuilder cb = new CommitBuilder();
-                    Instant now = Instant.now();
-                    cb.setAuthor(new PersonIdent(author.name(), author.email(), now, TimeZone.getDefault().toZoneId()));
-                    cb.setCommitter(new PersonIdent(committer.name(), committer.email(), now, TimeZone.getDefault().toZoneId()));
-                    cb.setMessage(message.endsWith("\n") ? message : message + "\n");
-                    cb.setTreeId(tree);
-                    if (base != null) {
-                        cb.setParentId(base);
+                }
+                if (commits.isEmpty()) {
+                    batch.forEach(PendingWrite::finish);
+                    return;
+                }
+                List<LooseObject> objects = new ArrayList<>(ins.written());
+                for (ObjectId id : new ArrayList<>(pendingBlobs.keySet())) {
+                    LooseObject blob = pendingBlobs.remove(id);
+                    if (blob != null) {
+                        objects.add(blob);
                     }
-                    ObjectId commit = ins.insert(cb);
-                    ins.flush();
-                    RefUpdate ru = repo.updateRef(BRANCH);
-                    ru.setExpectedOldObjectId(head == null ? ObjectId.zeroId() : head);
-                    ru.setNewObjectId(commit);
-                    ru.setRefLogMessage(firstLine(message), false);
-                    RefUpdate.Result r = ru.update(rw);
-                    switch (r) {
-                        case NEW, FAST_FORWARD -> {
-                            index.catchUp(repo, commit);
-                            Maintenance m = maintenance;
+                }
+                journal.append(BRANCH, start, head, objects);
+                RefUpdate ru = repo.updateRef(BRANCH);
+                ru.setExpectedOldObjectId(start == null ? ObjectId.zeroId() : start);
+                ru.setNewObjectId(head);
+                ru.setRefLogMessage(firstLine(batch.get(batch.size() - 1).message), false);
+                RefUpdate.Result r = ru.update(rw);
+                switch (r) {
+                    case NEW, FAST_FORWARD -> {
+                        batches.incrementAndGet();
+                        index.catchUp(repo, head);
+                        Maintenance m = maintenance;
+                        for (int i = 0; i < commits.size(); i++) {
                             if (m != null) {
                                 m.committed(this); // queues a repack; never waits for one
                             }
                             onCommit.run();
-                            return new WriteResult<>(commit, true, value);
                         }
-                        case LOCK_FAILURE, REJECTED, REJECTED_CURRENT_BRANCH -> {
-                            // Lost the swap to a writer outside this process: apply again on the new head.
-                        }
-                        default -> throw new IOException("updating " + BRANCH + " failed: " + r);
+                        batch.forEach(PendingWrite::finish);
+                        return;
                     }
+                    case LOCK_FAILURE, REJECTED, REJECTED_CURRENT_BRANCH -> {
+                        // Lost the swap to a writer outside this process (a push): apply the whole batch
+                        // again on the new head; each mutation re-checks its preconditions.
+                    }
+                    default -> throw new IOException("updating " + BRANCH + " failed: " + r);
                 }
             }
-            throw new IOException("gave up after " + MAX_ATTEMPTS + " lost compare-and-swaps on " + BRANCH);
+        }
+        throw new IOException("gave up after " + MAX_ATTEMPTS + " lost compare-and-swaps on " + BRANCH);
+    }
+
+    /** Batches committed since the repository opened (a batch holds one or more commits). */
+    long batchesCommitted() {
+        return batches.get();
+    }
+
+    /** One queued write and, once its batch ran, its outcome. */
+    private static final class PendingWrite<T> {
+        final Identity author;
+        final Identity committer;
+        final String message;
+        final Mutation<T> mutation;
+        /** Written by the batch's thread under the write lock; read by the owner after taking the lock. */
+        boolean done;
+        WriteResult<T> result;
+        Throwable error;
+
+        PendingWrite(Identity author, Identity committer, String message, Mutation<T> mutation) {
+            this.author = author;
+            this.committer = committer;
+            this.message = message;
+            this.mutation = mutation;
+        }
+
+        void reset() {
+            result = null;
+            error = null;
+        }
+
+        @SuppressWarnings("unchecked")
+        void result(ObjectId revision, boolean committed, Object value) {
+            result = new WriteResult<>(revision, committed, (T) value);
+        }
+
+        void finish() {
+            done = true;
+        }
+
+        void fail(Throwable e) {
+            result = null;
+            error = e;
+            done = true;
+        }
+
+        WriteResult<T> outcome() throws StorageException, IOException {
+            if (error instanceof StorageException se) {
+                throw se;
+            }
+            if (error instanceof IOException ioe) {
+                throw ioe;
+            }
+            if (error instanceof RuntimeException re) {
+                throw re;
+            }
+            if (error instanceof Error err) {
+                throw err;
+            }
+            return result;
         }
     }
 
@@ -283,8 +453,22 @@ public final class GitRepository implements AutoCloseable {
         return repo;
     }
 
+    /**
+     * Makes everything written to this repository so far durable (one syncfs).
+     * A git push calls it before its new refs are published and again before it reports success, as its
+     * pack and refs are written without fsync too.
+     */
+    public void syncToDisk() throws IOException {
+        FileSystemSync.sync(repo.getDirectory().toPath());
+    }
+
     @Override
     public void close() {
+        try {
+            journal.close();
+        } catch (IOException e) {
+            org.slf4j.LoggerFactory.getLogger(GitRepository.class).error("closing the journal of {}/{}: {}", owner, name, e.toString());
+        }
         repo.close();
     }
 }

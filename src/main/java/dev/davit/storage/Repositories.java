@@ -82,7 +82,7 @@ public final class Repositories implements AutoCloseable {
             repo = open.get(key);
             if (repo == null) {
                 StaleLockFiles.clean(dir);
-                repo = new GitRepository(owner, name, openJgit(dir, false), () -> onCommit.run());
+                repo = new GitRepository(owner, name, openJgit(dir, false), () -> onCommit.run(), durable);
                 repo.maintenance(maintenance);
                 open.put(key, repo);
             }
@@ -123,13 +123,14 @@ public final class Repositories implements AutoCloseable {
         }
         StoredConfig cfg = r.getConfig();
         boolean changed = false;
-        if (cfg.getBoolean(ConfigConstants.CONFIG_CORE_SECTION, "fsyncObjectFiles", false) != durable) {
-            cfg.setBoolean(ConfigConstants.CONFIG_CORE_SECTION, null, "fsyncObjectFiles", durable);
-            changed = true;
-        }
-        if (cfg.getBoolean(ConfigConstants.CONFIG_CORE_SECTION, "fsyncRefFiles", false) != durable) {
-            cfg.setBoolean(ConfigConstants.CONFIG_CORE_SECTION, null, "fsyncRefFiles", durable);
-            changed = true;
+        // No fsync per object or ref file: Davit's writes are made durable by the journal (one fdatasync
+        // per batch of commits, see CommitJournal), a push by one syncfs before its refs move and one before
+        // it reports success (dev.davit.githttp). JGit would otherwise fsync every file it writes.
+        for (String key : List.of("fsyncObjectFiles", "fsyncRefFiles")) {
+            if (cfg.getBoolean(ConfigConstants.CONFIG_CORE_SECTION, key, false)) {
+                cfg.unset(ConfigConstants.CONFIG_CORE_SECTION, null, key);
+                changed = true;
+            }
         }
         if (cfg.getString(ConfigConstants.CONFIG_CORE_SECTION, null, ConfigConstants.CONFIG_KEY_COMPRESSION) == null) {
             // zlib's default level deflates at ~30 MB/s on these machines, so a large upload would be

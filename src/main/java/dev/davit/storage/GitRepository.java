@@ -245,16 +245,16 @@ public final class GitRepository implements AutoCloseable {
             try (BatchInserter ins = new BatchInserter(repo); ObjectReader reader = repo.newObjectReader();
                  RevWalk rw = new RevWalk(reader)) {
                 ObjectId head = start;
-                RevCommit base = start == null ? null : rw.parseCommit(start);
+                // The tree of the head as the batch goes on: known from each commit made, never read back.
+                ObjectId baseTree = start == null ? null : rw.parseCommit(start).getTree().copy();
                 List<ObjectId> commits = new ArrayList<>();
                 for (PendingWrite<?> w : batch) {
                     w.reset();
                     try {
-                        ObjectId baseTree = base == null ? null : base.getTree().getId();
                         TreeEdit edit = new TreeEdit(reader, ins, baseTree);
                         Object value = w.mutation.apply(edit);
                         ObjectId tree = edit.writeTree();
-                        if (base != null && tree.equals(baseTree)) {
+                        if (head != null && tree.equals(baseTree)) {
                             w.result(head, false, value);
                             continue;
                         }
@@ -264,12 +264,12 @@ public final class GitRepository implements AutoCloseable {
                         cb.setCommitter(new PersonIdent(w.committer.name(), w.committer.email(), now, TimeZone.getDefault().toZoneId()));
                         cb.setMessage(w.message.endsWith("\n") ? w.message : w.message + "\n");
                         cb.setTreeId(tree);
-                        if (base != null) {
-                            cb.setParentId(base);
+                        if (head != null) {
+                            cb.setParentId(head);
                         }
                         ObjectId commit = ins.insert(cb);
                         head = commit;
-                        base = rw.parseCommit(commit);
+                        baseTree = tree;
                         commits.add(commit);
                         w.result(commit, true, value);
                     } catch (StorageException | IOException | RuntimeException e) {

@@ -30,20 +30,27 @@ public final class Maintenance implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Maintenance.class);
 
     private final int everyCommits;
-    private final ExecutorService worker;
+    private final java.util.concurrent.ScheduledExecutorService worker;
     private final Map<GitRepository, AtomicInteger> sinceLast = new ConcurrentHashMap<>();
     private final Set<GitRepository> queued = ConcurrentHashMap.newKeySet();
     private final AtomicLong runs = new AtomicLong();
+    /** Per repository: the earliest System.nanoTime() at which the next repack may start. */
+    private final Map<GitRepository, Long> notBefore = new ConcurrentHashMap<>();
+    /** A repack waits this many times the last one's duration after it, so it takes at most ~1/N of a core. */
+    private static final int PACE = 10;
 
     /** @param everyCommits commits between two repacks of a repository; 0 or less: never */
     public Maintenance(int everyCommits) {
         this.everyCommits = everyCommits;
-        this.worker = Executors.newSingleThreadExecutor(r -> {
+        java.util.concurrent.ScheduledThreadPoolExecutor pool = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "davit-gc");
             t.setDaemon(true);
             t.setPriority(Thread.MIN_PRIORITY);
             return t;
         });
+        // A repack still waiting for its turn is dropped at shutdown; one already running finishes (close()).
+        pool.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.worker = pool;
     }
 
     /** Counts one commit of {@code repo}; queues a repack when it is the N-th since the last one. */
@@ -52,10 +59,14 @@ public final class Maintenance implements AutoCloseable {
             return;
         }
         AtomicInteger n = sinceLast.computeIfAbsent(repo, r -> new AtomicInteger());
+        // A repack of a big repository takes seconds; under a steady stream of writes the N-th commit comes
+        // round again long before, and back-to-back repacks would take a whole core from the writers.
+        // So it is deferred, not dropped: it starts PACE times its last duration after the last one ended.
         if (n.incrementAndGet() >= everyCommits && queued.add(repo)) {
             n.set(0);
+            long wait = Math.max(0, notBefore.getOrDefault(repo, 0L) - System.nanoTime());
             try {
-                worker.execute(() -> run(repo));
+                worker.schedule(() -> run(repo), wait, TimeUnit.NANOSECONDS);
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 queued.remove(repo); // shutting down
             }
@@ -70,6 +81,8 @@ public final class Maintenance implements AutoCloseable {
             gc.repack();
             gc.prunePacked();
             runs.incrementAndGet();
+            long took = System.nanoTime() - started;
+            notBefore.put(repo, System.nanoTime() + PACE * took);
             LOG.info("gc {}/{}: repacked in {} ms", repo.owner(), repo.name(), (System.nanoTime() - started) / 1_000_000);
         } catch (IOException | RuntimeException e) {
             LOG.warn("gc {}/{} failed: {}", repo.owner(), repo.name(), e.toString());

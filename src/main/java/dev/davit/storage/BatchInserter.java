@@ -27,10 +27,13 @@ final class BatchInserter extends ObjectInserter {
     private final List<LooseObject> written = new ArrayList<>();
     private final Set<ObjectId> seen = new HashSet<>();
 
-    BatchInserter(Repository repo) {
+    private final ObjectCache cache;
+
+    BatchInserter(Repository repo, ObjectReader reader, ObjectCache cache) {
         this.repo = repo;
         this.objectsDir = repo.getDirectory().toPath().resolve("objects");
-        this.reader = repo.newObjectReader();
+        this.reader = reader;
+        this.cache = cache;
     }
 
     @Override
@@ -39,8 +42,9 @@ final class BatchInserter extends ObjectInserter {
         if (seen.contains(id) || reader.has(id)) {
             return id;
         }
-        LooseObject object = LooseObject.of(type, data, off, len);
+        LooseObject object = LooseObject.of(id, type, data, off, len);
         object.writeTo(objectsDir);
+        cache.put(id, type, java.util.Arrays.copyOfRange(data, off, off + len)); // the next request reads it
         written.add(object);
         seen.add(id);
         return id;
@@ -70,7 +74,7 @@ final class BatchInserter extends ObjectInserter {
 
     @Override
     public ObjectReader newReader() {
-        return repo.newObjectReader();
+        return reader.newReader();
     }
 
     @Override

@@ -51,6 +51,8 @@ public final class GitRepository implements AutoCloseable {
     private final java.util.concurrent.ConcurrentHashMap<ObjectId, LooseObject> pendingBlobs = new java.util.concurrent.ConcurrentHashMap<>();
     private final Path objectsDir;
     private final CommitJournal journal;
+    /** Trees and commits recently read or written (loose objects have no cache in JGit). */
+    private final ObjectCache cache = new ObjectCache(16L << 20);
     /** Batches that moved the branch (each one journal record, one sync, one ref update). */
     private final java.util.concurrent.atomic.AtomicLong batches = new java.util.concurrent.atomic.AtomicLong();
     private final LastModifiedIndex index = new LastModifiedIndex();
@@ -97,7 +99,7 @@ public final class GitRepository implements AutoCloseable {
 
     /** A view of the current head. */
     public Snapshot head() throws IOException {
-        ObjectReader reader = repo.newObjectReader();
+        ObjectReader reader = newReader();
         try {
             ObjectId head = headId();
             RevCommit commit = head == null ? null : new RevWalk(reader).parseCommit(head);
@@ -128,7 +130,7 @@ public final class GitRepository implements AutoCloseable {
         if (id == null) {
             throw notFound;
         }
-        ObjectReader reader = repo.newObjectReader();
+        ObjectReader reader = newReader();
         try {
             RevCommit commit = new RevWalk(reader).parseCommit(id);
             return new Snapshot(this, reader, commit, commit.equals(headId()));
@@ -153,7 +155,7 @@ public final class GitRepository implements AutoCloseable {
             throw new IOException("expected " + length + " bytes, got " + data.length);
         }
         LooseObject blob = LooseObject.of(Constants.OBJ_BLOB, data, 0, data.length);
-        try (ObjectReader reader = repo.newObjectReader()) {
+        try (ObjectReader reader = newReader()) {
             if (!pendingBlobs.containsKey(blob.id()) && !reader.has(blob.id())) {
                 blob.writeTo(objectsDir);
                 pendingBlobs.put(blob.id(), blob);
@@ -242,7 +244,7 @@ public final class GitRepository implements AutoCloseable {
     private void commitBatch(List<PendingWrite<?>> batch) throws IOException {
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
             ObjectId start = headId();
-            try (BatchInserter ins = new BatchInserter(repo); ObjectReader reader = repo.newObjectReader();
+            try (BatchInserter ins = new BatchInserter(repo, newReader(), cache); ObjectReader reader = newReader();
                  RevWalk rw = new RevWalk(reader)) {
                 ObjectId head = start;
                 // The tree of the head as the batch goes on: known from each commit made, never read back.
@@ -441,11 +443,16 @@ public final class GitRepository implements AutoCloseable {
      * @throws NotFoundException when no such blob is stored here
      */
     public byte[] readBlob(ObjectId id) throws IOException, NotFoundException {
-        try (ObjectReader reader = repo.newObjectReader()) {
+        try (ObjectReader reader = newReader()) {
             return reader.open(id, Constants.OBJ_BLOB).getCachedBytes(Integer.MAX_VALUE);
         } catch (MissingObjectException | IncorrectObjectTypeException e) {
             throw new NotFoundException(RepoPath.ROOT, "no blob " + id.name() + " in " + owner + "/" + name);
         }
+    }
+
+    /** An object reader that serves trees and commits from the {@link ObjectCache}. */
+    ObjectReader newReader() {
+        return cache.wrap(repo.newObjectReader());
     }
 
     /** The JGit repository, for front ends that speak git itself (smart HTTP). */

@@ -32,7 +32,11 @@ record LooseObject(ObjectId id, byte[] deflated) {
 
     /** Formats and hashes {@code data} as an object of {@code type}. */
     static LooseObject of(int type, byte[] data, int off, int len) {
-        ObjectId id = new ObjectInserter.Formatter().idFor(type, data, off, len);
+        return of(new ObjectInserter.Formatter().idFor(type, data, off, len), type, data, off, len);
+    }
+
+    /** As {@link #of(int, byte[], int, int)} with the id already computed by the caller. */
+    static LooseObject of(ObjectId id, int type, byte[] data, int off, int len) {
         byte[] header = (Constants.typeString(type) + " " + len + "\0").getBytes(StandardCharsets.US_ASCII);
         Deflater deflater = new Deflater(LEVEL);
         try {

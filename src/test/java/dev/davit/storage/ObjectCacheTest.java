@@ -1,0 +1,70 @@
+package dev.davit.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.eclipse.jgit.errors.IncorrectObjectTypeException;
+import org.eclipse.jgit.errors.MissingObjectException;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ObjectCacheTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void treesAndCommitsReadOnceAreServedWithoutTheFile() throws Exception {
+        try (StorageFixture f = StorageFixture.empty(tmp)) {
+            ObjectId head = f.put("a.txt", "a").revision();
+            ObjectCache cache = new ObjectCache(1 << 20);
+            ObjectId tree;
+            try (ObjectReader r = cache.wrap(f.repo.jgit().newObjectReader())) {
+                RevCommit c = new RevWalk(r).parseCommit(head);
+                tree = c.getTree().copy();
+                r.open(tree, Constants.OBJ_TREE).getCachedBytes();
+            }
+            Path objects = f.gitDir().resolve("objects");
+            Files.move(LooseObject.path(objects, head), tmp.resolve("commit"));
+            Files.move(LooseObject.path(objects, tree), tmp.resolve("tree"));
+            try (ObjectReader r = cache.wrap(f.repo.jgit().newObjectReader())) {
+                assertThat(new RevWalk(r).parseCommit(head).getTree()).isEqualTo(tree);
+                assertThat(r.open(tree, Constants.OBJ_TREE).getType()).isEqualTo(Constants.OBJ_TREE);
+                assertThat(r.has(tree)).isTrue();
+                assertThatThrownBy(() -> r.open(tree, Constants.OBJ_COMMIT)).isInstanceOf(IncorrectObjectTypeException.class);
+            }
+            try (ObjectReader plain = f.repo.jgit().newObjectReader()) {
+                assertThatThrownBy(() -> plain.open(tree)).isInstanceOf(MissingObjectException.class);
+            }
+            Files.move(tmp.resolve("commit"), LooseObject.path(objects, head));
+            Files.move(tmp.resolve("tree"), LooseObject.path(objects, tree));
+        }
+    }
+
+    @Test
+    void staysWithinItsByteBoundDroppingTheLeastRecentlyUsed() throws Exception {
+        try (StorageFixture f = StorageFixture.empty(tmp)) {
+            ObjectCache cache = new ObjectCache(100);
+            ObjectId a = ObjectId.fromString("1111111111111111111111111111111111111111");
+            ObjectId b = ObjectId.fromString("2222222222222222222222222222222222222222");
+            ObjectId c = ObjectId.fromString("3333333333333333333333333333333333333333");
+            cache.put(a, Constants.OBJ_TREE, new byte[40]);
+            cache.put(b, Constants.OBJ_TREE, new byte[40]);
+            try (ObjectReader r = cache.wrap(f.repo.jgit().newObjectReader())) {
+                assertThat(r.has(a)).isTrue(); // a is now the most recently used
+                cache.put(c, Constants.OBJ_TREE, new byte[40]);
+                assertThat(r.has(a)).isTrue();
+                assertThat(r.has(c)).isTrue();
+                assertThat(r.has(b)).as("evicted").isFalse();
+            }
+            cache.put(a, Constants.OBJ_BLOB, new byte[10]); // blobs are never kept
+        }
+    }
+}

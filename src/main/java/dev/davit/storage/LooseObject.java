@@ -70,26 +70,41 @@ record LooseObject(ObjectId id, byte[] deflated) {
 
     /**
      * Writes the file under {@code objectsDir} through a temporary name and an atomic rename, so a reader
-     * never sees a partial object. An existing file is left alone (it holds the same object, or, after a
-     * crash, a torn one that recovery replaces from the journal before anything reads it).
+     * never sees a partial object. Callers check first that the repository does not have the object, so a
+     * durable file is never replaced by one that is not synced yet.
      */
     void writeTo(Path objectsDir) throws IOException {
         Path target = path(objectsDir, id);
-        if (Files.exists(target)) {
-            return;
-        }
         Path dir = target.getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "tmp_obj_", null);
+        // One open, one write, one rename: this runs for every object of every commit.
+        Path tmp = dir.resolve("tmp_obj_" + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()));
+        java.nio.channels.FileChannel ch;
         try {
-            Files.write(tmp, deflated);
+            ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.CREATE_NEW,
+                    java.nio.file.StandardOpenOption.WRITE);
+        } catch (java.nio.file.NoSuchFileException e) {
+            Files.createDirectories(dir);
+            ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.CREATE_NEW,
+                    java.nio.file.StandardOpenOption.WRITE);
+        }
+        boolean moved = false;
+        try {
+            try (java.nio.channels.FileChannel c = ch) {
+                java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(deflated);
+                while (buf.hasRemaining()) {
+                    c.write(buf);
+                }
+            }
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException | FileAlreadyExistsException e) {
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
             }
+            moved = true;
         } finally {
-            Files.deleteIfExists(tmp);
+            if (!moved) {
+                Files.deleteIfExists(tmp);
+            }
         }
     }
 

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Davit performance benchmark (issue 6): Davit vs Apache mod_dav_fs and mod_dav_svn, same workload, one run.
+#
+#   bench/run.sh              full run (under 15 minutes on 2 cores); prints machine info and the table
+#   bench/run.sh --smoke      tiny counts, a few seconds per workload (CI; also BENCH_SMOKE=1)
+#
+# Installs the Debian packages it needs when missing (as root), builds target/davit.jar when it is missing
+# (DAVIT_JAR=path runs that jar instead and builds nothing), then runs bench/davit_bench.py, which starts its own
+# Apache and Davit on free loopback ports and stops them (by PID) at the end. Other options go to the driver
+# (bench/davit_bench.py --help). Results: bench/results/<time>/ (table.md, results.json, server logs), or
+# BENCH_RESULTS=dir. Exit status: 0 when every step ran and every correctness check passed (targets not met
+# do not fail the run unless --require-targets is given).
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(dirname "$here")
+export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
+
+smoke=${BENCH_SMOKE:-0}
+for a in "$@"; do [[ $a == --smoke ]] && smoke=1; done
+
+# Debian packages (apache2-utils is not needed: the driver writes its htpasswd itself)
+pkgs=(apache2 libapache2-mod-svn subversion wrk curl git python3)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if (( ${#missing[@]} )); then
+  if [[ $(id -u) != 0 ]]; then
+    echo "bench: missing Debian packages: ${missing[*]} (as root: apt-get install -y ${missing[*]})" >&2; exit 2
+  fi
+  echo "bench: apt-get install ${missing[*]}" >&2
+  timeout 300 apt-get update -qq </dev/null
+  # policy-rc.d or not: the distribution's apache2 service is not used (the benchmark runs its own instance)
+  DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+    </dev/null >/dev/null
+fi
+command -v java >/dev/null || { echo "bench: java is missing (a JDK 17 is needed)" >&2; exit 2; }
+
+# the jar
+if [[ -n "${DAVIT_JAR:-}" ]]; then
+  [[ -f "$DAVIT_JAR" ]] || { echo "bench: DAVIT_JAR=$DAVIT_JAR does not exist" >&2; exit 2; }
+  jar=$DAVIT_JAR
+else
+  jar=$root/target/davit.jar
+  if [[ ! -f "$jar" ]]; then
+    echo "bench: building $jar (mvn -q -B -DskipTests package)" >&2
+    (cd "$root" && timeout 900 mvn -q -B -ntp -DskipTests package </dev/null)
+  fi
+fi
+
+# hard cap on top of the driver's own time budget (it stops measuring after 13 min, 2.5 min in smoke)
+cap=870; (( smoke )) && cap=240
+exec timeout -k 20 "$cap" python3 "$here/davit_bench.py" --jar "$jar" "$@"

@@ -45,7 +45,7 @@ else
   jar=$root/target/davit.jar
   if [[ ! -f "$jar" ]]; then
     echo "bench: building $jar (mvn -q -B -DskipTests package)" >&2
-    (cd "$root" && timeout 900 mvn -q -B -ntp -DskipTests package </dev/null)
+    (cd "$root" && timeout 900 mvn -q -B -ntp -DskipTests package </dev/null >&2)
   fi
 fi
 

@@ -47,11 +47,11 @@ PROFILES = {
     "full": dict(seq_max=2000, seq_secs=10.0, seq_reps=3, wrk_secs=10, put_conns=[1, 4, 16], get_secs=10,
                  pf_sizes=[1000, 10000], pf_reps=[9, 7], big_mb=1024, big_timeout=240,
                  growth_files=100_000, growth_commits=100_000, growth_puts=300, growth_warmup=20,
-                 growth_rounds=3, growth_secs=150, pause=1.0, budget=780),
+                 growth_rounds=30, growth_secs=150, pause=1.0, budget=780),
     "smoke": dict(seq_max=100, seq_secs=2.0, seq_reps=1, wrk_secs=2, put_conns=[1, 4, 16], get_secs=2,
                   pf_sizes=[100, 1000], pf_reps=[3, 3], big_mb=1, big_timeout=60,
                   growth_files=1000, growth_commits=1000, growth_puts=30, growth_warmup=5,
-                  growth_rounds=3, growth_secs=40, pause=0.2, budget=150),
+                  growth_rounds=10, growth_secs=40, pause=0.2, budget=150),
 }
 PROPFIND_BODY = (b'<?xml version="1.0" encoding="utf-8"?>\n'
                  b'<D:propfind xmlns:D="DAV:"><D:prop><D:getlastmodified/><D:getetag/></D:prop></D:propfind>')
@@ -642,45 +642,42 @@ class Bench:
 
     # ---------------------------------------------------------------- workloads
 
-    def put_seq(self, t):
+    def put_seq(self, t, rep):
+        """One rep of the sequential PUTs (the reps of the servers are interleaved by run())."""
         p = self.p
-        runs = []
-        for rep in range(1, p["seq_reps"] + 1):
-            self.settle()
-            c = t.conn()
-            folder = f"{t.path}seq-{rep}/"
-            st = c.request("MKCOL", folder)[0]
-            if st != 201:
-                raise Fatal(f"MKCOL {folder} answered {st}")
-            commits0 = self.davit_commits() if t.key == DAVIT else None
-            lats, bad = [], {}
-            t0 = time.perf_counter()
-            for i in range(p["seq_max"]):
-                if time.perf_counter() - t0 >= p["seq_secs"]:
-                    break
-                path = f"{folder}f{i:05d}.bin"
-                st, dt, _ = c.request("PUT", path, body_for(path), {"Content-Type": "application/octet-stream"})
-                lats.append(dt)
-                if not 200 <= st < 300:
-                    bad[st] = bad.get(st, 0) + 1
-            wall = time.perf_counter() - t0
-            c.close()
-            ok = len(lats) - sum(bad.values())
-            listed = count_members(t, folder)
-            r = dict(puts=len(lats), ok=ok, errors=bad, wall_s=round(wall, 3), req_per_s=ok / wall,
-                     median_ms=median(lats) * 1e3, p90_ms=pct(lats, 90) * 1e3, p99_ms=pct(lats, 99) * 1e3,
-                     listed=listed, reconnects=c.reconnects)
-            self.check(f"put_seq {t.name} rep {rep}: every PUT 2xx, the server lists them all",
-                       not bad and listed == ok and ok > 0, f"({ok} PUTs 2xx, errors {bad}, {listed} listed)")
-            if t.key == DAVIT:
-                delta = self.davit_commits() - commits0
-                r["commits"] = delta
-                self.check(f"put_seq Davit rep {rep}: one commit per PUT", delta == ok,
-                           f"({delta} new commits for {ok} PUTs)")
-            log(f"  rep {rep}: {ok} PUTs in {wall:.2f} s = {ok / wall:.0f}/s, median {r['median_ms']:.2f} ms")
-            runs.append(r)
-        return dict(runs=runs, value=median([r["req_per_s"] for r in runs]),
-                    median_ms=median([r["median_ms"] for r in runs]))
+        self.settle()
+        c = t.conn()
+        folder = f"{t.path}seq-{rep}/"
+        st = c.request("MKCOL", folder)[0]
+        if st != 201:
+            raise Fatal(f"MKCOL {folder} answered {st}")
+        commits0 = self.davit_commits() if t.key == DAVIT else None
+        lats, bad = [], {}
+        t0 = time.perf_counter()
+        for i in range(p["seq_max"]):
+            if time.perf_counter() - t0 >= p["seq_secs"]:
+                break
+            path = f"{folder}f{i:05d}.bin"
+            st, dt, _ = c.request("PUT", path, body_for(path), {"Content-Type": "application/octet-stream"})
+            lats.append(dt)
+            if not 200 <= st < 300:
+                bad[st] = bad.get(st, 0) + 1
+        wall = time.perf_counter() - t0
+        c.close()
+        ok = len(lats) - sum(bad.values())
+        listed = count_members(t, folder)
+        r = dict(rep=rep, puts=len(lats), ok=ok, errors=bad, wall_s=round(wall, 3), req_per_s=ok / wall,
+                 median_ms=median(lats) * 1e3, p90_ms=pct(lats, 90) * 1e3, p99_ms=pct(lats, 99) * 1e3,
+                 listed=listed, reconnects=c.reconnects)
+        self.check(f"put_seq {t.name} rep {rep}: every PUT 2xx, the server lists them all",
+                   not bad and listed == ok and ok > 0, f"({ok} PUTs 2xx, errors {bad}, {listed} listed)")
+        if t.key == DAVIT:
+            delta = self.davit_commits() - commits0
+            r["commits"] = delta
+            self.check(f"put_seq Davit rep {rep}: one commit per PUT", delta == ok,
+                       f"({delta} new commits for {ok} PUTs)")
+        log(f"  rep {rep}: {ok} PUTs in {wall:.2f} s = {ok / wall:.0f}/s, median {r['median_ms']:.2f} ms")
+        return r
 
     def put_wrk(self, t, conns):
         self.settle()
@@ -968,8 +965,17 @@ class Bench:
         self.prepare()
         if self.heap:
             self.heap.start()
-        for k in order:
-            self.step("put_seq", k, self.put_seq, tg[k])
+        runs = {k: [] for k in order}
+        for rep in range(1, self.p["seq_reps"] + 1):   # reps interleaved: drift hits all servers alike
+            for k in order:
+                r = self.step("put_seq_rep", k, self.put_seq, tg[k], rep, sel="put_seq")
+                if r:
+                    runs[k].append(r)
+        self.results.pop("put_seq_rep", None)
+        for k, rs in runs.items():
+            if rs:
+                self.record("put_seq", k, dict(runs=rs, value=median([r["req_per_s"] for r in rs]),
+                                               median_ms=median([r["median_ms"] for r in rs])))
         for conns in self.p["put_conns"]:
             for k in order:
                 self.step(f"put_wrk{conns}", k, self.put_wrk, tg[k], conns, sel="put_wrk")

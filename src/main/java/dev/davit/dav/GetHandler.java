@@ -57,7 +57,8 @@ final class GetHandler extends DavMethod {
             if (e.isFolder()) {
                 listing(x, s, e);
             } else {
-                file(x, e, s.size(e), () -> s.open(e));
+                long size = s.size(e);
+                file(x, e, size, () -> s.open(e, size));
             }
         }
     }

@@ -187,6 +187,21 @@ public final class Snapshot implements AutoCloseable {
         return reader.open(file.id(), Constants.OBJ_BLOB).openStream();
     }
 
+    /**
+     * As {@link #open(Entry)} for a file whose {@link #size} is known: a large one stored as a loose object
+     * is streamed from its file directly ({@link LargeBlobs#openLoose}, several times faster than JGit's
+     * stream and never loaded into memory, whatever JGit's streamFileThreshold).
+     */
+    public InputStream open(Entry file, long size) throws IOException {
+        if (size > LargeBlobs.STREAM_FROM_FILE) {
+            InputStream loose = LargeBlobs.openLoose(repository.jgit().getDirectory().toPath().resolve("objects"), file.id());
+            if (loose != null) {
+                return loose;
+            }
+        }
+        return open(file);
+    }
+
     /** The stored dead-property document of {@code entry}, if it has one. */
     public Optional<byte[]> metadata(Entry entry) throws IOException {
         String sidecar = entry.isFolder()

@@ -1,0 +1,73 @@
+package dev.davit.dav;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.davit.testutil.Git;
+import dev.davit.testutil.TestServer;
+
+/** Files past the small-blob size: PUT with a length and chunked, GET whole and by range, byte for byte. */
+class LargeFileTest {
+    static final byte[] DATA = new byte[3 * 1024 * 1024 + 777];
+
+    @TempDir
+    static Path tmp;
+    static TestServer s;
+
+    @BeforeAll
+    static void start() throws Exception {
+        new Random(42).nextBytes(DATA);
+        s = TestServer.start(tmp);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        s.close();
+    }
+
+    @Test
+    void putWithALengthThenGetRoundTrips() throws Exception {
+        HttpResponse<byte[]> put = s.sendBytes("PUT", "large.bin", DATA);
+        assertThat(put.statusCode()).isEqualTo(201);
+        assertThat(put.headers().firstValue("ETag")).contains(Git.quoted(Git.blobId(DATA)));
+        assertThat(Git.id(s, "large.bin")).isEqualTo(Git.blobId(DATA));
+
+        HttpResponse<byte[]> get = s.sendBytes("GET", "large.bin", null);
+        assertThat(get.statusCode()).isEqualTo(200);
+        assertThat(get.headers().firstValue("Content-Length")).contains(String.valueOf(DATA.length));
+        assertThat(get.body()).isEqualTo(DATA);
+    }
+
+    @Test
+    void aChunkedPutIsStoredWhole() throws Exception {
+        HttpRequest.BodyPublisher chunked = HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofByteArray(DATA));
+        HttpResponse<String> put = s.http.send(s.request("chunked-large.bin").PUT(chunked).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(201);
+        assertThat(Git.bytes(s, "chunked-large.bin")).isEqualTo(DATA);
+    }
+
+    @Test
+    void rangesOfALargeFileAreServedFromTheirOffset() throws Exception {
+        assertThat(s.sendBytes("PUT", "ranged.bin", DATA).statusCode()).isIn(201, 204);
+        int from = 2_500_000;
+        int to = 2_600_000;
+        HttpResponse<byte[]> r = s.sendBytes("GET", "ranged.bin", null, "Range", "bytes=" + from + "-" + to);
+        assertThat(r.statusCode()).isEqualTo(206);
+        assertThat(r.headers().firstValue("Content-Range")).contains("bytes " + from + "-" + to + "/" + DATA.length);
+        assertThat(r.body()).isEqualTo(Arrays.copyOfRange(DATA, from, to + 1));
+
+        HttpResponse<byte[]> tail = s.sendBytes("GET", "ranged.bin", null, "Range", "bytes=-1000");
+        assertThat(tail.statusCode()).isEqualTo(206);
+        assertThat(tail.body()).isEqualTo(Arrays.copyOfRange(DATA, DATA.length - 1000, DATA.length));
+    }
+}

@@ -165,31 +165,7 @@ public final class GitRepository implements AutoCloseable {
     }
 
     private ObjectId insertLargeBlob(InputStream in, long length) throws IOException {
-        if (length < 0) {
-            Path spool = Files.createTempFile(tmpDir, "put-", ".tmp");
-            try {
-                Files.copy(in, spool, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                try (InputStream s = Files.newInputStream(spool)) {
-                    return insertLargeBlob(s, Files.size(spool));
-                }
-            } finally {
-                Files.deleteIfExists(spool);
-            }
-        }
-        ObjectId id;
-        try (ObjectInserter ins = repo.newObjectInserter()) {
-            id = ins.insert(Constants.OBJ_BLOB, length, in);
-            ins.flush();
-        }
-        Path file = LooseObject.path(objectsDir, id);
-        if (Files.isRegularFile(file)) {
-            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
-                ch.force(true);
-            }
-            FileSystemSync.syncDirectory(file.getParent());
-            FileSystemSync.syncDirectory(objectsDir);
-        }
-        return id;
+        return LargeBlobs.insert(repo, tmpDir, in, length); // streamed, synced before it returns
     }
 
     /**

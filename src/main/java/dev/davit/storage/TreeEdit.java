@@ -3,10 +3,10 @@ package dev.davit.storage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.FileMode;
@@ -14,13 +14,17 @@ import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectInserter;
 import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.TreeFormatter;
-import org.eclipse.jgit.treewalk.CanonicalTreeParser;
 
 /**
  * The changes of one write, staged in memory on top of a base tree. Only the folders on the paths that
  * change are loaded and rewritten; every other subtree keeps its object id, so the cost of a write
  * grows with the depth of the path and the size of the folders on it, not with the repository, and a
  * MOVE or COPY of a folder of any size is one tree-id move.
+ *
+ * <p>A folder on such a path is not decoded either: its base tree stays raw bytes ({@link RawTree}) under an
+ * overlay of the names this edit put or removed, a name is found by comparing bytes, and the folder is
+ * written by copying the untouched entries as byte ranges around the changed ones. A PUT into a folder of
+ * thousands of files thus costs about one copy of that folder's tree object.
  *
  * <p>Reads ({@link #lookup}) see the changes made so far. Not thread-safe: one edit belongs to one
  * write attempt.
@@ -47,12 +51,12 @@ public final class TreeEdit {
         DirNode dir = root;
         List<String> segs = path.segments();
         for (int i = 0; i < segs.size() - 1; i++) {
-            if (!(children(dir).get(segs.get(i)) instanceof DirNode next)) {
+            if (!(get(dir, segs.get(i)) instanceof DirNode next)) {
                 return Optional.empty();
             }
             dir = next;
         }
-        Node node = children(dir).get(path.name());
+        Node node = get(dir, path.name());
         if (node instanceof DirNode d) {
             return Optional.of(new Entry(path, Entry.Kind.FOLDER, d.dirty ? null : d.id));
         }
@@ -69,9 +73,9 @@ public final class TreeEdit {
      */
     public void putFile(RepoPath path, ObjectId blob) throws IOException, MissingParentException {
         DirNode parent = parentForWrite(path);
-        Node old = children(parent).get(path.name());
+        Node old = get(parent, path.name());
         FileMode mode = old instanceof FileNode f && f.mode == FileMode.EXECUTABLE_FILE ? f.mode : FileMode.REGULAR_FILE;
-        children(parent).put(path.name(), new FileNode(blob, mode));
+        put(parent, path.name(), new FileNode(blob, mode));
     }
 
     /**
@@ -81,12 +85,12 @@ public final class TreeEdit {
      */
     public void mkdir(RepoPath path) throws IOException, MissingParentException, AlreadyExistsException {
         DirNode parent = parentForWrite(path);
-        if (children(parent).get(path.name()) != null) {
+        if (get(parent, path.name()) != null) {
             throw new AlreadyExistsException(path);
         }
         DirNode dir = DirNode.empty();
-        dir.children.put(HiddenNames.KEEP, new FileNode(emptyBlob(), FileMode.REGULAR_FILE));
-        children(parent).put(path.name(), dir);
+        put(dir, HiddenNames.KEEP, new FileNode(emptyBlob(), FileMode.REGULAR_FILE));
+        put(parent, path.name(), dir);
     }
 
     /**
@@ -102,10 +106,10 @@ public final class TreeEdit {
         List<String> segs = path.segments();
         for (int i = 0; i < segs.size() - 1; i++) {
             walked = walked.child(segs.get(i));
-            Node next = children(dir).get(segs.get(i));
+            Node next = get(dir, segs.get(i));
             if (next == null) {
                 next = DirNode.empty();
-                children(dir).put(segs.get(i), next);
+                put(dir, segs.get(i), next);
                 markPath(walked);
             } else if (next instanceof FileNode f) {
                 throw new MissingParentException(path, walked, f.isVisible());
@@ -120,10 +124,10 @@ public final class TreeEdit {
         dir.dirty = true;
         for (int i = 0; i < path.depth(); i++) {
             String seg = path.segments().get(i);
-            Node child = children(dir).get(seg);
+            Node child = get(dir, seg);
             if (child == null) {
                 child = DirNode.empty();
-                children(dir).put(seg, child);
+                put(dir, seg, child);
             } else if (!(child instanceof DirNode)) {
                 throw new MissingParentException(path, RepoPath.ROOT, true);
             }
@@ -147,13 +151,13 @@ public final class TreeEdit {
             return false;
         }
         DirNode parent = parentForWrite(path);
-        Map<String, Node> siblings = children(parent);
-        Node removed = siblings.remove(path.name());
+        Node removed = get(parent, path.name());
+        remove(parent, path.name());
         if (removed instanceof FileNode) {
-            siblings.remove(HiddenNames.filePropsName(path.name()));
+            remove(parent, HiddenNames.filePropsName(path.name()));
         }
-        if (parent != root && siblings.isEmpty()) {
-            siblings.put(HiddenNames.KEEP, new FileNode(emptyBlob(), FileMode.REGULAR_FILE));
+        if (parent != root && isEmpty(parent)) {
+            put(parent, HiddenNames.KEEP, new FileNode(emptyBlob(), FileMode.REGULAR_FILE));
         }
         return true;
     }
@@ -174,20 +178,19 @@ public final class TreeEdit {
         Node copy;
         if (src instanceof DirNode dir) {
             if (recursive) {
-                copy = dir.deepCopy(this);
+                copy = dir.deepCopy();
             } else {
                 DirNode shallow = DirNode.empty();
-                shallow.children.put(HiddenNames.KEEP, new FileNode(emptyBlob(), FileMode.REGULAR_FILE));
-                if (children(dir).get(HiddenNames.FOLDER_PROPS) instanceof FileNode props) {
-                    shallow.children.put(HiddenNames.FOLDER_PROPS, props);
+                put(shallow, HiddenNames.KEEP, new FileNode(emptyBlob(), FileMode.REGULAR_FILE));
+                if (get(dir, HiddenNames.FOLDER_PROPS) instanceof FileNode props) {
+                    put(shallow, HiddenNames.FOLDER_PROPS, props);
                 }
                 copy = shallow;
             }
         } else {
-            FileNode f = (FileNode) src;
-            copy = new FileNode(f.id, f.mode);
+            copy = src; // files are immutable values
         }
-        children(targetParent).put(target.name(), copy);
+        put(targetParent, target.name(), copy);
         if (src instanceof FileNode) {
             setMetadata(target, fileProps.orElse(null));
         }
@@ -216,22 +219,22 @@ public final class TreeEdit {
             name = HiddenNames.filePropsName(path.name());
         }
         if (document == null) {
-            children(dir).remove(name);
-            if (dir != root && children(dir).isEmpty()) {
-                children(dir).put(HiddenNames.KEEP, new FileNode(emptyBlob(), FileMode.REGULAR_FILE));
+            remove(dir, name);
+            if (dir != root && isEmpty(dir)) {
+                put(dir, HiddenNames.KEEP, new FileNode(emptyBlob(), FileMode.REGULAR_FILE));
             }
         } else {
-            children(dir).put(name, new FileNode(inserter.insert(Constants.OBJ_BLOB, document), FileMode.REGULAR_FILE));
+            put(dir, name, new FileNode(inserter.insert(Constants.OBJ_BLOB, document), FileMode.REGULAR_FILE));
         }
     }
 
     private Node metadataHolder(RepoPath path) throws IOException {
         Node target = node(path);
         if (target instanceof DirNode d) {
-            return children(d).get(HiddenNames.FOLDER_PROPS);
+            return get(d, HiddenNames.FOLDER_PROPS);
         }
         if (target instanceof FileNode && node(path.parent()) instanceof DirNode parent) {
-            return children(parent).get(HiddenNames.filePropsName(path.name()));
+            return get(parent, HiddenNames.filePropsName(path.name()));
         }
         return null;
     }
@@ -242,47 +245,55 @@ public final class TreeEdit {
         return id != null ? id : inserter.insert(new TreeFormatter());
     }
 
+    /**
+     * Writes {@code dir} and the changed folders below it; null when it has no members (git keeps no empty
+     * trees, so the folder disappears). The base tree's untouched entries are copied as bytes: a write into
+     * a large folder costs one pass over the folder's tree object, not a decode and sort of all its names.
+     */
     private ObjectId write(DirNode dir) throws IOException {
         if (!dir.dirty) {
             return dir.id;
         }
-        List<Map.Entry<String, Node>> members = new ArrayList<>(children(dir).entrySet());
-        members.sort((a, b) -> gitOrder(a.getKey(), a.getValue() instanceof DirNode, b.getKey(), b.getValue() instanceof DirNode));
-        TreeFormatter fmt = new TreeFormatter();
-        int count = 0;
-        for (Map.Entry<String, Node> m : members) {
-            if (m.getValue() instanceof DirNode sub) {
+        RawTree base = raw(dir);
+        List<byte[]> removed = new ArrayList<>();
+        List<RawTree.NewEntry> added = new ArrayList<>();
+        for (Map.Entry<String, Node> c : dir.overlay.entrySet()) {
+            byte[] name = utf8(c.getKey());
+            Node n = c.getValue();
+            if (n instanceof FileNode f) {
+                added.add(new RawTree.NewEntry(name, f.mode, f.id));
+            } else if (n instanceof DirNode sub) {
                 ObjectId subId = write(sub);
                 if (subId != null) {
-                    fmt.append(m.getKey(), FileMode.TREE, subId);
-                    count++;
+                    added.add(new RawTree.NewEntry(name, FileMode.TREE, subId));
+                } else {
+                    removed.add(name);
                 }
             } else {
-                FileNode f = (FileNode) m.getValue();
-                fmt.append(m.getKey(), f.mode, f.id);
-                count++;
+                removed.add(name);
             }
         }
-        return count == 0 ? null : fmt.insertTo(inserter);
+        for (Map.Entry<String, DirNode> o : dir.opened.entrySet()) {
+            DirNode sub = o.getValue();
+            if (!sub.dirty) {
+                continue;
+            }
+            ObjectId subId = write(sub);
+            if (subId == null) {
+                removed.add(utf8(o.getKey()));
+            } else if (!subId.equals(sub.id)) { // an unchanged folder keeps its entry byte for byte
+                added.add(new RawTree.NewEntry(utf8(o.getKey()), FileMode.TREE, subId));
+            }
+        }
+        if (removed.isEmpty() && added.isEmpty()) {
+            return base.size() == 0 ? null : dir.id;
+        }
+        byte[] tree = base.rewrite(removed, added);
+        return tree.length == 0 ? null : inserter.insert(Constants.OBJ_TREE, tree);
     }
 
-    /** Git sorts tree entries by name bytes, a folder's name compared as if it ended in '/'. */
-    private static int gitOrder(String a, boolean aDir, String b, boolean bDir) {
-        byte[] x = a.getBytes(StandardCharsets.UTF_8);
-        byte[] y = b.getBytes(StandardCharsets.UTF_8);
-        int n = Math.min(x.length, y.length);
-        for (int i = 0; i < n; i++) {
-            int c = Byte.toUnsignedInt(x[i]) - Byte.toUnsignedInt(y[i]);
-            if (c != 0) {
-                return c;
-            }
-        }
-        int cx = x.length > n ? Byte.toUnsignedInt(x[n]) : (aDir ? '/' : -1);
-        int cy = y.length > n ? Byte.toUnsignedInt(y[n]) : (bDir ? '/' : -1);
-        if (x.length == y.length) {
-            return cx - cy;
-        }
-        return Integer.compare(cx, cy);
+    private static byte[] utf8(String name) {
+        return name.getBytes(StandardCharsets.UTF_8);
     }
 
     private Node node(RepoPath path) throws IOException {
@@ -291,7 +302,7 @@ public final class TreeEdit {
             if (!(n instanceof DirNode d)) {
                 return null;
             }
-            n = children(d).get(seg);
+            n = get(d, seg);
         }
         return n;
     }
@@ -303,7 +314,7 @@ public final class TreeEdit {
         RepoPath walked = RepoPath.ROOT;
         for (int i = 0; i < segs.size() - 1; i++) {
             walked = walked.child(segs.get(i));
-            Node next = children(dir).get(segs.get(i));
+            Node next = get(dir, segs.get(i));
             if (next instanceof DirNode d) {
                 dir = d;
             } else {
@@ -318,36 +329,101 @@ public final class TreeEdit {
         DirNode dir = root;
         dir.dirty = true;
         for (String seg : folder.segments()) {
-            dir = (DirNode) children(dir).get(seg);
+            dir = (DirNode) get(dir, seg);
             dir.dirty = true;
         }
     }
 
-    private Map<String, Node> children(DirNode dir) throws IOException {
-        if (dir.children == null) {
-            dir.children = new TreeMap<>();
-            if (dir.id != null) {
-                CanonicalTreeParser p = new CanonicalTreeParser(null, reader, dir.id);
-                for (; !p.eof(); p.next()) {
-                    FileMode mode = p.getEntryFileMode();
-                    String name = p.getEntryPathString();
-                    if (mode == FileMode.TREE) {
-                        dir.children.put(name, new DirNode(p.getEntryObjectId()));
-                    } else {
-                        dir.children.put(name, new FileNode(p.getEntryObjectId(), mode));
-                    }
-                }
-            }
+    /** The member {@code name} of {@code dir} as of the changes made so far, or null. */
+    private Node get(DirNode dir, String name) throws IOException {
+        RawTree base = raw(dir); // first: a base tree out of order moves into the overlay
+        Node changed = dir.overlay.get(name);
+        if (changed != null) {
+            return changed == REMOVED ? null : changed;
         }
-        return dir.children;
+        DirNode opened = dir.opened.get(name);
+        if (opened != null) {
+            return opened;
+        }
+        if (base.size() == 0) {
+            return null;
+        }
+        byte[] bytes = utf8(name);
+        int i = base.find(bytes, true);
+        if (i >= 0) {
+            // Kept, so that later steps of this edit change this very node and the write finds it.
+            DirNode sub = new DirNode(base.id(i));
+            dir.opened.put(name, sub);
+            return sub;
+        }
+        i = base.find(bytes, false);
+        return i >= 0 ? new FileNode(base.id(i), base.mode(i)) : null;
+    }
+
+    private static void put(DirNode dir, String name, Node node) {
+        dir.opened.remove(name);
+        dir.overlay.put(name, node);
+    }
+
+    private static void remove(DirNode dir, String name) {
+        dir.opened.remove(name);
+        dir.overlay.put(name, REMOVED);
+    }
+
+    /** True when {@code dir} has no members left (hidden helper files count as members). */
+    private boolean isEmpty(DirNode dir) throws IOException {
+        RawTree base = raw(dir); // first: a base tree out of order moves into the overlay
+        int removals = 0;
+        for (Node n : dir.overlay.values()) {
+            if (n != REMOVED) {
+                return false;
+            }
+            removals++;
+        }
+        if (base.size() > 2 * removals) {
+            return false; // a removal hides one base entry (two in a broken tree with a file and a folder of one name)
+        }
+        int hidden = 0;
+        for (String name : dir.overlay.keySet()) {
+            byte[] bytes = utf8(name);
+            hidden += (base.find(bytes, false) >= 0 ? 1 : 0) + (base.find(bytes, true) >= 0 ? 1 : 0);
+        }
+        return hidden == base.size();
+    }
+
+    /**
+     * The base tree of {@code dir}, read on first use. A base tree that is not in git order (git never
+     * writes one, but a push is not checked) cannot be searched or merged in place; its members are then
+     * decoded into the overlay, as every folder was before, and the folder is written sorted.
+     */
+    private RawTree raw(DirNode dir) throws IOException {
+        if (dir.raw == null) {
+            RawTree t = dir.id == null ? RawTree.EMPTY : RawTree.parse(reader.open(dir.id, Constants.OBJ_TREE).getCachedBytes());
+            if (!t.isSorted()) {
+                Map<String, Node> members = new HashMap<>();
+                for (int i = 0; i < t.size(); i++) {
+                    members.put(t.name(i), t.isTree(i) ? new DirNode(t.id(i)) : new FileNode(t.id(i), t.mode(i)));
+                }
+                members.forEach(dir.overlay::putIfAbsent);
+                t = RawTree.EMPTY;
+            }
+            dir.raw = t;
+        }
+        return dir.raw;
     }
 
     private ObjectId emptyBlob() throws IOException {
         return inserter.insert(Constants.OBJ_BLOB, new byte[0]);
     }
 
-    private abstract static sealed class Node permits FileNode, DirNode {
+    private abstract static sealed class Node permits FileNode, DirNode, Removed {
     }
+
+    /** The overlay's mark for a name removed from the base tree. */
+    private static final class Removed extends Node {
+    }
+
+    private static final Node REMOVED = new Removed();
 
     private static final class FileNode extends Node {
         final ObjectId id;
@@ -364,9 +440,19 @@ public final class TreeEdit {
         }
     }
 
+    /**
+     * A folder: its base tree (by id, its bytes read on demand) and what this edit changed in it. Members
+     * are never all decoded for point operations: a name is looked up in the overlay, then among the
+     * subfolders already reached, then in the base tree's bytes.
+     */
     private static final class DirNode extends Node {
+        /** The base tree; null for a folder made in this edit. */
         final ObjectId id;
-        Map<String, Node> children;
+        RawTree raw;
+        /** Members put or removed ({@link #REMOVED}) in this edit, by name. */
+        final Map<String, Node> overlay = new HashMap<>();
+        /** Subfolders of the base tree reached in this edit (and maybe changed below); never also in overlay. */
+        final Map<String, DirNode> opened = new HashMap<>();
         boolean dirty;
 
         DirNode(ObjectId id) {
@@ -375,21 +461,28 @@ public final class TreeEdit {
 
         static DirNode empty() {
             DirNode d = new DirNode(null);
-            d.children = new TreeMap<>();
+            d.raw = RawTree.EMPTY;
             d.dirty = true;
             return d;
         }
 
-        /** A clean folder is shared by id; one changed in this edit is copied node by node. */
-        DirNode deepCopy(TreeEdit edit) throws IOException {
+        /**
+         * A clean folder is shared by id; one changed in this edit gets the same base tree and a copy of its
+         * changes, node by node.
+         */
+        DirNode deepCopy() {
             if (!dirty) {
                 return new DirNode(id);
             }
-            DirNode copy = empty();
-            for (Map.Entry<String, Node> e : edit.children(this).entrySet()) {
-                Node v = e.getValue();
-                copy.children.put(e.getKey(), v instanceof DirNode d ? d.deepCopy(edit) : new FileNode(((FileNode) v).id, ((FileNode) v).mode));
-            }
+            DirNode copy = new DirNode(id);
+            copy.raw = raw;
+            copy.dirty = true;
+            overlay.forEach((name, n) -> copy.overlay.put(name, n instanceof DirNode d ? d.deepCopy() : n));
+            opened.forEach((name, d) -> {
+                if (d.dirty) {
+                    copy.opened.put(name, d.deepCopy());
+                }
+            });
             return copy;
         }
     }

@@ -113,7 +113,7 @@ final class GetHandler extends DavMethod {
         }
         try (InputStream in = source.open(); OutputStream out = resp.getOutputStream()) {
             in.skipNBytes(start);
-            byte[] buf = new byte[64 * 1024];
+            byte[] buf = new byte[(int) Math.max(1, Math.min(64 * 1024, length))]; // a small file needs no 64 KiB to zero
             long left = length;
             while (left > 0) {
                 int n = in.read(buf, 0, (int) Math.min(buf.length, left));

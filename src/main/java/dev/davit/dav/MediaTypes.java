@@ -18,15 +18,28 @@ final class MediaTypes {
     private MediaTypes() {
     }
 
+    /**
+     * Answers by extension, remembered: the JDK's guess goes through a synchronized table and was a visible
+     * part of a small GET. Bounded, since names (and so extensions) come from clients.
+     */
+    private static final java.util.concurrent.ConcurrentHashMap<String, String> BY_EXTENSION = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int MAX_REMEMBERED = 1_000;
+
     static String of(String name) {
         int dot = name.lastIndexOf('.');
-        if (dot >= 0) {
-            String t = EXTRA.get(name.substring(dot + 1).toLowerCase(Locale.ROOT));
-            if (t != null) {
-                return t;
-            }
+        String ext = dot >= 0 ? name.substring(dot + 1).toLowerCase(Locale.ROOT) : "";
+        String known = BY_EXTENSION.get(ext);
+        if (known != null) {
+            return known;
         }
-        String guess = URLConnection.guessContentTypeFromName(name);
-        return guess != null ? guess : "application/octet-stream";
+        String t = EXTRA.get(ext);
+        if (t == null) {
+            String guess = dot >= 0 ? URLConnection.guessContentTypeFromName("x." + ext) : null;
+            t = guess != null ? guess : "application/octet-stream";
+        }
+        if (BY_EXTENSION.size() < MAX_REMEMBERED) {
+            BY_EXTENSION.put(ext, t);
+        }
+        return t;
     }
 }

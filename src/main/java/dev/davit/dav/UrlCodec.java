@@ -52,6 +52,9 @@ final class UrlCodec {
 
     /** Encodes one segment: everything but RFC 3986 unreserved characters is escaped. */
     static String encode(String segment) {
+        if (isUnreserved(segment)) {
+            return segment; // the common case, without a byte array and a builder per name
+        }
         StringBuilder sb = new StringBuilder(segment.length() + 8);
         for (byte b : segment.getBytes(StandardCharsets.UTF_8)) {
             int c = b & 0xFF;
@@ -63,6 +66,16 @@ final class UrlCodec {
             }
         }
         return sb.toString();
+    }
+
+    private static boolean isUnreserved(String segment) {
+        for (int i = 0; i < segment.length(); i++) {
+            char c = segment.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static InvalidPathException malformed(String message) {

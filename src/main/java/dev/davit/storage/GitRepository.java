@@ -47,8 +47,11 @@ public final class GitRepository implements AutoCloseable {
     private static final int MAX_BATCH = 256;
     private final java.util.concurrent.locks.ReentrantLock writeLock = new java.util.concurrent.locks.ReentrantLock();
     private final java.util.concurrent.ConcurrentLinkedQueue<PendingWrite<?>> queue = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    /** Small blobs written by insertBlob and not yet in a journal record. */
+    /** Small blobs from insertBlob not yet in a journal record (most not yet a file either: pinned in the cache). */
     private final java.util.concurrent.ConcurrentHashMap<ObjectId, LooseObject> pendingBlobs = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Bytes of pending blobs held only in memory, and the most that may be. */
+    private final java.util.concurrent.atomic.AtomicLong pendingBytes = new java.util.concurrent.atomic.AtomicLong();
+    private static final long MAX_PENDING_BYTES = 64L << 20;
     private final Path objectsDir;
     private final CommitJournal journal;
     /** Trees and commits recently read or written (loose objects have no cache in JGit). */
@@ -56,6 +59,9 @@ public final class GitRepository implements AutoCloseable {
     /** Batches that moved the branch (each one journal record, one sync, one ref update). */
     private final java.util.concurrent.atomic.AtomicLong batches = new java.util.concurrent.atomic.AtomicLong();
     private final LastModifiedIndex index = new LastModifiedIndex();
+    private final HeadRef headRef;
+    /** The head's commit as last parsed (read only: Snapshot never hands it to a RevWalk). */
+    private volatile RevCommit headCommit;
     private final SideFiles sideFiles;
     /** Set once by {@link Repositories} right after opening; counts commits towards a background repack. */
     private volatile Maintenance maintenance;
@@ -77,10 +83,12 @@ public final class GitRepository implements AutoCloseable {
             }
         }
         this.objectsDir = repo.getDirectory().toPath().resolve("objects");
+        this.headRef = new HeadRef(repo, BRANCH);
         Path journalDir = repo.getDirectory().toPath().resolve("davit-journal");
         CommitJournal.recover(repo, journalDir, BRANCH);
+        headRef.forget(); // recovery may have moved the branch
         this.journal = new CommitJournal(journalDir, durable, owner + "/" + name);
-        index.catchUp(repo, headId());
+        index.catchUp(this::newReader, headId());
     }
 
     public String owner() {
@@ -93,8 +101,7 @@ public final class GitRepository implements AutoCloseable {
 
     /** The current head of the branch, or null before the first commit. */
     public ObjectId headId() throws IOException {
-        Ref ref = repo.exactRef(BRANCH);
-        return ref == null ? null : ref.getObjectId();
+        return headRef.read();
     }
 
     /** A view of the current head. */
@@ -102,8 +109,14 @@ public final class GitRepository implements AutoCloseable {
         ObjectReader reader = newReader();
         try {
             ObjectId head = headId();
-            RevCommit commit = head == null ? null : new RevWalk(reader).parseCommit(head);
-            index.catchUp(repo, head);
+            RevCommit commit = null;
+            if (head != null) {
+                RevCommit last = headCommit;
+                // Parsed once per head, not per request: a RevWalk and its maps cost more than the rest of a small GET.
+                commit = last != null && last.equals(head) ? last : new RevWalk(reader).parseCommit(head);
+                headCommit = commit;
+            }
+            index.catchUp(this::newReader, head);
             return new Snapshot(this, reader, commit, true);
         } catch (IOException | RuntimeException e) {
             reader.close();
@@ -156,8 +169,20 @@ public final class GitRepository implements AutoCloseable {
         }
         LooseObject blob = LooseObject.of(Constants.OBJ_BLOB, data, 0, data.length);
         try (ObjectReader reader = newReader()) {
-            if (!pendingBlobs.containsKey(blob.id()) && !reader.has(blob.id())) {
+            if (pendingBlobs.containsKey(blob.id()) || reader.has(blob.id())) {
+                // Known id: the bytes must be the same (ObjectIds: the hash detects no collisions itself).
+                ObjectIds.requireSame(blob.id(), reader.open(blob.id(), Constants.OBJ_BLOB).getCachedBytes(SMALL_BLOB), data, 0, data.length);
+            } else if (pendingBytes.get() > MAX_PENDING_BYTES) {
+                // Blobs whose writes never commit (refused later) must not pile up in memory: write this one now.
                 blob.writeTo(objectsDir);
+                pendingBytes.addAndGet(blob.deflated().length);
+                pendingBlobs.put(blob.id(), blob);
+                cache.put(blob.id(), Constants.OBJ_BLOB, data);
+            } else {
+                // Its file is written by the batch that commits it, together with the batch's other files.
+                cache.pin(blob.id(), Constants.OBJ_BLOB, data);
+                cache.put(blob.id(), Constants.OBJ_BLOB, data); // a GET right after the PUT reads it from memory
+                pendingBytes.addAndGet(blob.deflated().length);
                 pendingBlobs.put(blob.id(), blob);
             }
         }
@@ -254,27 +279,40 @@ public final class GitRepository implements AutoCloseable {
                         w.error = e; // this write fails alone; the batch goes on without it
                     }
                 }
+                List<LooseObject> blobs = new ArrayList<>();
+                for (ObjectId id : new ArrayList<>(pendingBlobs.keySet())) {
+                    LooseObject blob = pendingBlobs.remove(id);
+                    if (blob != null) {
+                        blobs.add(blob);
+                    }
+                }
+                try {
+                    // Every file before the record and the ref: a reader outside (git, a clone) never meets a
+                    // branch whose objects are missing. Files of refused writes' blobs are written too (garbage
+                    // for the repack), so that memory holds no blob that no batch will take.
+                    ins.writeFiles(blobs);
+                } finally {
+                    for (LooseObject b : blobs) {
+                        pendingBytes.addAndGet(-b.deflated().length);
+                    }
+                }
                 if (commits.isEmpty()) {
                     batch.forEach(PendingWrite::finish);
                     return;
                 }
                 List<LooseObject> objects = new ArrayList<>(ins.written());
-                for (ObjectId id : new ArrayList<>(pendingBlobs.keySet())) {
-                    LooseObject blob = pendingBlobs.remove(id);
-                    if (blob != null) {
-                        objects.add(blob);
-                    }
-                }
+                objects.addAll(blobs);
                 journal.append(BRANCH, start, head, objects);
                 RefUpdate ru = repo.updateRef(BRANCH);
                 ru.setExpectedOldObjectId(start == null ? ObjectId.zeroId() : start);
                 ru.setNewObjectId(head);
-                ru.setRefLogMessage(firstLine(batch.get(batch.size() - 1).message), false);
+                ru.disableRefLog(); // bare repositories keep no reflog; asking JGit re-reads three config files per update
                 RefUpdate.Result r = ru.update(rw);
+                headRef.forget(); // moved, or lost to a writer outside: either way read it again
                 switch (r) {
                     case NEW, FAST_FORWARD -> {
                         batches.incrementAndGet();
-                        index.catchUp(repo, head);
+                        index.catchUp(this::newReader, head);
                         Maintenance m = maintenance;
                         for (int i = 0; i < commits.size(); i++) {
                             if (m != null) {

@@ -7,7 +7,6 @@ import java.util.Map;
 
 import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevSort;
 import org.eclipse.jgit.revwalk.RevWalk;
@@ -25,12 +24,16 @@ final class LastModifiedIndex {
     private final Map<String, long[]> times = new HashMap<>();
     private ObjectId indexed;
 
-    /** Replays the commits between the last indexed head and {@code head} (all of them the first time). */
-    synchronized void catchUp(Repository repo, ObjectId head) throws IOException {
+    /**
+     * Replays the commits between the last indexed head and {@code head} (all of them the first time).
+     * {@code readers} gives the repository's caching reader: the trees just written are in memory, and
+     * reading them back from their loose files on every commit cost more than the diff itself.
+     */
+    synchronized void catchUp(java.util.function.Supplier<org.eclipse.jgit.lib.ObjectReader> readers, ObjectId head) throws IOException {
         if (head == null || head.equals(indexed)) {
             return;
         }
-        try (RevWalk rw = new RevWalk(repo)) {
+        try (org.eclipse.jgit.lib.ObjectReader reader = readers.get(); RevWalk rw = new RevWalk(reader)) {
             rw.sort(RevSort.TOPO, true);
             rw.sort(RevSort.REVERSE, true);
             rw.markStart(rw.parseCommit(head));

@@ -30,15 +30,22 @@ record LooseObject(ObjectId id, byte[] deflated) {
      */
     private static final int LEVEL = Deflater.BEST_SPEED;
 
+    /**
+     * One deflater per thread, reset between objects: a new Deflater allocates zlib's native state (hundreds
+     * of KB) each time, which cost more than deflating the few hundred bytes of a tree or commit.
+     */
+    private static final ThreadLocal<Deflater> DEFLATERS = ThreadLocal.withInitial(() -> new Deflater(LEVEL));
+
     /** Formats and hashes {@code data} as an object of {@code type}. */
     static LooseObject of(int type, byte[] data, int off, int len) {
-        return of(new ObjectInserter.Formatter().idFor(type, data, off, len), type, data, off, len);
+        return of(ObjectIds.of(type, data, off, len), type, data, off, len);
     }
 
     /** As {@link #of(int, byte[], int, int)} with the id already computed by the caller. */
     static LooseObject of(ObjectId id, int type, byte[] data, int off, int len) {
         byte[] header = (Constants.typeString(type) + " " + len + "\0").getBytes(StandardCharsets.US_ASCII);
-        Deflater deflater = new Deflater(LEVEL);
+        Deflater deflater = DEFLATERS.get();
+        deflater.reset();
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream(len / 2 + 64);
             byte[] buf = new byte[Math.min(64 * 1024, Math.max(512, len + header.length))];
@@ -52,7 +59,7 @@ record LooseObject(ObjectId id, byte[] deflated) {
             }
             return new LooseObject(id, out.toByteArray());
         } finally {
-            deflater.end();
+            deflater.reset();
         }
     }
 

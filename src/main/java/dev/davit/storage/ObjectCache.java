@@ -13,7 +13,7 @@ import org.eclipse.jgit.lib.ObjectLoader;
 import org.eclipse.jgit.lib.ObjectReader;
 
 /**
- * Recently used trees and commits of one repository, by id, bounded in bytes (least recently used go
+ * Recently used trees and commits (and small blobs) of one repository, by id, bounded in bytes (least recently used go
  * first). JGit caches pack data but not loose objects, and every request reads the head commit and the
  * trees on its path, each a file to open and inflate; a write then reads the same ones again. Objects are
  * immutable by id, so an entry is never stale. Commits a write makes go in as they are written, so the
@@ -22,37 +22,87 @@ import org.eclipse.jgit.lib.ObjectReader;
 final class ObjectCache {
     /** Objects larger than this are not kept (a folder of ~100,000 files). */
     private static final int MAX_OBJECT = 4 << 20;
+    /**
+     * Blobs up to this size are kept too, in their own budget so that they never push out the trees
+     * a write needs: a small file that is read again and again (a GET of a config file, a PROPFIND's
+     * dead properties) is then a map lookup instead of opening and inflating a loose file.
+     */
+    static final int MAX_CACHED_BLOB = 64 << 10;
 
     private record Cached(int type, byte[] bytes) {
     }
 
-    private final long maxBytes;
-    private long bytes;
-    private final LinkedHashMap<ObjectId, Cached> entries = new LinkedHashMap<>(256, 0.75f, true);
+    /** One least-recently-used map bounded in bytes. */
+    private static final class Lru {
+        private final long maxBytes;
+        private long bytes;
+        private final LinkedHashMap<ObjectId, Cached> entries = new LinkedHashMap<>(256, 0.75f, true);
+
+        Lru(long maxBytes) {
+            this.maxBytes = maxBytes;
+        }
+
+        synchronized void put(AnyObjectId id, Cached c) {
+            Cached old = entries.put(id.copy(), c);
+            if (old != null) {
+                bytes -= old.bytes().length;
+            }
+            bytes += c.bytes().length;
+            var it = entries.entrySet().iterator();
+            while (bytes > maxBytes && it.hasNext()) {
+                Map.Entry<ObjectId, Cached> eldest = it.next();
+                bytes -= eldest.getValue().bytes().length;
+                it.remove();
+            }
+        }
+
+        synchronized Cached get(AnyObjectId id) {
+            return entries.get(id);
+        }
+    }
+
+    private final Lru trees;
+    private final Lru blobs;
+    /**
+     * Objects made by a write that are not yet files (a batch writes its files together, in parallel, just
+     * before the branch moves): served from here, never evicted, until {@link #unpin}.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<ObjectId, Cached> pinned = new java.util.concurrent.ConcurrentHashMap<>();
 
     ObjectCache(long maxBytes) {
-        this.maxBytes = maxBytes;
+        this.trees = new Lru(maxBytes);
+        this.blobs = new Lru(maxBytes / 2);
     }
 
-    synchronized void put(AnyObjectId id, int type, byte[] raw) {
-        if ((type != Constants.OBJ_TREE && type != Constants.OBJ_COMMIT) || raw.length > MAX_OBJECT) {
-            return;
-        }
-        Cached old = entries.put(id.copy(), new Cached(type, raw));
-        if (old != null) {
-            bytes -= old.bytes().length;
-        }
-        bytes += raw.length;
-        var it = entries.entrySet().iterator();
-        while (bytes > maxBytes && it.hasNext()) {
-            Map.Entry<ObjectId, Cached> eldest = it.next();
-            bytes -= eldest.getValue().bytes().length;
-            it.remove();
+    void put(AnyObjectId id, int type, byte[] raw) {
+        if (type == Constants.OBJ_BLOB) {
+            if (raw.length <= MAX_CACHED_BLOB) {
+                blobs.put(id, new Cached(type, raw));
+            }
+        } else if ((type == Constants.OBJ_TREE || type == Constants.OBJ_COMMIT) && raw.length <= MAX_OBJECT) {
+            trees.put(id, new Cached(type, raw));
         }
     }
 
-    private synchronized Cached get(AnyObjectId id) {
-        return entries.get(id);
+    /** Keeps {@code raw} readable until {@link #unpin}: its file is not written yet. */
+    void pin(AnyObjectId id, int type, byte[] raw) {
+        pinned.put(id.copy(), new Cached(type, raw));
+    }
+
+    void unpin(AnyObjectId id) {
+        pinned.remove(id);
+    }
+
+    private Cached get(AnyObjectId id, int typeHint) {
+        Cached p = pinned.isEmpty() ? null : pinned.get(id);
+        if (p != null) {
+            return p;
+        }
+        Cached c = typeHint == Constants.OBJ_BLOB ? null : trees.get(id);
+        if (c == null && (typeHint == Constants.OBJ_BLOB || typeHint == ObjectReader.OBJ_ANY)) {
+            c = blobs.get(id);
+        }
+        return c;
     }
 
     /** {@code reader}, with trees and commits served from and added to this cache. */
@@ -85,8 +135,9 @@ final class ObjectCache {
         @Override
         public ObjectLoader open(AnyObjectId id, int typeHint)
                 throws MissingObjectException, IncorrectObjectTypeException, IOException {
-            if (typeHint == Constants.OBJ_TREE || typeHint == Constants.OBJ_COMMIT || typeHint == OBJ_ANY) {
-                Cached c = get(id);
+            if (typeHint == Constants.OBJ_TREE || typeHint == Constants.OBJ_COMMIT || typeHint == Constants.OBJ_BLOB
+                    || typeHint == OBJ_ANY) {
+                Cached c = get(id, typeHint);
                 if (c != null) {
                     if (typeHint != OBJ_ANY && typeHint != c.type()) {
                         throw new IncorrectObjectTypeException(id.copy(), typeHint);
@@ -96,7 +147,8 @@ final class ObjectCache {
             }
             ObjectLoader loader = delegate.open(id, typeHint);
             int type = loader.getType();
-            if ((type == Constants.OBJ_TREE || type == Constants.OBJ_COMMIT) && !loader.isLarge()) {
+            if ((type == Constants.OBJ_TREE || type == Constants.OBJ_COMMIT) && !loader.isLarge()
+                    || type == Constants.OBJ_BLOB && loader.getSize() <= MAX_CACHED_BLOB) {
                 byte[] raw = loader.getCachedBytes();
                 put(id, type, raw);
                 return new ObjectLoader.SmallObject(type, raw);
@@ -105,8 +157,18 @@ final class ObjectCache {
         }
 
         @Override
+        public long getObjectSize(AnyObjectId id, int typeHint)
+                throws MissingObjectException, IncorrectObjectTypeException, IOException {
+            Cached c = get(id, typeHint);
+            if (c != null && (typeHint == OBJ_ANY || typeHint == c.type())) {
+                return c.bytes().length;
+            }
+            return delegate.getObjectSize(id, typeHint);
+        }
+
+        @Override
         public boolean has(AnyObjectId id) throws IOException {
-            return get(id) != null || delegate.has(id);
+            return get(id, OBJ_ANY) != null || delegate.has(id);
         }
 
         @Override

@@ -24,6 +24,8 @@ public final class RepoPath implements Comparable<RepoPath> {
     public static final RepoPath ROOT = new RepoPath(List.of());
 
     private final List<String> segments;
+    /** The joined form, made once: index lookups and hrefs ask for it per PROPFIND member. */
+    private String joined;
 
     private RepoPath(List<String> segments) {
         this.segments = segments;
@@ -115,13 +117,18 @@ public final class RepoPath implements Comparable<RepoPath> {
         if (colon >= 0) {
             lower = lower.substring(0, colon);
         }
-        String stripped = lower.replaceAll("[. ]+$", "");
+        int end = lower.length();
+        while (end > 0 && (lower.charAt(end - 1) == '.' || lower.charAt(end - 1) == ' ')) {
+            end--; // trailing dots and spaces, which Windows strips
+        }
+        String stripped = lower.substring(0, end);
         if (stripped.equals(".git") || stripped.equals("git~1")) {
             return true;
         }
         // HFS+ ignores some code points (".g\u200cit" is .git: CVE-2014-9390); JGit knows the list.
         try {
-            MAC_CHECK.checkPathSegment(name.getBytes(StandardCharsets.UTF_8), 0, name.getBytes(StandardCharsets.UTF_8).length);
+            byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
+            MAC_CHECK.checkPathSegment(utf8, 0, utf8.length);
             return false;
         } catch (org.eclipse.jgit.errors.CorruptObjectException e) {
             return true;
@@ -178,7 +185,12 @@ public final class RepoPath implements Comparable<RepoPath> {
 
     @Override
     public String toString() {
-        return String.join("/", segments);
+        String j = joined;
+        if (j == null) {
+            j = String.join("/", segments);
+            joined = j;
+        }
+        return j;
     }
 
     @Override

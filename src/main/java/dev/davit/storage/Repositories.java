@@ -54,9 +54,12 @@ public final class Repositories implements AutoCloseable {
         return dataDir;
     }
 
+    /** Compiled once: every request checks two names. */
+    private static final java.util.regex.Pattern VALID_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,99}");
+
     /** Owner and repository names: letters, digits, '.', '-', '_'; not starting with '.'; no ".git" suffix. */
     public static boolean isValidName(String name) {
-        return name != null && name.matches("[A-Za-z0-9_][A-Za-z0-9._-]{0,99}") && !name.endsWith(".git")
+        return name != null && VALID_NAME.matcher(name).matches() && !name.endsWith(".git")
                 && !name.endsWith(".");
     }
 

@@ -41,7 +41,7 @@ public final class Snapshot implements AutoCloseable {
 
     /** The commit this view shows, or null for a repository without commits. */
     public ObjectId revision() {
-        return commit;
+        return commit == null ? null : commit.copy(); // the RevCommit may be shared between snapshots
     }
 
     public Instant commitTime() {

@@ -1,0 +1,69 @@
+package dev.davit.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+
+import org.eclipse.jgit.internal.storage.file.FileRepository;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Background packing is incremental: after the first (full) repack, a run packs only the commits since the
+ * last one into a new pack, so its cost follows the new writes, not the repository; enough packs are merged
+ * by a full repack. git fsck stays clean throughout.
+ */
+class IncrementalPackTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void laterRunsPackOnlyTheNewCommitsAndManyPacksAreMerged() throws Exception {
+        try (StorageFixture f = StorageFixture.empty(tmp); Maintenance m = new Maintenance(0)) {
+            FileRepository fr = (FileRepository) f.repo.jgit();
+            f.mkdir("d");
+            for (int i = 0; i < 30; i++) {
+                f.put("d/f" + i + ".txt", "version one of " + i);
+            }
+            assertThat(m.pack(f.repo)).as("the first run after opening").isEqualTo("repacked everything");
+            assertThat(Maintenance.packCount(fr)).isEqualTo(1);
+            assertThat(BackgroundGcTest.looseObjects(f.gitDir())).isZero();
+            long firstPackBytes = packBytes(f.gitDir());
+
+            f.put("d/f1.txt", "version two");
+            f.put("d/new.txt", "new");
+            assertThat(m.pack(f.repo)).isEqualTo("packed 8 new objects");
+            assertThat(Maintenance.packCount(fr)).as("a second pack, the first kept").isEqualTo(2);
+            assertThat(BackgroundGcTest.looseObjects(f.gitDir())).isZero();
+            // Only the new commits' objects: two blobs, two trees each, two commits; far less than everything.
+            assertThat(packBytes(f.gitDir()) - firstPackBytes).isLessThan(firstPackBytes);
+            f.assertFsckClean();
+
+            // A run with nothing new writes no pack.
+            m.run(f.repo);
+            assertThat(Maintenance.packCount(fr)).isEqualTo(2);
+
+            for (int i = 2; i < Maintenance.MAX_PACKS; i++) {
+                f.put("d/f2.txt", "round " + i);
+                m.run(f.repo);
+            }
+            assertThat(Maintenance.packCount(fr)).isEqualTo(Maintenance.MAX_PACKS);
+            f.put("d/f3.txt", "the run after this one merges");
+            assertThat(m.pack(f.repo)).isEqualTo("repacked everything");
+            // The replaced packs stay an hour (a push's pack may not be named by a ref yet); the new one has all.
+            assertThat(Maintenance.packCount(fr)).isEqualTo(Maintenance.MAX_PACKS + 1);
+            assertThat(BackgroundGcTest.looseObjects(f.gitDir())).isZero();
+            f.assertFsckClean();
+            try (Snapshot s = f.repo.head()) {
+                assertThat(StorageFixture.read(s, "d/f1.txt")).isEqualTo("version two");
+                assertThat(StorageFixture.read(s, "d/f2.txt")).isEqualTo("round " + (Maintenance.MAX_PACKS - 1));
+            }
+        }
+    }
+
+    private static long packBytes(Path gitDir) throws Exception {
+        try (var files = java.nio.file.Files.list(gitDir.resolve("objects/pack"))) {
+            return files.filter(p -> p.toString().endsWith(".pack")).mapToLong(p -> p.toFile().length()).sum();
+        }
+    }
+}

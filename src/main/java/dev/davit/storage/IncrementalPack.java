@@ -27,7 +27,7 @@ final class IncrementalPack {
     }
 
     /** @return the number of objects written (0: nothing new, no pack) */
-    static long write(FileRepository repo, Set<ObjectId> tips, Set<ObjectId> packed) throws IOException {
+    static long write(FileRepository repo, PackConfig config, Set<ObjectId> tips, Set<ObjectId> packed) throws IOException {
         Path dir = repo.getObjectsDirectory().toPath().resolve("pack");
         Files.createDirectories(dir);
         // Left by a stop in the middle of an earlier run (one maintenance thread: none is being written now).
@@ -39,7 +39,7 @@ final class IncrementalPack {
         // JGit lists only "pack-*.pack" files: these names are never taken for a pack while being written.
         Path tmpPack = Files.createTempFile(dir, "davit_", ".pack.tmp");
         Path tmpIdx = Files.createTempFile(dir, "davit_", ".idx.tmp");
-        try (ObjectReader reader = repo.newObjectReader(); PackWriter pw = new PackWriter(new PackConfig(repo), reader)) {
+        try (ObjectReader reader = repo.newObjectReader(); PackWriter pw = new PackWriter(config, reader)) {
             pw.setDeltaBaseAsOffset(true);
             pw.preparePack(NullProgressMonitor.INSTANCE, tips, packed);
             long count = pw.getObjectCount();

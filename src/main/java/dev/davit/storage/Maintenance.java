@@ -58,7 +58,10 @@ public final class Maintenance implements AutoCloseable {
     public Maintenance(int everyCommits) {
         this.everyCommits = everyCommits;
         java.util.concurrent.ScheduledThreadPoolExecutor pool = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "davit-gc");
+            Thread t = new Thread(() -> {
+                LowPriority.lowerCurrentThread();
+                r.run();
+            }, "davit-gc");
             t.setDaemon(true);
             t.setPriority(Thread.MIN_PRIORITY);
             return t;
@@ -120,11 +123,13 @@ public final class Maintenance implements AutoCloseable {
         int incremental = sinceFull.getOrDefault(repo, 0);
         String how;
         if (last == null || incremental >= MAX_PACKS - 1) {
-            new GC(fr).repack();
+            GC gc = new GC(fr);
+            gc.setPackConfig(packConfig(fr));
+            gc.repack();
             sinceFull.put(repo, 0);
             how = "repacked everything";
         } else {
-            long objects = IncrementalPack.write(fr, tips, last);
+            long objects = IncrementalPack.write(fr, packConfig(fr), tips, last);
             if (objects > 0) {
                 sinceFull.put(repo, incremental + 1);
             }
@@ -133,6 +138,16 @@ public final class Maintenance implements AutoCloseable {
         new GC(fr).prunePacked();
         packedTips.put(repo, tips);
         return how;
+    }
+
+    /**
+     * The repository's pack settings, with the delta search on this (low-priority) thread only: JGit would
+     * otherwise search deltas on one thread per core, at normal priority, taking both cores from requests.
+     */
+    static org.eclipse.jgit.storage.pack.PackConfig packConfig(FileRepository repo) {
+        org.eclipse.jgit.storage.pack.PackConfig c = new org.eclipse.jgit.storage.pack.PackConfig(repo);
+        c.setThreads(1);
+        return c;
     }
 
     private static Set<ObjectId> tips(FileRepository repo) throws IOException {

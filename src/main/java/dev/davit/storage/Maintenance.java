@@ -129,7 +129,16 @@ public final class Maintenance implements AutoCloseable {
             sinceFull.put(repo, 0);
             how = "repacked everything";
         } else {
-            long objects = IncrementalPack.write(fr, packConfig(fr), tips, last);
+            long objects;
+            try {
+                objects = IncrementalPack.write(fr, packConfig(fr), tips, last);
+            } catch (IOException | RuntimeException e) {
+                // E.g. a tip packed last time is gone (its branch deleted, its objects dropped by a full repack):
+                // a full repack needs no earlier tips, and the runs after it are incremental again.
+                LOG.warn("gc {}/{}: incremental pack failed ({}); repacking everything", repo.owner(), repo.name(), e.toString());
+                packedTips.remove(repo);
+                return pack(repo);
+            }
             if (objects > 0) {
                 sinceFull.put(repo, incremental + 1);
             }

@@ -61,6 +61,31 @@ class IncrementalPackTest {
         }
     }
 
+    /** A tip packed last time that no longer exists does not stop packing (JGit skips a missing "have"). */
+    @Test
+    void aVanishedTipMakesTheRunAFullRepack() throws Exception {
+        try (StorageFixture f = StorageFixture.empty(tmp); Maintenance m = new Maintenance(0)) {
+            f.put("a.txt", "1");
+            org.eclipse.jgit.lib.RefUpdate ru = f.repo.jgit().updateRef("refs/heads/gone");
+            ru.setNewObjectId(f.repo.headId());
+            ru.update();
+            assertThat(m.pack(f.repo)).isEqualTo("repacked everything");
+            // A tip that never was an object at all: what a branch deleted and collected since leaves behind.
+            java.lang.reflect.Field tips = Maintenance.class.getDeclaredField("packedTips");
+            tips.setAccessible(true);
+            @SuppressWarnings("unchecked")
+            java.util.Map<GitRepository, java.util.Set<org.eclipse.jgit.lib.ObjectId>> map =
+                    (java.util.Map<GitRepository, java.util.Set<org.eclipse.jgit.lib.ObjectId>>) tips.get(m);
+            map.put(f.repo, java.util.Set.of(org.eclipse.jgit.lib.ObjectId.fromString("0123456789012345678901234567890123456789")));
+            f.put("a.txt", "2");
+            assertThat(m.pack(f.repo)).startsWith("packed ");
+            assertThat(BackgroundGcTest.looseObjects(f.gitDir())).isZero();
+            f.put("a.txt", "3");
+            assertThat(m.pack(f.repo)).isEqualTo("packed 3 new objects");
+            f.assertFsckClean();
+        }
+    }
+
     private static long packBytes(Path gitDir) throws Exception {
         try (var files = java.nio.file.Files.list(gitDir.resolve("objects/pack"))) {
             return files.filter(p -> p.toString().endsWith(".pack")).mapToLong(p -> p.toFile().length()).sum();

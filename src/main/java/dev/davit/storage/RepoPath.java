@@ -125,14 +125,26 @@ public final class RepoPath implements Comparable<RepoPath> {
         if (stripped.equals(".git") || stripped.equals("git~1")) {
             return true;
         }
-        // HFS+ ignores some code points (".g\u200cit" is .git: CVE-2014-9390); JGit knows the list.
-        try {
-            byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
-            MAC_CHECK.checkPathSegment(utf8, 0, utf8.length);
-            return false;
-        } catch (org.eclipse.jgit.errors.CorruptObjectException e) {
-            return true;
+        // HFS+ ignores some code points (".g\u200cit" is .git: CVE-2014-9390); JGit knows the list. Checked on
+        // the whole name and on what a stream suffix and trailing dots or spaces leave of it (".g\u200cit:x"
+        // names the same as ".g\u200cit" where streams exist: Jazzer found that the whole name alone passed).
+        int cut = name.indexOf(':') >= 0 ? name.indexOf(':') : name.length();
+        int trim = cut;
+        while (trim > 0 && (name.charAt(trim - 1) == '.' || name.charAt(trim - 1) == ' ')) {
+            trim--;
         }
+        for (String candidate : new String[] {name, name.substring(0, cut), name.substring(0, trim)}) {
+            if (candidate.isEmpty()) {
+                continue;
+            }
+            try {
+                byte[] utf8 = candidate.getBytes(StandardCharsets.UTF_8);
+                MAC_CHECK.checkPathSegment(utf8, 0, utf8.length);
+            } catch (org.eclipse.jgit.errors.CorruptObjectException e) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static final org.eclipse.jgit.lib.ObjectChecker MAC_CHECK = new org.eclipse.jgit.lib.ObjectChecker().setSafeForMacOS(true);

@@ -42,7 +42,9 @@ class RepoPathTest {
 
     @ParameterizedTest
     @ValueSource(strings = {".git", ".GIT", ".Git", ".git.", ".git ", ".git. .", "git~1", "GIT~1", ".davitkeep",
-            ".davitprops", ".davitprops.x", ".DavitProps.x", ".DAVITKEEP", ".davit"})
+            ".davitprops", ".davitprops.x", ".DavitProps.x", ".DAVITKEEP", ".davit",
+            // HFS+ ignorable code points together with an NTFS stream or trailing dots (Jazzer, PathFuzzTest)
+            ".g\u200cit:co", ".G\u200cIT::$INDEX_ALLOCATION", ".g\u200cit. ", ".g\u200dit."})
     void reservedNamesAreForbidden(String segment) {
         assertThat(reasonOfSegment(segment)).as("segment '%s'", segment).isEqualTo(InvalidPathException.Reason.FORBIDDEN);
     }

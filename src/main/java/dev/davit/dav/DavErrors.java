@@ -65,6 +65,7 @@ final class DavErrors {
         }
         resp.reset();
         resp.setStatus(p.status());
+        UnreadBody.discardOrClose(req, resp);
         String revision = null;
         if (repo != null) {
             try {

@@ -165,7 +165,7 @@ final class Xml {
             return s;
         }
         StringBuilder sb = null;
-        for (int i = 0; i < s.length(); i++) {
+        for (int i = i0; i < s.length(); i++) { // nothing before i0 needs escaping
             char c = s.charAt(i);
             String rep = switch (c) {
                 case '&' -> "&amp;";

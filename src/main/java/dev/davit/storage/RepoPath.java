@@ -133,7 +133,11 @@ public final class RepoPath implements Comparable<RepoPath> {
         while (trim > 0 && (name.charAt(trim - 1) == '.' || name.charAt(trim - 1) == ' ')) {
             trim--;
         }
-        for (String candidate : new String[] {name, name.substring(0, cut), name.substring(0, trim)}) {
+        // Every segment of every request comes here: the shorter forms only when they differ from the name.
+        String[] candidates = cut == name.length() && trim == cut ? new String[] {name}
+                : trim == cut ? new String[] {name, name.substring(0, cut)}
+                : new String[] {name, name.substring(0, cut), name.substring(0, trim)};
+        for (String candidate : candidates) {
             if (candidate.isEmpty()) {
                 continue;
             }

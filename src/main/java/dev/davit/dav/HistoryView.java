@@ -122,7 +122,7 @@ final class HistoryView {
         List<Node> members = new ArrayList<>();
         members.add(folder(root.child(HistoryNames.BY_PATH), headId, now));
         if (headId != null) {
-            try (ObjectReader reader = x.repository.jgit().newObjectReader()) {
+            try (ObjectReader reader = x.repository.newReader()) {
                 for (CommitInfo c : x.repository.history().log(headId, RepoPath.ROOT, 0, MAX_COMMITS).commits()) {
                     Instant when = c.committer().when();
                     String name = HistoryNames.commitFolder(when, reader.abbreviate(c.id(), 7).name(), c.message());
@@ -175,7 +175,7 @@ final class HistoryView {
         if (p.isRoot()) {
             return out;
         }
-        try (ObjectReader reader = x.repository.jgit().newObjectReader()) {
+        try (ObjectReader reader = x.repository.newReader()) {
             for (CommitInfo c : x.repository.history().log(headId, p, 0, MAX_COMMITS).commits()) {
                 String shortId = reader.abbreviate(c.id(), 7).name();
                 try (Snapshot s = x.repository.at(c.id().name())) {
@@ -253,7 +253,7 @@ final class HistoryView {
     private static void describeComputed(DavExchange x, Node n, PropfindHandler.Query q, Multistatus ms) throws IOException {
         long size = 0;
         if (!n.self().isFolder()) {
-            try (ObjectReader reader = x.repository.jgit().newObjectReader()) {
+            try (ObjectReader reader = x.repository.newReader()) {
                 size = reader.getObjectSize(n.self().id(), org.eclipse.jgit.lib.Constants.OBJ_BLOB);
             }
         }

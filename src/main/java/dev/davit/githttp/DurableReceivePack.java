@@ -1,6 +1,8 @@
 package dev.davit.githttp;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.transport.ReceiveCommand;
@@ -9,11 +11,11 @@ import org.eclipse.jgit.transport.ReceivePack;
 import dev.davit.storage.GitRepository;
 
 /**
- * A push that is on disk before git hears "ok". JGit writes the received pack and the refs without fsync
- * here (Davit's own writes are made durable by its journal instead), so the push flushes the file system
- * twice: once before the refs move, so that no ref can survive a crash that its objects did not, and once
- * after, before the status report. ReceivePack sends that report right after executeCommands() and calls
- * post-receive hooks only later, so this is the last moment to do it.
+ * A push that is on disk before git hears "ok", and that competes with WebDAV and REST writes like any
+ * writer: its ref updates run while no write of the server is in flight, with the repository on disk up
+ * to date ({@link GitRepository#push}), so a ref it moves by compare-and-swap is the value every front end
+ * sees. ReceivePack sends its status report right after executeCommands() and calls post-receive hooks only
+ * later, so this is the last moment to make the push durable.
  */
 final class DurableReceivePack extends ReceivePack {
     private final GitRepository repository;
@@ -25,27 +27,24 @@ final class DurableReceivePack extends ReceivePack {
 
     @Override
     protected void executeCommands() {
-        if (!sync()) {
-            for (ReceiveCommand c : filterCommands(ReceiveCommand.Result.NOT_ATTEMPTED)) {
-                c.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, "the server could not write the pack to disk");
-            }
-            return;
-        }
-        super.executeCommands();
-        if (!sync()) {
-            for (ReceiveCommand c : filterCommands(ReceiveCommand.Result.OK)) {
-                c.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON,
-                        "the ref moved but could not be synced to disk; fetch to see whether it stayed");
-            }
-        }
-    }
-
-    private boolean sync() {
         try {
-            repository.syncToDisk();
-            return true;
+            repository.push(() -> {
+                super.executeCommands();
+                List<String> moved = new ArrayList<>();
+                for (ReceiveCommand c : filterCommands(ReceiveCommand.Result.OK)) {
+                    moved.add(c.getRefName());
+                }
+                return moved;
+            });
         } catch (IOException e) {
-            return false;
+            for (ReceiveCommand c : getAllCommands()) {
+                if (c.getResult() == ReceiveCommand.Result.NOT_ATTEMPTED) {
+                    c.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, "the server could not write to disk: " + e.getMessage());
+                } else if (c.getResult() == ReceiveCommand.Result.OK) {
+                    c.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON,
+                            "the ref moved but could not be synced to disk; fetch to see whether it stayed");
+                }
+            }
         }
     }
 }

@@ -61,6 +61,12 @@ public final class GitHttpServlet extends GitServlet {
         }
         try {
             GitRepository open = repositories.open(repo.owner(), repo.name());
+            // Clones, fetches and pushes see what WebDAV and REST see: the repository on disk catches up first.
+            try {
+                open.applyToDisk();
+            } catch (java.io.IOException e) {
+                throw new RepositoryNotFoundException(name + " (its files on disk are not up to date: " + e.getMessage() + ")", e);
+            }
             // GitServlet closes what the resolver returns after each request; the instance is shared with
             // WebDAV and REST, so hand out one more use of it instead of the last one.
             Repository db = open.jgit();

@@ -37,7 +37,7 @@ public final class GitObjects {
      */
     public Blob blob(String sha) throws IOException, NotFoundException {
         ObjectId id = parseId(sha);
-        try (ObjectReader reader = repository.jgit().newObjectReader()) {
+        try (ObjectReader reader = repository.newReader()) {
             return new Blob(id, reader.open(id, Constants.OBJ_BLOB).getCachedBytes(Integer.MAX_VALUE));
         } catch (MissingObjectException | IncorrectObjectTypeException e) {
             throw notFound(sha);
@@ -46,7 +46,7 @@ public final class GitObjects {
 
     /** True when a blob with this id is stored here. */
     public boolean hasBlob(ObjectId id) throws IOException {
-        try (ObjectReader reader = repository.jgit().newObjectReader()) {
+        try (ObjectReader reader = repository.newReader()) {
             return reader.has(id, Constants.OBJ_BLOB);
         }
     }
@@ -60,7 +60,7 @@ public final class GitObjects {
      */
     public TreeListing tree(String shaOrRev, boolean recursive) throws IOException, NotFoundException {
         ObjectId treeId;
-        try (RevWalk rw = new RevWalk(repository.jgit())) {
+        try (RevWalk rw = new RevWalk(repository.newReader())) {
             ObjectId id;
             if (shaOrRev.matches("[0-9a-fA-F]{40}")) {
                 id = ObjectId.fromString(shaOrRev);

@@ -33,46 +33,74 @@ import org.eclipse.jgit.revwalk.RevWalk;
  * a writer outside (a git push) re-runs the {@link Mutation} on the new head, which re-checks its
  * preconditions: a change to other paths is kept, a stale precondition on the same path fails.
  */
+/**
+ * One bare repository whose branch {@value #BRANCH} is the served tree. Reads take a {@link Snapshot};
+ * each write is one commit. Thread-safe.
+ *
+ * <p>The commit point is the repository's {@link CommitLog}: a write is acknowledged once the record of
+ * its batch (its objects and the branch's move) is synced there, and from then on every reader in this
+ * process sees it (the head is kept in memory, the objects pinned in the {@link ObjectCache}). The bare
+ * repository on disk catches up in the background ({@link DiskApplier}); git smart HTTP, repacks and
+ * shutdown bring it up to date first ({@link #applyToDisk}). Writers inside this process queue on a lock
+ * (group commit); a push takes the same lock ({@link #exclusive}).
+ */
 public final class GitRepository implements AutoCloseable {
     public static final String BRANCH = Constants.R_HEADS + "main";
-    private static final int MAX_ATTEMPTS = 16;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GitRepository.class);
 
     private final String owner;
     private final String name;
     private final Repository repo;
     private final Path tmpDir;
-    /** Largest blob that is journaled instead of synced by itself. */
+    /** Largest blob that is logged instead of synced by itself. */
     static final int SMALL_BLOB = 1 << 20;
-    /** Most writes one batch takes (its journal record holds their objects). */
+    /** Most writes one batch takes (its log record holds their objects). */
     private static final int MAX_BATCH = 256;
+    /** Objects logged but not yet in a pack on disk, at most (back-pressure beyond). */
+    private static final long MAX_UNAPPLIED_BYTES = 64L << 20;
+    /** Uploaded blobs whose write has not come (yet), at most; the oldest are dropped beyond. */
+    private static final long MAX_PENDING_BYTES = 64L << 20;
+    /** How long a writer waits for room, and git HTTP or a close for the disk, before giving up. */
+    private static final long DISK_WAIT_NANOS = 30_000_000_000L;
     private final java.util.concurrent.locks.ReentrantLock writeLock = new java.util.concurrent.locks.ReentrantLock();
     private final java.util.concurrent.ConcurrentLinkedQueue<PendingWrite<?>> queue = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    /** Small blobs from insertBlob not yet in a journal record (most not yet a file either: pinned in the cache). */
-    private final java.util.concurrent.ConcurrentHashMap<ObjectId, LooseObject> pendingBlobs = new java.util.concurrent.ConcurrentHashMap<>();
-    /** Bytes of pending blobs held only in memory, and the most that may be. */
+    /**
+     * Small blobs from insertBlob whose write has not committed yet: in memory only. The write that places
+     * one takes it into its record ({@link TreeEdit#placedBlobs}); a blob no write takes (a refused upload)
+     * is never written anywhere.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<ObjectId, PendingBlob> pendingBlobs = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong pendingBytes = new java.util.concurrent.atomic.AtomicLong();
-    private static final long MAX_PENDING_BYTES = 64L << 20;
-    private final Path objectsDir;
-    private final CommitJournal journal;
-    /** Trees and commits recently read or written (loose objects have no cache in JGit). */
+    private final CommitLog log;
+    private final DiskApplier applier;
+    /** Trees and commits recently read or written, and objects not yet on disk (pinned). */
     private final ObjectCache cache = new ObjectCache(16L << 20);
-    /** Batches that moved the branch (each one journal record, one sync, one ref update). */
+    /** Batches that moved the branch (each one log record and one sync). */
     private final java.util.concurrent.atomic.AtomicLong batches = new java.util.concurrent.atomic.AtomicLong();
     private final LastModifiedIndex index = new LastModifiedIndex();
     private final HeadRef headRef;
+    /** The branch's head as of the newest logged batch (the truth while the disk lags behind). */
+    private volatile ObjectId memHead;
     /** The head's commit as last parsed (read only: Snapshot never hands it to a RevWalk). */
     private volatile RevCommit headCommit;
     private final SideFiles sideFiles;
     /** Set once by {@link Repositories} right after opening; counts commits towards a background repack. */
     private volatile Maintenance maintenance;
+    private final java.util.function.LongSupplier nanoTime;
 
     private final Runnable onCommit;
 
-    GitRepository(String owner, String name, Repository repo, Runnable onCommit, boolean durable) throws IOException {
+    private record PendingBlob(NewObject object, long since) {
+    }
+
+    GitRepository(String owner, String name, Repository repo, Runnable onCommit, boolean durable,
+                  java.util.concurrent.ScheduledExecutorService diskExecutor, java.util.function.LongSupplier nanoTime)
+            throws IOException {
         this.onCommit = onCommit;
         this.owner = owner;
         this.name = name;
         this.repo = repo;
+        this.nanoTime = nanoTime;
         this.tmpDir = repo.getDirectory().toPath().resolve("davit-tmp");
         this.sideFiles = new SideFiles(repo.getDirectory().toPath().resolve("davit-side"));
         Files.createDirectories(tmpDir);
@@ -82,12 +110,19 @@ public final class GitRepository implements AutoCloseable {
                 Files.deleteIfExists(p);
             }
         }
-        this.objectsDir = repo.getDirectory().toPath().resolve("objects");
         this.headRef = new HeadRef(repo, BRANCH);
-        Path journalDir = repo.getDirectory().toPath().resolve("davit-journal");
-        CommitJournal.recover(repo, journalDir, BRANCH);
-        headRef.forget(); // recovery may have moved the branch
-        this.journal = new CommitJournal(journalDir, durable, owner + "/" + name);
+        Path logDir = repo.getDirectory().toPath().resolve("davit-journal");
+        LogRecovery.Result recovered = LogRecovery.run(repo, logDir, BRANCH, owner + "/" + name);
+        this.log = new CommitLog(logDir, durable, owner + "/" + name);
+        this.applier = new DiskApplier((org.eclipse.jgit.internal.storage.file.FileRepository) repo, BRANCH,
+                owner + "/" + name, log, cache, diskExecutor, nanoTime, MAX_UNAPPLIED_BYTES, this::appliedToDisk);
+        this.memHead = recovered.head();
+        synchronized (log) {
+            for (DiskApplier.Batch b : recovered.batches()) {
+                applier.enqueue(b); // already in the log: replayed into memory, applied in the background
+            }
+        }
+        headRef.forget();
         index.catchUp(this::newReader, headId());
     }
 
@@ -99,9 +134,15 @@ public final class GitRepository implements AutoCloseable {
         return name;
     }
 
-    /** The current head of the branch, or null before the first commit. */
+    /**
+     * The current head of the branch, or null before the first commit: the newest logged batch's, or, when
+     * the disk is up to date, the ref on disk (so a change made there by someone else is seen too).
+     */
     public ObjectId headId() throws IOException {
-        return headRef.read();
+        if (applier.upToDate()) {
+            return headRef.read();
+        }
+        return memHead;
     }
 
     /** A view of the current head. */
@@ -134,12 +175,7 @@ public final class GitRepository implements AutoCloseable {
         if (!(rev.matches("[0-9a-fA-F]{4,40}") || rev.startsWith(Constants.R_REFS) || rev.equals("main"))) {
             throw notFound;
         }
-        ObjectId id;
-        try {
-            id = repo.resolve(rev + "^{commit}");
-        } catch (AmbiguousObjectException | MissingObjectException | IncorrectObjectTypeException | RevisionSyntaxException e) {
-            throw notFound;
-        }
+        ObjectId id = resolve(rev);
         if (id == null) {
             throw notFound;
         }
@@ -154,39 +190,104 @@ public final class GitRepository implements AutoCloseable {
     }
 
     /**
-     * Stores a blob from a stream. A small one (up to {@value #SMALL_BLOB} bytes, the usual PUT) is written
-     * as a loose object without fsync and travels in the journal record of the next batch, so it costs no
-     * flush of its own; a large or chunked one is streamed to disk and synced before this returns (its
-     * transfer dwarfs the flush), never held in memory.
+     * The object {@code rev} names: "main" or the branch (the head, even before the disk has it), a full or
+     * abbreviated id (also of commits not yet on disk), or another ref or revision expression (from disk).
+     * Null when it names nothing.
      */
-    public ObjectId insertBlob(InputStream in, long length) throws IOException {
-        if (length < 0 || length > SMALL_BLOB) {
-            return insertLargeBlob(in, length);
+    ObjectId resolve(String rev) throws IOException {
+        if (rev.equals("main") || rev.equals(BRANCH) || rev.equals("HEAD")) {
+            return headId();
         }
-        byte[] data = in.readNBytes((int) length);
-        if (data.length != length) {
-            throw new IOException("expected " + length + " bytes, got " + data.length);
-        }
-        LooseObject blob = LooseObject.of(Constants.OBJ_BLOB, data, 0, data.length);
         try (ObjectReader reader = newReader()) {
-            if (pendingBlobs.containsKey(blob.id()) || reader.has(blob.id())) {
-                // Known id: the bytes must be the same (ObjectIds: the hash detects no collisions itself).
-                ObjectIds.requireSame(blob.id(), reader.open(blob.id(), Constants.OBJ_BLOB).getCachedBytes(SMALL_BLOB), data, 0, data.length);
-            } else if (pendingBytes.get() > MAX_PENDING_BYTES) {
-                // Blobs whose writes never commit (refused later) must not pile up in memory: write this one now.
-                blob.writeTo(objectsDir);
-                pendingBytes.addAndGet(blob.deflated().length);
-                pendingBlobs.put(blob.id(), blob);
-                cache.put(blob.id(), Constants.OBJ_BLOB, data);
-            } else {
-                // Its file is written by the batch that commits it, together with the batch's other files.
-                cache.pin(blob.id(), Constants.OBJ_BLOB, data);
-                cache.put(blob.id(), Constants.OBJ_BLOB, data); // a GET right after the PUT reads it from memory
-                pendingBytes.addAndGet(blob.deflated().length);
-                pendingBlobs.put(blob.id(), blob);
+            if (rev.matches("[0-9a-fA-F]{40}")) {
+                ObjectId id = ObjectId.fromString(rev);
+                return reader.has(id) ? id : null;
+            }
+            if (rev.matches("[0-9a-fA-F]{4,39}")) {
+                java.util.Collection<ObjectId> found = reader.resolve(org.eclipse.jgit.lib.AbbreviatedObjectId.fromString(rev));
+                java.util.Set<ObjectId> all = new java.util.HashSet<>(found);
+                all.addAll(cache.pinnedMatching(rev));
+                return all.size() == 1 ? all.iterator().next() : null;
             }
         }
-        return blob.id();
+        try {
+            return repo.resolve(rev + "^{commit}");
+        } catch (AmbiguousObjectException | MissingObjectException | IncorrectObjectTypeException | RevisionSyntaxException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Stores a blob from a stream. A small one (up to {@value #SMALL_BLOB} bytes, the usual PUT) stays in
+     * memory and goes into the log record of the write that places it, so it costs no sync of its own; a
+     * large or chunked one is streamed to disk and synced before this returns (its transfer dwarfs the
+     * sync), never held in memory.
+     */
+    public ObjectId insertBlob(InputStream in, long length) throws IOException {
+        try {
+            if (length < 0 || length > SMALL_BLOB) {
+                return insertLargeBlob(in, length);
+            }
+            byte[] data = in.readNBytes((int) length);
+            if (data.length != length) {
+                throw new IOException("expected " + length + " bytes, got " + data.length);
+            }
+            ObjectId id = ObjectIds.of(Constants.OBJ_BLOB, data, 0, data.length);
+            PendingBlob known = pendingBlobs.get(id);
+            if (known != null) {
+                ObjectIds.requireSame(id, known.object().bytes(), data, 0, data.length);
+                return id;
+            }
+            if (isDurable(id)) {
+                // Known id: the bytes must be the same (ObjectIds: the hash detects no collisions itself).
+                try (ObjectReader reader = newReader()) {
+                    ObjectIds.requireSame(id, reader.open(id, Constants.OBJ_BLOB).getCachedBytes(SMALL_BLOB), data, 0, data.length);
+                }
+                return id;
+            }
+            NewObject blob = NewObject.of(id, Constants.OBJ_BLOB, data, 0, data.length);
+            if (pendingBlobs.putIfAbsent(id, new PendingBlob(blob, nanoTime.getAsLong())) == null) {
+                cache.pin(id, Constants.OBJ_BLOB, blob.bytes()); // readable at once (a merge reads what it uploaded)
+                pendingBytes.addAndGet(blob.weight());
+                dropOldPendingBlobs();
+            }
+            return id;
+        } catch (IOException e) {
+            throw NoSpaceException.translate(e);
+        }
+    }
+
+    /**
+     * Uploads whose write never came (refused after the upload, or the client went away) must not pile up:
+     * beyond {@link #MAX_PENDING_BYTES} the oldest go. A write that still places one is refused and can be
+     * sent again (it happens only when many megabytes of uploads wait at once).
+     */
+    private void dropOldPendingBlobs() {
+        while (pendingBytes.get() > MAX_PENDING_BYTES) {
+            java.util.Map.Entry<ObjectId, PendingBlob> oldest = null;
+            for (java.util.Map.Entry<ObjectId, PendingBlob> e : pendingBlobs.entrySet()) {
+                if (oldest == null || e.getValue().since() < oldest.getValue().since()) {
+                    oldest = e;
+                }
+            }
+            if (oldest == null || !pendingBlobs.remove(oldest.getKey(), oldest.getValue())) {
+                return;
+            }
+            if (!applier.holds(oldest.getKey())) {
+                cache.unpin(oldest.getKey());
+            }
+            pendingBytes.addAndGet(-oldest.getValue().object().weight());
+        }
+    }
+
+    /** True when {@code id} is durable: in a logged batch, or in the repository on disk. */
+    private boolean isDurable(ObjectId id) throws IOException {
+        if (applier.holds(id)) {
+            return true;
+        }
+        try (ObjectReader disk = repo.newObjectReader()) {
+            return disk.has(id);
+        }
     }
 
     private ObjectId insertLargeBlob(InputStream in, long length) throws IOException {
@@ -205,10 +306,10 @@ public final class GitRepository implements AutoCloseable {
      * As {@link #write(Identity, String, Mutation)}, with an author other than the committer (the REST
      * API lets a client name the author, as GitHub's does; the committer stays the authenticated user).
      *
-     * <p>Group commit: writers that arrive while a batch is being made durable queue; the next one to get
-     * the lock runs all queued writes as one batch. Each write is still its own commit (its own revision,
-     * its own answer, in queue order, each on top of the one before), but the batch pays for one journal
-     * record, one fdatasync and one ref update.
+     * <p>Group commit: writers that arrive while a batch is being logged queue; the next one to get the
+     * lock runs all queued writes as one batch. Each write is still its own commit (its own revision, its
+     * own answer, in queue order, each on top of the one before), but the batch pays for one log record
+     * and one fdatasync.
      */
     public <T> WriteResult<T> write(Identity author, Identity committer, String message, Mutation<T> mutation)
             throws StorageException, IOException {
@@ -233,105 +334,152 @@ public final class GitRepository implements AutoCloseable {
         }
         try {
             commitBatch(batch);
-        } catch (IOException | RuntimeException | Error e) {
+        } catch (IOException e) {
+            IOException reported = NoSpaceException.translate(e);
             for (PendingWrite<?> w : batch) {
-                if (!w.done) {
-                    w.fail(e);
-                }
+                w.fail(reported);
+            }
+        } catch (RuntimeException | Error e) {
+            for (PendingWrite<?> w : batch) {
+                w.fail(e);
             }
         }
     }
 
     private void commitBatch(List<PendingWrite<?>> batch) throws IOException {
-        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-            ObjectId start = headId();
-            try (BatchInserter ins = new BatchInserter(repo, newReader(), cache); ObjectReader reader = newReader();
-                 RevWalk rw = new RevWalk(reader)) {
-                ObjectId head = start;
-                // The tree of the head as the batch goes on: known from each commit made, never read back.
-                ObjectId baseTree = start == null ? null : rw.parseCommit(start).getTree().copy();
-                List<ObjectId> commits = new ArrayList<>();
-                for (PendingWrite<?> w : batch) {
-                    w.reset();
-                    try {
-                        TreeEdit edit = new TreeEdit(reader, ins, baseTree);
-                        Object value = w.mutation.apply(edit);
-                        ObjectId tree = edit.writeTree();
-                        if (head != null && tree.equals(baseTree)) {
-                            w.result(head, false, value);
-                            continue;
-                        }
-                        CommitBuilder cb = new CommitBuilder();
-                        Instant now = Instant.now();
-                        cb.setAuthor(new PersonIdent(w.author.name(), w.author.email(), now, TimeZone.getDefault().toZoneId()));
-                        cb.setCommitter(new PersonIdent(w.committer.name(), w.committer.email(), now, TimeZone.getDefault().toZoneId()));
-                        cb.setMessage(w.message.endsWith("\n") ? w.message : w.message + "\n");
-                        cb.setTreeId(tree);
-                        if (head != null) {
-                            cb.setParentId(head);
-                        }
-                        ObjectId commit = ins.insert(cb);
-                        head = commit;
-                        baseTree = tree;
-                        commits.add(commit);
-                        w.result(commit, true, value);
-                    } catch (StorageException | IOException | RuntimeException e) {
-                        w.error = e; // this write fails alone; the batch goes on without it
-                    }
-                }
-                List<LooseObject> blobs = new ArrayList<>();
-                for (ObjectId id : new ArrayList<>(pendingBlobs.keySet())) {
-                    LooseObject blob = pendingBlobs.remove(id);
-                    if (blob != null) {
-                        blobs.add(blob);
-                    }
-                }
+        applier.awaitRoom(DISK_WAIT_NANOS);
+        ObjectId start = headId();
+        try (BatchInserter ins = new BatchInserter(newReader(), this::isDurable, cache); ObjectReader reader = newReader();
+             RevWalk rw = new RevWalk(reader)) {
+            ObjectId head = start;
+            // The tree of the head as the batch goes on: known from each commit made, never read back.
+            ObjectId baseTree = start == null ? null : rw.parseCommit(start).getTree().copy();
+            List<PendingWrite<?>> committed = new ArrayList<>();
+            for (PendingWrite<?> w : batch) {
+                w.reset();
                 try {
-                    // Every file before the record and the ref: a reader outside (git, a clone) never meets a
-                    // branch whose objects are missing. Files of refused writes' blobs are written too (garbage
-                    // for the repack), so that memory holds no blob that no batch will take.
-                    ins.writeFiles(blobs);
-                } finally {
-                    for (LooseObject b : blobs) {
-                        pendingBytes.addAndGet(-b.deflated().length);
+                    TreeEdit edit = new TreeEdit(reader, ins, baseTree);
+                    Object value = w.mutation.apply(edit);
+                    ObjectId tree = edit.writeTree();
+                    if (head != null && tree.equals(baseTree)) {
+                        w.result(head, false, value);
+                        continue;
                     }
-                }
-                if (commits.isEmpty()) {
-                    batch.forEach(PendingWrite::finish);
-                    return;
-                }
-                List<LooseObject> objects = new ArrayList<>(ins.written());
-                objects.addAll(blobs);
-                journal.append(BRANCH, start, head, objects);
-                RefUpdate ru = repo.updateRef(BRANCH);
-                ru.setExpectedOldObjectId(start == null ? ObjectId.zeroId() : start);
-                ru.setNewObjectId(head);
-                ru.disableRefLog(); // bare repositories keep no reflog; asking JGit re-reads three config files per update
-                RefUpdate.Result r = ru.update(rw);
-                headRef.forget(); // moved, or lost to a writer outside: either way read it again
-                switch (r) {
-                    case NEW, FAST_FORWARD -> {
-                        batches.incrementAndGet();
-                        index.catchUp(this::newReader, head);
-                        Maintenance m = maintenance;
-                        for (int i = 0; i < commits.size(); i++) {
-                            if (m != null) {
-                                m.committed(this); // queues a repack; never waits for one
-                            }
-                            onCommit.run();
-                        }
-                        batch.forEach(PendingWrite::finish);
-                        return;
+                    takePlacedBlobs(edit, ins);
+                    CommitBuilder cb = new CommitBuilder();
+                    Instant now = Instant.now();
+                    cb.setAuthor(new PersonIdent(w.author.name(), w.author.email(), now, TimeZone.getDefault().toZoneId()));
+                    cb.setCommitter(new PersonIdent(w.committer.name(), w.committer.email(), now, TimeZone.getDefault().toZoneId()));
+                    cb.setMessage(w.message.endsWith("\n") ? w.message : w.message + "\n");
+                    cb.setTreeId(tree);
+                    if (head != null) {
+                        cb.setParentId(head);
                     }
-                    case LOCK_FAILURE, REJECTED, REJECTED_CURRENT_BRANCH -> {
-                        // Lost the swap to a writer outside this process (a push): apply the whole batch
-                        // again on the new head; each mutation re-checks its preconditions.
-                    }
-                    default -> throw new IOException("updating " + BRANCH + " failed: " + r);
+                    ObjectId commit = ins.insert(cb);
+                    head = commit;
+                    baseTree = tree;
+                    committed.add(w);
+                    w.result(commit, true, value);
+                } catch (StorageException | IOException | RuntimeException e) {
+                    w.error = e; // this write fails alone; the batch goes on without it
                 }
             }
+            if (committed.isEmpty()) {
+                batch.forEach(PendingWrite::finish);
+                return;
+            }
+            List<NewObject> objects = ins.handOver();
+            List<LooseObject> loose = new ArrayList<>(objects.size());
+            for (NewObject o : objects) {
+                loose.add(o.loose());
+            }
+            try {
+                synchronized (log) {
+                    // The commit point: once this record is synced, the writes are acknowledged.
+                    log.append(new CommitLog.Record(BRANCH, start, head, loose));
+                    memHead = head;
+                    applier.enqueue(new DiskApplier.Batch(start, head, objects));
+                }
+            } catch (IOException | RuntimeException e) {
+                for (NewObject o : objects) {
+                    cache.unpin(o.id());
+                }
+                throw e;
+            }
+            batches.incrementAndGet();
+            index.catchUp(this::newReader, head);
+            Maintenance m = maintenance;
+            for (int i = 0; i < committed.size(); i++) {
+                if (m != null) {
+                    m.committed(this); // queues a repack; never waits for one
+                }
+                onCommit.run();
+            }
+            batch.forEach(PendingWrite::finish);
         }
-        throw new IOException("gave up after " + MAX_ATTEMPTS + " lost compare-and-swaps on " + BRANCH);
+    }
+
+    /**
+     * The blobs a write placed must be durable with its commit: an uploaded one still in memory joins the
+     * batch's record. One that is neither there nor durable (dropped while the upload waited) fails the
+     * write rather than commit a tree whose blob is missing.
+     */
+    private void takePlacedBlobs(TreeEdit edit, BatchInserter ins) throws IOException {
+        for (ObjectId id : edit.placedBlobs()) {
+            if (ins.contains(id)) {
+                continue;
+            }
+            PendingBlob p = pendingBlobs.remove(id);
+            if (p != null) {
+                pendingBytes.addAndGet(-p.object().weight());
+                ins.adopt(p.object());
+            } else if (!isDurable(id)) {
+                throw new IOException("blob " + id.name() + " of this write is no longer held (too many uploads waited at once); send it again");
+            }
+        }
+    }
+
+    /** After the applier moved the branch on disk. */
+    private void appliedToDisk() {
+        headRef.forget();
+        Maintenance m = maintenance;
+        if (m != null) {
+            m.packed(this);
+        }
+    }
+
+    /**
+     * Brings the bare repository on disk up to date with every acknowledged write and waits for it (git
+     * smart HTTP calls it before it serves, so clones, fetches and pushes see what WebDAV and REST see).
+     */
+    public void applyToDisk() throws IOException {
+        applier.awaitApplied(DISK_WAIT_NANOS);
+    }
+
+    /** Something that changes the repository on disk directly (a push), run by {@link #exclusive}. */
+    public interface DiskChange<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * Runs {@code change} with no write of this server in flight and the repository on disk up to date,
+     * then takes the branch as it left it. A push updates refs this way: it competes with WebDAV and REST
+     * writes like any writer, by compare-and-swap of the branch on disk.
+     */
+    public <T> T exclusive(DiskChange<T> change) throws IOException {
+        writeLock.lock();
+        try {
+            applyToDisk();
+            try {
+                return change.run();
+            } finally {
+                headRef.forget();
+                repo.getRefDatabase().refresh();
+                memHead = headRef.read();
+            }
+        } finally {
+            writeLock.unlock();
+        }
     }
 
     /** Batches committed since the repository opened (a batch holds one or more commits). */
@@ -417,7 +565,7 @@ public final class GitRepository implements AutoCloseable {
         }
         Instant modified = at;
         if (!path.isRoot()) {
-            try (RevWalk rw = new RevWalk(repo)) {
+            try (RevWalk rw = new RevWalk(newReader())) {
                 rw.setTreeFilter(org.eclipse.jgit.treewalk.filter.AndTreeFilter.create(
                         org.eclipse.jgit.treewalk.filter.PathFilter.create(path.toString()),
                         org.eclipse.jgit.treewalk.filter.TreeFilter.ANY_DIFF));
@@ -464,31 +612,82 @@ public final class GitRepository implements AutoCloseable {
         }
     }
 
-    /** An object reader that serves trees and commits from the {@link ObjectCache}. */
-    ObjectReader newReader() {
+    /**
+     * An object reader that serves trees and commits from the {@link ObjectCache}, and objects of
+     * acknowledged writes that are not yet on disk. Every reader of this repository's objects in this
+     * process must be one of these.
+     */
+    public ObjectReader newReader() {
         return cache.wrap(repo.newObjectReader());
     }
 
-    /** The JGit repository, for front ends that speak git itself (smart HTTP). */
+    /**
+     * The JGit repository on disk, brought up to date with every acknowledged write first (for front ends
+     * that speak git itself, and for tests that look at the disk). If the disk cannot catch up (a full disk),
+     * it is returned as it is, behind the log.
+     */
     public Repository jgit() {
+        try {
+            applyToDisk();
+        } catch (IOException e) {
+            LOG.warn("{}/{}: the repository on disk is behind the commit log: {}", owner, name, e.toString());
+        }
+        return repo;
+    }
+
+    /** The JGit repository on disk as it is (possibly behind the log): for code that knows it need not wait. */
+    Repository disk() {
         return repo;
     }
 
     /**
-     * Makes everything written to this repository so far durable (one syncfs).
-     * A git push calls it before its new refs are published and again before it reports success, as its
-     * pack and refs are written without fsync too.
+     * A push's ref updates, run {@link #exclusive exclusively}: the received pack is durable before any ref
+     * moves (its files and the folder are synced here: JGit renamed them into place unsynced; the other
+     * packs are clean, so syncing them costs next to nothing), and the moved refs are durable before this returns (JGit synced each ref file before
+     * its rename, {@code core.fsyncRefFiles}; their names need their folders' sync, and packed-refs, rewritten
+     * when a ref is deleted, the repository folder's). So git hears "ok" only for what survives a power cut.
+     *
+     * @param updateRefs moves the refs and returns the names of those it moved
      */
-    public void syncToDisk() throws IOException {
-        FileSystemSync.sync(repo.getDirectory().toPath());
+    public void push(DiskChange<java.util.Collection<String>> updateRefs) throws IOException {
+        exclusive(() -> {
+            Path gitDir = repo.getDirectory().toPath();
+            Path packDir = gitDir.resolve("objects").resolve("pack");
+            if (Files.isDirectory(packDir)) {
+                PackFiles.force(packDir, PackFiles.names(packDir));
+            }
+            java.util.Set<Path> folders = new java.util.LinkedHashSet<>();
+            for (String ref : updateRefs.run()) {
+                Path f = gitDir.resolve(ref).getParent();
+                for (; f != null && f.startsWith(gitDir) && !f.equals(gitDir); f = f.getParent()) {
+                    if (Files.isDirectory(f)) {
+                        folders.add(f); // a new folder (refs/tags/v1/...) needs its own name synced in its parent too
+                    }
+                }
+            }
+            folders.add(gitDir);
+            for (Path f : folders) {
+                DurableFiles.forceDirectory(f);
+            }
+            return null;
+        });
     }
 
     @Override
     public void close() {
         try {
-            journal.close();
+            applyToDisk();
         } catch (IOException e) {
-            org.slf4j.LoggerFactory.getLogger(GitRepository.class).error("closing the journal of {}/{}: {}", owner, name, e.toString());
+            LOG.warn("closing {}/{} with writes not yet on disk (the commit log keeps them for the next start): {}", owner, name, e.toString());
+        }
+        applier.close();
+        try {
+            log.close();
+            if (applier.upToDate()) {
+                log.trim(Long.MAX_VALUE);
+            }
+        } catch (IOException e) {
+            LOG.error("closing the commit log of {}/{}: {}", owner, name, e.toString());
         }
         repo.close();
     }

@@ -40,7 +40,7 @@ public final class History {
 
     History(GitRepository repository) {
         this.repository = repository;
-        this.repo = repository.jgit();
+        this.repo = repository.disk();
     }
 
     /**
@@ -69,7 +69,7 @@ public final class History {
         }
         for (String c : candidates) {
             try {
-                ObjectId id = repo.resolve(c + "^{commit}");
+                ObjectId id = resolveCommit(c);
                 if (id != null) {
                     return id;
                 }
@@ -80,16 +80,32 @@ public final class History {
         throw notFound;
     }
 
+    /** A candidate name read as a commit, the branch and ids of commits not yet on disk included. */
+    private ObjectId resolveCommit(String name) throws IOException {
+        if (name.equals(GitRepository.BRANCH) || name.matches("[0-9a-fA-F]{4,40}")) {
+            ObjectId id = repository.resolve(name);
+            if (id == null) {
+                return null;
+            }
+            try (RevWalk rw = new RevWalk(repository.newReader())) {
+                return rw.parseCommit(id).copy(); // tags are not peeled here: an id must name a commit
+            } catch (IncorrectObjectTypeException e) {
+                return null;
+            }
+        }
+        return repo.resolve(name + "^{commit}");
+    }
+
     /** The commit {@code rev} names, described. */
     public CommitInfo commit(String rev) throws IOException, NotFoundException {
-        try (RevWalk rw = new RevWalk(repo)) {
+        try (RevWalk rw = new RevWalk(repository.newReader())) {
             return describe(rw.parseCommit(resolve(rev)));
         }
     }
 
     /** The commit with id {@code id}, described. */
     public CommitInfo commit(ObjectId id) throws IOException {
-        try (RevWalk rw = new RevWalk(repo)) {
+        try (RevWalk rw = new RevWalk(repository.newReader())) {
             return describe(rw.parseCommit(id));
         }
     }
@@ -99,7 +115,7 @@ public final class History {
      * root means every commit), skipping {@code skip} and returning at most {@code limit}.
      */
     public CommitPage log(ObjectId start, RepoPath path, int skip, int limit) throws IOException {
-        try (RevWalk rw = new RevWalk(repo)) {
+        try (RevWalk rw = new RevWalk(repository.newReader())) {
             if (!path.isRoot()) {
                 // ANY_DIFF with a path filter makes the walk simplify history to the commits that touched it.
                 rw.setTreeFilter(AndTreeFilter.create(PathFilter.create(path.toString()), TreeFilter.ANY_DIFF));
@@ -125,7 +141,7 @@ public final class History {
      * commit {@code to}, with renames detected and unified-diff patches with three lines of context.
      */
     public List<FileChange> changes(ObjectId from, ObjectId to) throws IOException {
-        try (RevWalk rw = new RevWalk(repo)) {
+        try (RevWalk rw = new RevWalk(repository.newReader())) {
             ObjectId a = from == null ? null : rw.parseCommit(from).getTree();
             ObjectId b = rw.parseCommit(to).getTree();
             return diff(a, b);
@@ -136,7 +152,7 @@ public final class History {
     public Comparison compare(String base, String head) throws IOException, NotFoundException {
         ObjectId baseId = resolve(base);
         ObjectId headId = resolve(head);
-        try (RevWalk rw = new RevWalk(repo)) {
+        try (RevWalk rw = new RevWalk(repository.newReader())) {
             RevCommit b = rw.parseCommit(baseId);
             RevCommit h = rw.parseCommit(headId);
             rw.setRevFilter(RevFilter.MERGE_BASE);
@@ -171,9 +187,14 @@ public final class History {
     public List<Branch> branches() throws IOException {
         List<Branch> out = new ArrayList<>();
         for (Ref r : repo.getRefDatabase().getRefsByPrefix(Constants.R_HEADS)) {
-            if (r.getObjectId() != null) {
-                out.add(new Branch(r.getName().substring(Constants.R_HEADS.length()), r.getObjectId()));
+            ObjectId id = r.getName().equals(GitRepository.BRANCH) ? repository.headId() : r.getObjectId();
+            if (id != null) {
+                out.add(new Branch(r.getName().substring(Constants.R_HEADS.length()), id));
             }
+        }
+        ObjectId head = repository.headId();
+        if (head != null && out.stream().noneMatch(b -> b.name().equals("main"))) {
+            out.add(new Branch("main", head)); // a first commit the disk does not have yet
         }
         out.sort((x, y) -> x.name().compareTo(y.name()));
         return out;
@@ -182,7 +203,7 @@ public final class History {
     private List<FileChange> diff(ObjectId oldTree, ObjectId newTree) throws IOException {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         try (DiffFormatter fmt = new DiffFormatter(buf)) {
-            fmt.setRepository(repo);
+            fmt.setReader(repository.newReader(), repo.getConfig()); // sees commits not yet on disk too
             fmt.setDiffComparator(RawTextComparator.DEFAULT);
             fmt.setDetectRenames(true);
             List<FileChange> out = new ArrayList<>();

@@ -36,9 +36,6 @@ final class IncrementalPack {
                 Files.deleteIfExists(p);
             }
         }
-        // JGit lists only "pack-*.pack" files: these names are never taken for a pack while being written.
-        Path tmpPack = Files.createTempFile(dir, "davit_", ".pack.tmp");
-        Path tmpIdx = Files.createTempFile(dir, "davit_", ".idx.tmp");
         try (ObjectReader reader = repo.newObjectReader(); PackWriter pw = new PackWriter(config, reader)) {
             pw.setDeltaBaseAsOffset(true);
             pw.preparePack(NullProgressMonitor.INSTANCE, tips, packed);
@@ -46,6 +43,22 @@ final class IncrementalPack {
             if (count == 0) {
                 return 0;
             }
+            writeDurable(pw, dir);
+            return count;
+        }
+    }
+
+    /**
+     * Writes the pack {@code pw} prepared into {@code dir}: pack and index synced under temporary names, then
+     * renamed (the pack first: a reader never meets an index without its pack), then the folder synced.
+     *
+     * @return the base name of the pack ({@code pack-<sha>})
+     */
+    static String writeDurable(PackWriter pw, Path dir) throws IOException {
+        // JGit lists only "pack-*.pack" files: these names are never taken for a pack while being written.
+        Path tmpPack = Files.createTempFile(dir, "davit_", ".pack.tmp");
+        Path tmpIdx = Files.createTempFile(dir, "davit_", ".idx.tmp");
+        try {
             try (FileChannel ch = FileChannel.open(tmpPack, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 OutputStream out = new java.io.BufferedOutputStream(Channels.newOutputStream(ch), 256 * 1024);
                 pw.writePack(NullProgressMonitor.INSTANCE, NullProgressMonitor.INSTANCE, out);
@@ -59,11 +72,10 @@ final class IncrementalPack {
                 ch.force(true);
             }
             String name = "pack-" + pw.computeName().name();
-            // The pack first, then its index: a reader finds a pack by both, and never an index without its pack.
-            Files.move(tmpPack, dir.resolve(name + ".pack"), StandardCopyOption.ATOMIC_MOVE);
-            Files.move(tmpIdx, dir.resolve(name + ".idx"), StandardCopyOption.ATOMIC_MOVE);
-            FileSystemSync.syncDirectory(dir);
-            return count;
+            Files.move(tmpPack, dir.resolve(name + ".pack"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(tmpIdx, dir.resolve(name + ".idx"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            DurableFiles.forceDirectory(dir);
+            return name;
         } finally {
             Files.deleteIfExists(tmpPack);
             Files.deleteIfExists(tmpIdx);

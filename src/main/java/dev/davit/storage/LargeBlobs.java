@@ -138,10 +138,10 @@ final class LargeBlobs {
                 requireSameContent(repo, objects, id, tmp); // a concurrent upload stored it first
                 return id;
             }
-            FileSystemSync.syncDirectory(fanOut);
+            DurableFiles.forceDirectory(fanOut);
             // Always: the fan-out folder may be new (created here or by a concurrent writer that has not
             // synced objects/ yet); on a clean folder this costs next to nothing.
-            FileSystemSync.syncDirectory(objects);
+            DurableFiles.forceDirectory(objects);
             return id;
         } finally {
             Files.deleteIfExists(tmp);

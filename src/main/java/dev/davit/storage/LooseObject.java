@@ -128,6 +128,15 @@ record LooseObject(ObjectId id, byte[] deflated) {
         }
     }
 
+    /** The type and content of a loose object. */
+    record Content(int type, byte[] bytes) {
+    }
+
+    /** This object's type and content (recovery replays records from the log), or null when the bytes are not a loose object. */
+    Content inflate() {
+        return parse(deflated);
+    }
+
     /**
      * Whether {@code file} is a complete loose object whose content hashes to {@code id}: a crash can leave
      * a file that was renamed into place before its bytes reached the disk (empty or cut short).
@@ -139,6 +148,11 @@ record LooseObject(ObjectId id, byte[] deflated) {
         } catch (IOException e) {
             return false;
         }
+        Content c = parse(raw);
+        return c != null && new ObjectInserter.Formatter().idFor(c.type(), c.bytes()).equals(id);
+    }
+
+    private static Content parse(byte[] raw) {
         Inflater inflater = new Inflater();
         try {
             inflater.setInput(raw);
@@ -147,7 +161,7 @@ record LooseObject(ObjectId id, byte[] deflated) {
             while (!inflater.finished()) {
                 int n = inflater.inflate(buf);
                 if (n == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
-                    return false;
+                    return null;
                 }
                 out.write(buf, 0, n);
             }
@@ -160,11 +174,11 @@ record LooseObject(ObjectId id, byte[] deflated) {
                 }
             }
             if (nul < 0) {
-                return false;
+                return null;
             }
             String[] header = new String(all, 0, nul, StandardCharsets.US_ASCII).split(" ");
             if (header.length != 2) {
-                return false;
+                return null;
             }
             int type = switch (header[0]) {
                 case Constants.TYPE_BLOB -> Constants.OBJ_BLOB;
@@ -174,15 +188,15 @@ record LooseObject(ObjectId id, byte[] deflated) {
                 default -> -1;
             };
             if (type < 0) {
-                return false;
+                return null;
             }
             long size = Long.parseLong(header[1]);
             if (size != all.length - nul - 1) {
-                return false;
+                return null;
             }
-            return new ObjectInserter.Formatter().idFor(type, all, nul + 1, all.length - nul - 1).equals(id);
+            return new Content(type, java.util.Arrays.copyOfRange(all, nul + 1, all.length));
         } catch (DataFormatException | RuntimeException e) {
-            return false;
+            return null;
         } finally {
             inflater.end();
         }

@@ -91,6 +91,40 @@ public final class Maintenance implements AutoCloseable {
         }
     }
 
+    /** Packs merged (for tests and operators). */
+    private final AtomicLong merges = new AtomicLong();
+    private final Set<GitRepository> mergeQueued = ConcurrentHashMap.newKeySet();
+
+    /**
+     * The {@link DiskApplier} of {@code repo} wrote a pack: merges the small packs on this thread when there
+     * are many ({@link PackMerge}), one repository at a time with its repacks.
+     */
+    void packed(GitRepository repo) {
+        FileRepository fr = (FileRepository) repo.disk();
+        if (PackMerge.smallPacks(fr).size() < PackMerge.MIN_PACKS || !mergeQueued.add(repo)) {
+            return;
+        }
+        try {
+            worker.execute(() -> {
+                try {
+                    PackMerge.mergeIfMany(fr, packConfig(fr));
+                    merges.incrementAndGet();
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("merging packs of {}/{} failed: {}", repo.owner(), repo.name(), e.toString());
+                } finally {
+                    mergeQueued.remove(repo);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            mergeQueued.remove(repo); // shutting down
+        }
+    }
+
+    /** Pack merges finished so far. */
+    public long merges() {
+        return merges.get();
+    }
+
     /** Repacks {@code repo} now, on the caller's thread. */
     public void run(GitRepository repo) {
         try {
@@ -116,7 +150,8 @@ public final class Maintenance implements AutoCloseable {
      * @return what was done, for the log
      */
     String pack(GitRepository repo) throws IOException {
-        FileRepository fr = (FileRepository) repo.jgit();
+        repo.applyToDisk(); // the refs on disk name every acknowledged commit before they are taken as tips
+        FileRepository fr = (FileRepository) repo.disk();
         // The tips are taken before packing: whatever they reach is in the packs afterwards.
         Set<ObjectId> tips = tips(fr);
         Set<ObjectId> last = packedTips.get(repo);
@@ -181,12 +216,15 @@ public final class Maintenance implements AutoCloseable {
         return runs.get();
     }
 
-    /** Lets a running repack finish (up to a minute) before the repositories close. */
+    /**
+     * Lets a running repack finish (up to a few seconds) before the repositories close; one still running
+     * then is abandoned (its files get their final names only when complete, so nothing is half there).
+     */
     @Override
     public void close() {
         worker.shutdown();
         try {
-            if (!worker.awaitTermination(60, TimeUnit.SECONDS)) {
+            if (!worker.awaitTermination(5, TimeUnit.SECONDS)) {
                 worker.shutdownNow();
             }
         } catch (InterruptedException e) {

@@ -93,6 +93,18 @@ final class ObjectCache {
         pinned.remove(id);
     }
 
+    /** Pinned objects whose id starts with {@code hexPrefix} (abbreviated ids of commits not yet on disk). */
+    java.util.List<ObjectId> pinnedMatching(String hexPrefix) {
+        String p = hexPrefix.toLowerCase(java.util.Locale.ROOT);
+        java.util.List<ObjectId> out = new java.util.ArrayList<>();
+        for (ObjectId id : pinned.keySet()) {
+            if (id.name().startsWith(p)) {
+                out.add(id);
+            }
+        }
+        return out;
+    }
+
     private Cached get(AnyObjectId id, int typeHint) {
         Cached p = pinned.isEmpty() ? null : pinned.get(id);
         if (p != null) {
@@ -169,6 +181,108 @@ final class ObjectCache {
         @Override
         public boolean has(AnyObjectId id) throws IOException {
             return get(id, OBJ_ANY) != null || delegate.has(id);
+        }
+
+        @Override
+        public java.util.Collection<ObjectId> resolve(org.eclipse.jgit.lib.AbbreviatedObjectId id) throws IOException {
+            java.util.Set<ObjectId> out = new java.util.HashSet<>(delegate.resolve(id));
+            out.addAll(pinnedMatching(id.name())); // commits and blobs of writes not yet on disk
+            return out;
+        }
+
+        @Override
+        public boolean has(AnyObjectId id, int typeHint) throws IOException {
+            Cached c = get(id, typeHint);
+            if (c != null) {
+                return typeHint == OBJ_ANY || typeHint == c.type();
+            }
+            return delegate.has(id, typeHint);
+        }
+
+        // Filter hands the batch forms straight to the delegate, which would miss the pinned objects (those
+        // of writes not yet on disk): they are served one by one through open() here, as ObjectReader does.
+        @Override
+        public <T extends ObjectId> org.eclipse.jgit.lib.AsyncObjectLoaderQueue<T> open(Iterable<T> ids, boolean reportMissing) {
+            java.util.Iterator<T> it = ids.iterator();
+            return new org.eclipse.jgit.lib.AsyncObjectLoaderQueue<>() {
+                private T cur;
+
+                @Override
+                public boolean next() {
+                    if (it.hasNext()) {
+                        cur = it.next();
+                        return true;
+                    }
+                    return false;
+                }
+
+                @Override
+                public T getCurrent() {
+                    return cur;
+                }
+
+                @Override
+                public ObjectId getObjectId() {
+                    return cur;
+                }
+
+                @Override
+                public ObjectLoader open() throws IOException {
+                    return Reader.this.open(cur, OBJ_ANY);
+                }
+
+                @Override
+                public boolean cancel(boolean mayInterruptIfRunning) {
+                    return true;
+                }
+
+                @Override
+                public void release() {
+                }
+            };
+        }
+
+        @Override
+        public <T extends ObjectId> org.eclipse.jgit.lib.AsyncObjectSizeQueue<T> getObjectSize(Iterable<T> ids, boolean reportMissing) {
+            java.util.Iterator<T> it = ids.iterator();
+            return new org.eclipse.jgit.lib.AsyncObjectSizeQueue<>() {
+                private T cur;
+                private long size;
+
+                @Override
+                public boolean next() throws IOException {
+                    if (it.hasNext()) {
+                        cur = it.next();
+                        size = Reader.this.getObjectSize(cur, OBJ_ANY);
+                        return true;
+                    }
+                    return false;
+                }
+
+                @Override
+                public T getCurrent() {
+                    return cur;
+                }
+
+                @Override
+                public ObjectId getObjectId() {
+                    return cur;
+                }
+
+                @Override
+                public long getSize() {
+                    return size;
+                }
+
+                @Override
+                public boolean cancel(boolean mayInterruptIfRunning) {
+                    return true;
+                }
+
+                @Override
+                public void release() {
+                }
+            };
         }
 
         @Override

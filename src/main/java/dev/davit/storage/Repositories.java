@@ -26,6 +26,11 @@ public final class Repositories implements AutoCloseable {
     private final Map<String, GitRepository> open = new ConcurrentHashMap<>();
     private final Maintenance maintenance;
     private volatile Runnable onCommit = () -> { };
+    /** Runs of the {@link DiskApplier}s: they wait on the disk, not the CPU. */
+    private final java.util.concurrent.ScheduledExecutorService diskExecutor;
+    private final java.util.function.LongSupplier nanoTime;
+    /** Held while open: a second server on the same data directory refuses to start (see {@link DataDirLock}). */
+    private final DataDirLock dataDirLock;
 
     /**
      * @param durable fsync every object and ref file before a write is acknowledged
@@ -39,10 +44,35 @@ public final class Repositories implements AutoCloseable {
      * @param gcEveryCommits repack a repository in the background after this many commits (0: never)
      */
     public Repositories(Path dataDir, boolean durable, int gcEveryCommits) throws IOException {
-        this.maintenance = new Maintenance(gcEveryCommits);
+        this(dataDir, durable, gcEveryCommits, defaultDiskExecutor(), System::nanoTime);
+    }
+
+    /**
+     * @param diskExecutor runs the background writes that bring repositories on disk up to their logs
+     *                     (shut down by {@link #close})
+     * @param nanoTime     the clock of their pacing
+     */
+    public Repositories(Path dataDir, boolean durable, int gcEveryCommits,
+                        java.util.concurrent.ScheduledExecutorService diskExecutor,
+                        java.util.function.LongSupplier nanoTime) throws IOException {
         this.dataDir = dataDir.toAbsolutePath().normalize();
-        this.durable = durable;
         Files.createDirectories(this.dataDir);
+        // Before anything in the data directory is touched: the other server's files are not ours to clean.
+        this.dataDirLock = DataDirLock.acquire(this.dataDir);
+        this.maintenance = new Maintenance(gcEveryCommits);
+        this.durable = durable;
+        this.diskExecutor = diskExecutor;
+        this.nanoTime = nanoTime;
+    }
+
+    private static java.util.concurrent.ScheduledExecutorService defaultDiskExecutor() {
+        java.util.concurrent.ScheduledThreadPoolExecutor pool = new java.util.concurrent.ScheduledThreadPoolExecutor(2, r -> {
+            Thread t = new Thread(r, "davit-disk");
+            t.setDaemon(true);
+            return t;
+        });
+        pool.setRemoveOnCancelPolicy(true);
+        return pool;
     }
 
     /** Runs after every commit a write makes, in any repository (for the metrics). */
@@ -85,7 +115,7 @@ public final class Repositories implements AutoCloseable {
             repo = open.get(key);
             if (repo == null) {
                 StaleLockFiles.clean(dir);
-                repo = new GitRepository(owner, name, openJgit(dir, false), () -> onCommit.run(), durable);
+                repo = new GitRepository(owner, name, openJgit(dir, false), () -> onCommit.run(), durable, diskExecutor, nanoTime);
                 repo.maintenance(maintenance);
                 open.put(key, repo);
             }
@@ -126,14 +156,19 @@ public final class Repositories implements AutoCloseable {
         }
         StoredConfig cfg = r.getConfig();
         boolean changed = false;
-        // No fsync per object or ref file: Davit's writes are made durable by the journal (one fdatasync
-        // per batch of commits, see CommitJournal), a push by one syncfs before its refs move and one before
-        // it reports success (dev.davit.githttp). JGit would otherwise fsync every file it writes.
-        for (String key : List.of("fsyncObjectFiles", "fsyncRefFiles")) {
-            if (cfg.getBoolean(ConfigConstants.CONFIG_CORE_SECTION, key, false)) {
-                cfg.unset(ConfigConstants.CONFIG_CORE_SECTION, null, key);
-                changed = true;
-            }
+        // Davit's own writes are durable by the commit log; what JGit writes afterwards (the applier's ref
+        // update, a push's pack and refs) must be synced before the step that relies on it: JGit syncs a ref
+        // file before renaming it with core.fsyncRefFiles, and Davit syncs the folders (DiskApplier,
+        // GitRepository.push).
+        // core.fsyncRefFiles is JGit's alone (git ignores it); core.fsyncObjectFiles is not set, as git warns
+        // on every command that it is deprecated: a push's pack files are synced by GitRepository.push instead.
+        if (!cfg.getBoolean(ConfigConstants.CONFIG_CORE_SECTION, "fsyncRefFiles", false)) {
+            cfg.setBoolean(ConfigConstants.CONFIG_CORE_SECTION, null, "fsyncRefFiles", true);
+            changed = true;
+        }
+        if (cfg.getNames(ConfigConstants.CONFIG_CORE_SECTION).contains("fsyncobjectfiles")) {
+            cfg.unset(ConfigConstants.CONFIG_CORE_SECTION, null, "fsyncObjectFiles");
+            changed = true;
         }
         if (cfg.getString(ConfigConstants.CONFIG_CORE_SECTION, null, ConfigConstants.CONFIG_KEY_COMPRESSION) == null) {
             // zlib's default level deflates at ~30 MB/s on these machines, so a large upload would be
@@ -142,7 +177,13 @@ public final class Repositories implements AutoCloseable {
             changed = true;
         }
         if (changed) {
-            cfg.save();
+            try {
+                cfg.save();
+            } catch (IOException e) {
+                // A full disk must not keep a repository from opening (writes answer 507 meanwhile); the
+                // settings apply in memory and are saved at the next open.
+                org.slf4j.LoggerFactory.getLogger(Repositories.class).warn("could not save the settings of {}: {}", dir, e.toString());
+            }
         }
         return r;
     }
@@ -209,10 +250,13 @@ public final class Repositories implements AutoCloseable {
         return maintenance;
     }
 
+    /** Brings every open repository on disk up to date, stops the background work and releases the data directory. */
     @Override
     public void close() {
-        maintenance.close(); // a repack in progress finishes before its repository closes
+        maintenance.close(); // a repack in progress finishes (or is abandoned: its files are renamed into place only when complete)
         open.values().forEach(GitRepository::close);
         open.clear();
+        diskExecutor.shutdownNow();
+        dataDirLock.close();
     }
 }

@@ -194,7 +194,7 @@ public final class Snapshot implements AutoCloseable {
      */
     public InputStream open(Entry file, long size) throws IOException {
         if (size > LargeBlobs.STREAM_FROM_FILE) {
-            InputStream loose = LargeBlobs.openLoose(repository.jgit().getDirectory().toPath().resolve("objects"), file.id());
+            InputStream loose = LargeBlobs.openLoose(repository.disk().getDirectory().toPath().resolve("objects"), file.id());
             if (loose != null) {
                 return loose;
             }

@@ -33,6 +33,8 @@ public final class TreeEdit {
     private final ObjectReader reader;
     private final ObjectInserter inserter;
     private final DirNode root;
+    /** Blobs placed by {@link #putFile}: the write must make each durable with its commit. */
+    private final java.util.Set<ObjectId> placed = new java.util.LinkedHashSet<>();
 
     TreeEdit(ObjectReader reader, ObjectInserter inserter, ObjectId baseTree) {
         this.reader = reader;
@@ -76,6 +78,12 @@ public final class TreeEdit {
         Node old = get(parent, path.name());
         FileMode mode = old instanceof FileNode f && f.mode == FileMode.EXECUTABLE_FILE ? f.mode : FileMode.REGULAR_FILE;
         put(parent, path.name(), new FileNode(blob, mode));
+        placed.add(blob.copy());
+    }
+
+    /** The blobs {@link #putFile} placed in this edit. */
+    java.util.Set<ObjectId> placedBlobs() {
+        return placed;
     }
 
     /**

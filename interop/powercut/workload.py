@@ -119,6 +119,8 @@ class Load:
         t0 = time.monotonic()
         status, data, resp = client.request(method, url, body, headers)
         rec = dict(kind=kind, status=status, start=t0, end=time.monotonic(), **extra)
+        if resp is not None and resp.getheader('X-Revision'):
+            rec['revision'] = resp.getheader('X-Revision')  # the commit the write made
         if status == 0:
             rec['end'] = None  # no answer: it may have taken effect at any time until the cut
         self.record(rec)
@@ -251,7 +253,7 @@ class Load:
         else:
             status = 0
         self.record(dict(kind='push', status=status, start=t0, end=time.monotonic() if status else None,
-                         commit=commit, path=path, blob=blob_id(data), detail=out.strip()[-300:]))
+                         commit=commit, revision=commit, path=path, blob=blob_id(data), detail=out.strip()[-300:]))
         return status
 
     def pusher(self):
@@ -491,6 +493,35 @@ class Verify:
                           f'{newer[-1]["round"]} answered {newer[-1]["status"]}')
 
 
+def offline(rounds, d, git_dir):
+    """When the server does not start: which acknowledged writes' commits are still in the repository on
+    disk (git cat-file), to size the loss even so."""
+    acked = []
+    for r in range(1, rounds + 1):
+        p = os.path.join(d, f'round-{r}.json')
+        if os.path.exists(p):
+            with open(p) as f:
+                acked += [(r, x) for x in json.load(f)['records']
+                          if 200 <= x['status'] < 300 and x.get('revision') and x['kind'] != 'lock']
+    revs = '\n'.join(x['revision'] for _, x in acked) + '\n'
+    out = subprocess.run(['git', '-c', 'safe.directory=*', '--git-dir', git_dir, 'cat-file', '--batch-check'],
+                         input=revs, capture_output=True, text=True).stdout.splitlines()
+    main = subprocess.run(['git', '-c', 'safe.directory=*', '--git-dir', git_dir, 'rev-list', 'main'],
+                          capture_output=True, text=True)
+    reachable = set(main.stdout.split()) if main.returncode == 0 else None
+    missing = [(r, x) for (r, x), line in zip(acked, out) if line.endswith(' missing') or ' commit ' not in line]
+    print(f'offline: {len(acked)} acknowledged commits; {len(missing)} of them missing or not commits in '
+          f'{git_dir}; main: ' + (f'{len(reachable)} commits reachable' if reachable is not None else
+                                 'unreadable (' + main.stderr.strip().splitlines()[-1][:120] + ')'))
+    for r, x in missing[:10]:
+        print(f'offline: round {r} {x["kind"]} {x.get("path", "")} acknowledged {x["status"]}, '
+              f'commit {x["revision"][:10]} gone')
+    if reachable is not None:
+        off = [(r, x) for r, x in acked if x['revision'] not in reachable]
+        print(f'offline: {len(off)} acknowledged commits not reachable from main')
+    return 1 if missing else 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest='cmd', required=True)
@@ -502,7 +533,13 @@ def main():
     ve.add_argument('--port', type=int, required=True)
     ve.add_argument('--rounds', type=int, required=True)
     ve.add_argument('--dir', required=True)
+    of = sub.add_parser('offline')
+    of.add_argument('--rounds', type=int, required=True)
+    of.add_argument('--dir', required=True)
+    of.add_argument('--git-dir', required=True)
     a = ap.parse_args()
+    if a.cmd == 'offline':
+        sys.exit(offline(a.rounds, a.dir, a.git_dir))
     if a.cmd == 'load':
         load = Load(a.port, a.round, os.path.join(a.dir, f'round-{a.round}.json'),
                     os.path.join(a.dir, f'git-{a.round}'))

@@ -18,7 +18,8 @@
 # Always starts its own server on a free port. Needs root and /dev/fuse (SKIP with exit 0 only if
 # INTEROP_ALLOW_SKIP=1, else FAIL), and Debian's python3-fusepy and fuse3 (installed when missing).
 # Last line: "powercut: N passed, M failed" (checks). Env: POWERCUT_ROUNDS, POWERCUT_MODE (cut|kill),
-# POWERCUT_LOAD_SECONDS, POWERCUT_MIN_ACKS, DAVIT_JAR, INTEROP_LOGS, INTEROP_KEEP=1.
+# POWERCUT_LOAD_SECONDS, POWERCUT_MIN_ACKS, POWERCUT_GIT=0 (no git push: to tell its faults from the others'),
+# DAVIT_JAR, INTEROP_LOGS, INTEROP_KEEP=1.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -122,7 +123,7 @@ unmount_fs
 mount_fs 1 || die "amnesiafs did not mount"
 start_server 1 || { tail -n 30 "$LOG" | sed 's/^/  | /'; die "Davit did not start on amnesiafs"; }
 
-T_ACK=0 T_CHECKED=0 T_FAILURES=0 DONE=0
+T_ACK=0 T_CHECKED=0 T_FAILURES=0 DONE=0 OFFLINE=""
 for r in $(seq 1 "$ROUNDS"); do
   say "-- round $r ($MODE): load on port $PORT for ${LOAD_SECONDS}+ s and at least $MIN_ACKS acknowledged writes"
   rm -f "$REC/status"
@@ -142,6 +143,7 @@ for r in $(seq 1 "$ROUNDS"); do
   note "server killed with SIGKILL after $acks acknowledged writes ($((SECONDS - t0)) s of load)"
   note "amnesiafs $FS_CMD: $("$PY" "$PC/amnesiafs.py" ctl "$CTL" "$FS_CMD" 2>&1)"
   wait "$LOAD_PID" 2>/dev/null; LOAD_PID=""
+  T_ACK=$((T_ACK + acks))
   sed 's/^/  .. /' "$WORK/load-$r.out"
   grep -q '^FAIL' "$WORK/load-$r.out" && fail "round $r: the load's setup failed"
   unmount_fs
@@ -150,7 +152,9 @@ for r in $(seq 1 "$ROUNDS"); do
   else
     fail "round $r: the server did not start after the $MODE"; grep -v '^\s*at ' "$LOG" | tail -n 8 | sed 's/^/  | /'
     # size the loss all the same: which acknowledged writes' commits are still in the repository on disk
-    "$PY" "$PC/workload.py" offline --rounds "$r" --dir "$REC" --git-dir "$DATA/demo/sample.git" 2>&1 | sed 's/^/  .. /'
+    "$PY" "$PC/workload.py" offline --rounds "$r" --dir "$REC" --git-dir "$DATA/demo/sample.git" >"$WORK/offline-$r.out" 2>&1
+    sed 's/^/  .. /' "$WORK/offline-$r.out"
+    OFFLINE=$(sed -n 's/^offline: \([0-9]* acknowledged commits; [0-9]* of them missing\).*/\1/p' "$WORK/offline-$r.out")
     DONE=$r; break
   fi
   grep -a -m3 -E 'recovered|WARN|ERROR' "$LOG" | cut -c1-300 | sed 's/^/  .. server: /'
@@ -165,9 +169,9 @@ for r in $(seq 1 "$ROUNDS"); do
   fi
   git_fsck "$r"
   T_CHECKED=$(sed -n 's/^verify: .*: \([0-9]*\) acknowledged writes checked.*/\1/p' "$WORK/verify-$r.out")
-  T_ACK=$((T_ACK + acks)) T_FAILURES=$((T_FAILURES + nfail)) DONE=$r
+  T_FAILURES=$((T_FAILURES + nfail)) DONE=$r
 done
 kill -TERM "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; PID=""
-say "powercut: $DONE of $ROUNDS rounds ($MODE); writes acknowledged before the cuts $T_ACK; acknowledged writes checked (rounds 1..$DONE, after the last restart) ${T_CHECKED:-0}; findings $T_FAILURES"
+say "powercut: $DONE of $ROUNDS rounds ($MODE); writes acknowledged before the cuts $T_ACK; acknowledged writes checked (rounds 1..$DONE, after the last restart) ${T_CHECKED:-0}; findings $T_FAILURES${OFFLINE:+; no restart after round $DONE, on disk: $OFFLINE}"
 say "powercut: $PASSED passed, $_interop_failures failed"
 (( _interop_failures == 0 ))

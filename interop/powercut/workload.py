@@ -286,6 +286,8 @@ class Load:
         if not 200 <= status < 300:
             print(f'FAIL: round {self.r}: setup batch answered {status}: {data[:300]!r}')
             return False
+        if os.environ.get('POWERCUT_GIT', '1') == '0':
+            return True
         for i in range(1, 4):
             if self.push_one(i) == 200:
                 return True
@@ -296,8 +298,9 @@ class Load:
         ok = self.setup()
         workers = [threading.Thread(target=self.put_distinct, args=(w,)) for w in range(3)]
         workers += [threading.Thread(target=self.put_shared, args=(w,)) for w in range(2)]
-        workers += [threading.Thread(target=f) for f in (self.rest_put, self.rest_batch, self.mover,
-                                                         self.locker, self.pusher)]
+        workers += [threading.Thread(target=f) for f in (self.rest_put, self.rest_batch, self.mover, self.locker)]
+        if os.environ.get('POWERCUT_GIT', '1') != '0':
+            workers.append(threading.Thread(target=self.pusher))
         if ok:
             for t in workers:
                 t.start()

@@ -80,7 +80,11 @@ class AmnesiaFsTest(unittest.TestCase):
         os.makedirs(os.path.join(self.b, 'old'))
         write(os.path.join(self.b, 'old', 'a.txt'), b'durable a')  # present at mount: durable
         write(os.path.join(self.b, 'keep.txt'), b'durable keep')
-        self.fs = Mounted(self.b, self.tmp)
+        try:
+            self.fs = Mounted(self.b, self.tmp)
+        except Exception:
+            shutil.rmtree(self.tmp, ignore_errors=True)  # tearDown does not run when setUp fails
+            raise
         self.m = self.fs.mnt
 
     def tearDown(self):

@@ -4,12 +4,13 @@
 # commits, litmus, cadaver, rclone, davfs2, octokit (the REST API driven by @octokit/rest from npm), git (clone,
 # push and pull over smart HTTP), browser (the /ui/ page in Debian's chromium via playwright-core), gc (2,000
 # WebDAV writes, then the objects packed and fsck clean), history (.history with rclone: list, read, restore), fuzz (Jazzer,
-# each @FuzzTest target ~30 s; needs no server), crash (its own Davit, SIGKILLed under concurrent PUTs). Prints a
+# each @FuzzTest target ~30 s; needs no server), crash (its own Davit, SIGKILLed under concurrent PUTs), powercut
+# (its own Davit on amnesiafs, our FUSE file system that drops unsynced data on a simulated power cut). Prints a
 # summary table and, last, "interop: N passed, M failed" (N, M = interop scripts). Exit 1 if anything failed.
 # Runs from any working directory.
-# Env: INTEROP_SCRIPTS (default "commits litmus cadaver rclone davfs2 octokit git browser gc history fuzz crash"), SKIP_JUNIT=1, INTEROP_KEEP=1,
+# Env: INTEROP_SCRIPTS (default "commits litmus cadaver rclone davfs2 octokit git browser gc history fuzz crash powercut"), SKIP_JUNIT=1, INTEROP_KEEP=1,
 #      DAVIT_JAR (run this jar, build none; e.g. a copy made right after a build, as others rebuild target/),
-#      INTEROP_ALLOW_SKIP=1 (davfs2 may skip without root or /dev/fuse), INTEROP_LOGS (logs dir),
+#      INTEROP_ALLOW_SKIP=1 (davfs2 and powercut may skip without root or /dev/fuse), INTEROP_LOGS (logs dir),
 #      INTEROP_BUDGET (s, default 1500): every step's timeout is cut to what is left of it, so the whole run
 #      stays under about 25 minutes plus package installation even when something hangs.
 set -uo pipefail
@@ -18,7 +19,7 @@ cd "$(dirname "$0")/.." || exit 1
 
 INTEROP_LOGS=${INTEROP_LOGS:-$(mktemp -d /tmp/davit-interop-logs.XXXXXX)}
 mkdir -p "$INTEROP_LOGS"; export INTEROP_LOGS
-SCRIPTS=${INTEROP_SCRIPTS:-commits litmus cadaver rclone davfs2 octokit git browser gc history fuzz crash}
+SCRIPTS=${INTEROP_SCRIPTS:-commits litmus cadaver rclone davfs2 octokit git browser gc history fuzz crash powercut}
 T_START=$SECONDS
 BUDGET=${INTEROP_BUDGET:-1500}
 # cap N: N, or the seconds left in the budget if fewer (at least 1)
@@ -34,7 +35,7 @@ say "$(java -version 2>&1 | head -n1); $(mvn -v 2>/dev/null | head -n1 | sed 's/
 
 section "packages"
 t0=$SECONDS
-pkgs=(litmus davfs2 rclone cadaver fuse3 curl git)
+pkgs=(litmus davfs2 rclone cadaver fuse3 python3-fusepy curl git)
 # the octokit script needs node and npm; a node installed otherwise (nvm, NodeSource) is used as it is
 command -v node >/dev/null || pkgs+=(nodejs npm)
 # the browser script drives Debian's chromium (Playwright's own browser download does not work here)
@@ -110,14 +111,14 @@ for s in $SCRIPTS; do
   rc=0
   timeout -k 30 "$(cap 600)" bash "interop/$s.sh" </dev/null 2>&1 | tee "$INTEROP_LOGS/$s.out" || rc=$?
   detail=""
-  [[ $s == litmus ]] && detail=$(grep -E '^litmus: [0-9]+ passed, [0-9]+ failed$' "$INTEROP_LOGS/$s.out" | tail -n1)
+  [[ $s == litmus || $s == powercut ]] && detail=$(grep -E "^$s: [0-9]+ passed, [0-9]+ failed\$" "$INTEROP_LOGS/$s.out" | tail -n1)
   (( rc == 124 )) && detail="timed out"
   if (( rc == 0 )); then
     if grep -q "^$s: SKIP" "$INTEROP_LOGS/$s.out"; then row "$s" SKIP $((SECONDS - t0)) "$detail"
     else row "$s" PASS $((SECONDS - t0)) "$detail"; fi
     n_pass=$((n_pass + 1))
   else
-    [[ -z "$detail" || $s == litmus ]] && detail="$detail${detail:+; }$(grep -c '^FAIL' "$INTEROP_LOGS/$s.out") FAIL lines"
+    [[ -z "$detail" || $s == litmus || $s == powercut ]] && detail="$detail${detail:+; }$(grep -c '^FAIL' "$INTEROP_LOGS/$s.out") FAIL lines"
     row "$s" FAIL $((SECONDS - t0)) "$detail"; n_fail=$((n_fail + 1))
   fi
   prev=$s

@@ -66,7 +66,14 @@ public final class DavitServer implements AutoCloseable {
         UserStore users = new UserStore(config.users(), config.anonymous(), limiter,
                 new PasswordChecks(defences.passwordChecks(), defences.passwordChecksWaiting()), clock);
         // Locks live beside the repositories, so a restart keeps them (issue 3).
-        this.locks = new FileLockStore(repositories.dataDir().resolve(".davit").resolve("locks.db"), clock);
+        // A damaged file stops the start (DamagedLockDatabaseException) unless locks.damaged=discard (issue 14).
+        try {
+            this.locks = new FileLockStore(repositories.dataDir().resolve(".davit").resolve("locks.db"), clock,
+                    defences.discardDamagedLocks());
+        } catch (IOException e) {
+            repositories.close();
+            throw e;
+        }
 
         QueuedThreadPool threads = new QueuedThreadPool(200, 8);
         threads.setName("davit");

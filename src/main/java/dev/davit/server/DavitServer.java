@@ -3,6 +3,7 @@ package dev.davit.server;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.EnumSet;
 
 import jakarta.servlet.DispatcherType;
@@ -20,6 +21,7 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 
 import dev.davit.auth.FailedLoginLimiter;
 import dev.davit.auth.PasswordChecks;
@@ -97,6 +99,17 @@ public final class DavitServer implements AutoCloseable {
         jetty.addConnector(connector);
         jetty.addConnector(local);
         httpsConnector = config.tls().enabled() ? https(http) : null;
+        // Slow senders and floods from one address (issue 14): a deadline for each request's header section
+        // and a limit of open connections per client address, on every network connector.
+        ScheduledExecutorScheduler guardScheduler = new ScheduledExecutorScheduler("davit-connection-guard", true);
+        jetty.addBean(guardScheduler);
+        ConnectionGuard guard = new ConnectionGuard(defences.connectionsPerAddress(),
+                TimeUnit.SECONDS.toNanos(defences.headerTimeoutSeconds()), guardScheduler, System::nanoTime);
+        jetty.addBean(guard);
+        connector.addEventListener(guard);
+        if (httpsConnector != null) {
+            httpsConnector.addEventListener(guard);
+        }
 
         ServletContextHandler context = new ServletContextHandler("/");
         context.getServletHandler().setDecodeAmbiguousURIs(true);

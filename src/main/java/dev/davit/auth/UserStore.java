@@ -120,9 +120,10 @@ public final class UserStore {
     /**
      * Runs one credential check under the failure limit (and, when {@code expensive}, a bounded turn):
      * empty when it was not run (see {@link #refusal}), else whether it passed, counted either way. Any
-     * scheme's check goes through here so all share the same limit.
+     * scheme's check goes through here so all share the same limit (a token check too: cheap, so
+     * {@code expensive} false, but its failures count against the address like a wrong password's).
      */
-    private Optional<Boolean> guarded(String client, String name, java.util.function.BooleanSupplier check, boolean expensive) {
+    Optional<Boolean> guarded(String client, String name, java.util.function.BooleanSupplier check, boolean expensive) {
         if (!limiter.waitFor(client, name).isZero()) {
             return Optional.empty();
         }

@@ -31,10 +31,28 @@ public final class PasswordHash {
 
     /** A new hash of {@code password} with a fresh random salt. */
     public static String hash(String password) {
+        return hash(password, ITERATIONS);
+    }
+
+    /** A hash with another iteration count (tests; the dummy that unknown users are checked against). */
+    static String hash(String password, int iterations) {
         byte[] salt = new byte[SALT_BYTES];
         new SecureRandom().nextBytes(salt);
-        return PREFIX + ITERATIONS + "$" + Base64.getEncoder().encodeToString(salt) + "$"
-                + Base64.getEncoder().encodeToString(derive(password, salt, ITERATIONS));
+        return PREFIX + iterations + "$" + Base64.getEncoder().encodeToString(salt) + "$"
+                + Base64.getEncoder().encodeToString(derive(password, salt, iterations));
+    }
+
+    /** The iteration count of a stored hash, or -1 when it is not a well-formed one. */
+    static int iterations(String stored) {
+        if (!isHash(stored)) {
+            return -1;
+        }
+        String[] parts = stored.substring(PREFIX.length()).split("\\$");
+        try {
+            return parts.length == 3 ? Integer.parseInt(parts[0]) : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /** Checks {@code password} against a stored hash in constant time; a malformed hash never matches. */

@@ -2,6 +2,7 @@ package dev.davit.auth;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Clock;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -16,12 +17,21 @@ import java.util.stream.Collectors;
  */
 public final class UserStore {
     private static final int MAX_CACHED = 10_000;
-    private static final long CACHE_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(10);
+    private static final long CACHE_MILLIS = java.util.concurrent.TimeUnit.MINUTES.toMillis(10);
 
     private final Map<String, UserAccount> users;
     private final Map<String, Long> verified = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final List<UserAccount.Grant> anonymousGrants;
+    private final FailedLoginLimiter limiter;
+    private final PasswordChecks checks;
+    private final Clock clock;
+    /**
+     * What an unknown user name is checked against: a hash with the configured iteration count, so a 401
+     * for an unknown name costs what one for a known name costs (no timing oracle for user names). Null
+     * when no configured password is a hash (plain text compares in no time for anyone).
+     */
+    private final String dummyHash;
 
     public UserStore(List<UserAccount> accounts) {
         this(accounts, List.of());
@@ -29,8 +39,24 @@ public final class UserStore {
 
     /** @param anonymousGrants read-only grants for requests without credentials (empty: none) */
     public UserStore(List<UserAccount> accounts, List<UserAccount.Grant> anonymousGrants) {
+        this(accounts, anonymousGrants, new FailedLoginLimiter(FailedLoginLimiter.Settings.DEFAULT, Clock.systemUTC()),
+                new PasswordChecks(1, 32), Clock.systemUTC());
+    }
+
+    /**
+     * @param limiter failed checks per client address and user name (every credential check reports there)
+     * @param checks  bounded concurrency for password hash checks
+     * @param clock   for the cache of good credentials
+     */
+    public UserStore(List<UserAccount> accounts, List<UserAccount.Grant> anonymousGrants, FailedLoginLimiter limiter,
+                     PasswordChecks checks, Clock clock) {
         this.users = accounts.stream().collect(Collectors.toUnmodifiableMap(UserAccount::name, Function.identity()));
         this.anonymousGrants = anonymousGrants.stream().map(g -> new UserAccount.Grant(g.pattern(), Access.READ)).toList();
+        this.limiter = limiter;
+        this.checks = checks;
+        this.clock = clock;
+        int iterations = accounts.stream().mapToInt(a -> PasswordHash.iterations(a.password())).max().orElse(-1);
+        this.dummyHash = iterations > 0 ? PasswordHash.hash(java.util.UUID.randomUUID().toString(), iterations) : null;
     }
 
     /** The principal of requests without credentials, when anonymous reading is configured at all. */
@@ -38,19 +64,30 @@ public final class UserStore {
         return anonymousGrants.isEmpty() ? Optional.empty() : Optional.of(new Principal(Principal.ANONYMOUS, ""));
     }
 
-    /**
-     * Checks an {@code Authorization} header value. Unknown schemes, malformed values and wrong
-     * passwords all give empty (never an exception: milton's own parser answers 500 to unknown schemes).
-     */
+    /** {@link #authenticate(String, String)} without a client address (only the user name is limited). */
     public Optional<Principal> authenticate(String authorization) {
-        if (authorization == null || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
-            return Optional.empty();
+        return Optional.ofNullable(authenticate(authorization, null).principal());
+    }
+
+    /**
+     * Checks an {@code Authorization} header value from {@code client} (its address; null: unknown).
+     * Unknown schemes, malformed values and wrong passwords are {@code REJECTED}, never an exception
+     * (milton's own parser answered 500 to unknown schemes). Order matters (issue 14): credentials already
+     * verified are accepted first, so users with a good session never wait behind guessers; then the
+     * failure limit (429 without any check); then a bounded turn for the password check (503 when none).
+     */
+    public AuthResult authenticate(String authorization, String client) {
+        if (authorization == null) {
+            return AuthResult.NONE;
+        }
+        if (!authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+            return AuthResult.REJECTED;
         }
         byte[] raw;
         try {
             raw = Base64.getDecoder().decode(authorization.substring(6).trim());
         } catch (IllegalArgumentException e) {
-            return Optional.empty();
+            return AuthResult.REJECTED;
         }
         // RFC 7617 §2.1 lets the server announce charset="UTF-8"; clients that ignore it send Latin-1.
         String decoded = new String(raw, StandardCharsets.UTF_8);
@@ -59,40 +96,97 @@ public final class UserStore {
         }
         int colon = decoded.indexOf(':');
         if (colon < 0) {
-            return Optional.empty();
+            return AuthResult.REJECTED;
         }
-        UserAccount account = users.get(decoded.substring(0, colon));
-        if (account == null) {
-            return Optional.empty();
-        }
+        String name = decoded.substring(0, colon);
         String password = decoded.substring(colon + 1);
-        if (!passwordMatches(account, password)) {
-            return Optional.empty();
+        UserAccount account = users.get(name);
+        String key = PasswordHash.credentialKey(name, password.getBytes(StandardCharsets.UTF_8));
+        if (account != null && isCached(key)) {
+            return AuthResult.authenticated(new Principal(account.name(), account.email()));
         }
-        return Optional.of(new Principal(account.name(), account.email()));
+        boolean expensive = account == null ? dummyHash != null : PasswordHash.isHash(account.password());
+        return guarded(client, name, () -> passwordMatches(account, password), expensive)
+                .map(ok -> {
+                    if (ok) {
+                        remember(key); // plain text too: a user with a good session never meets the limit
+                        return AuthResult.authenticated(new Principal(account.name(), account.email()));
+                    }
+                    return AuthResult.REJECTED;
+                })
+                .orElseGet(() -> refusal(client, name));
     }
 
-    private boolean passwordMatches(UserAccount account, String password) {
-        byte[] given = password.getBytes(StandardCharsets.UTF_8);
-        if (!PasswordHash.isHash(account.password())) {
-            return MessageDigest.isEqual(given, account.password().getBytes(StandardCharsets.UTF_8));
+    /**
+     * Runs one credential check under the failure limit (and, when {@code expensive}, a bounded turn):
+     * empty when it was not run (see {@link #refusal}), else whether it passed, counted either way. Any
+     * scheme's check goes through here so all share the same limit (a token check too: cheap, so
+     * {@code expensive} false, but its failures count against the address like a wrong password's).
+     */
+    Optional<Boolean> guarded(String client, String name, java.util.function.BooleanSupplier check, boolean expensive) {
+        if (!limiter.waitFor(client, name).isZero()) {
+            return Optional.empty();
         }
+        boolean ok;
+        if (expensive) {
+            Optional<PasswordChecks.Turn> turn = checks.enter();
+            if (turn.isEmpty()) {
+                return Optional.empty();
+            }
+            try (PasswordChecks.Turn t = turn.get()) {
+                // Failures counted while this one waited for its turn may have started a wait.
+                if (!limiter.waitFor(client, name).isZero()) {
+                    return Optional.empty();
+                }
+                ok = check.getAsBoolean();
+            }
+        } else {
+            ok = check.getAsBoolean();
+        }
+        if (ok) {
+            limiter.succeeded(name);
+        } else {
+            limiter.failed(client, name);
+        }
+        return Optional.of(ok);
+    }
+
+    /** Why a check was not run: the failure limit (429) when it applies, else no turn was free (503). */
+    private AuthResult refusal(String client, String name) {
+        java.time.Duration wait = limiter.waitFor(client, name);
+        if (!wait.isZero()) {
+            long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
+            return new AuthResult(AuthResult.Outcome.LIMITED, null, seconds);
+        }
+        return new AuthResult(AuthResult.Outcome.BUSY, null, 1);
+    }
+
+    private boolean isCached(String key) {
+        Long until = verified.get(key);
+        return until != null && until - clock.millis() > 0;
+    }
+
+    private void remember(String key) {
         // Basic auth sends the password with every request; PBKDF2 is slow on purpose. Remember a
         // successful check for a while, keyed by a digest of the credentials (never the password).
-        String key = PasswordHash.credentialKey(account.name(), given);
-        Long until = verified.get(key);
-        long now = System.nanoTime();
-        if (until != null && until - now > 0) {
-            return true;
-        }
-        if (!PasswordHash.matches(password, account.password())) {
-            return false;
-        }
         if (verified.size() >= MAX_CACHED) {
             verified.clear();
         }
-        verified.put(key, now + CACHE_NANOS);
-        return true;
+        verified.put(key, clock.millis() + CACHE_MILLIS);
+    }
+
+    private boolean passwordMatches(UserAccount account, String password) {
+        if (account == null) {
+            // An unknown name costs one hash check like a known one (dummyHash never matches).
+            if (dummyHash != null) {
+                PasswordHash.matches(password, dummyHash);
+            }
+            return false;
+        }
+        if (!PasswordHash.isHash(account.password())) {
+            return MessageDigest.isEqual(password.getBytes(StandardCharsets.UTF_8), account.password().getBytes(StandardCharsets.UTF_8));
+        }
+        return PasswordHash.matches(password, account.password());
     }
 
     /** True when {@code principal} has {@code access} to {@code owner/repo}. */

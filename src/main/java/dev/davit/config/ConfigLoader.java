@@ -107,7 +107,37 @@ public final class ConfigLoader {
                 users(p),
                 gcEveryCommits(p),
                 tls(p),
-                anonymousGrants(p));
+                anonymousGrants(p),
+                defences(p));
+    }
+
+    private static DavitConfig.Defences defences(Properties p) throws ConfigException {
+        int free = intSetting(p, "auth.failures.free", "5");
+        int maxDelay = intSetting(p, "auth.failures.delay.max.seconds", "900");
+        int checks = intSetting(p, "auth.password.checks", Integer.toString(Math.max(1, Runtime.getRuntime().availableProcessors() / 2)));
+        int waiting = intSetting(p, "auth.password.checks.waiting", "32");
+        int header = intSetting(p, "server.header.timeout.seconds", "20");
+        int perAddress = intSetting(p, "server.connections.per.address", "100");
+        String damaged = p.getProperty("locks.damaged", "refuse").trim();
+        if (free < 0) {
+            throw new ConfigException("auth.failures.free must be 0 or more");
+        }
+        if (maxDelay < 1) {
+            throw new ConfigException("auth.failures.delay.max.seconds must be at least 1");
+        }
+        if (checks < 1 || waiting < 0) {
+            throw new ConfigException("auth.password.checks must be at least 1 and auth.password.checks.waiting 0 or more");
+        }
+        if (header < 1) {
+            throw new ConfigException("server.header.timeout.seconds must be at least 1");
+        }
+        if (perAddress < 0) {
+            throw new ConfigException("server.connections.per.address must be 0 (no limit) or more");
+        }
+        if (!damaged.equals("refuse") && !damaged.equals("discard")) {
+            throw new ConfigException("locks.damaged must be refuse or discard, not '" + damaged + "'");
+        }
+        return new DavitConfig.Defences(free, maxDelay, checks, waiting, header, perAddress, damaged.equals("discard"));
     }
 
     private static DavitConfig.Tls tls(Properties p) throws ConfigException {

@@ -15,7 +15,7 @@ import dev.davit.auth.UserAccount;
 public record DavitConfig(String bind, int port, Path dataDir, String sampleRepository, Path sampleSource,
                           int staleStatus, int lockStatus, long maxLockSeconds, boolean durable, long maxXmlBodyBytes,
                           List<String> junkPatterns, Limits limits, List<UserAccount> users,
-                          int gcEveryCommits, Tls tls, List<UserAccount.Grant> anonymous) {
+                          int gcEveryCommits, Tls tls, List<UserAccount.Grant> anonymous, Defences defences) {
     /**
      * HTTPS and the plain-HTTP rule.
      *
@@ -39,6 +39,21 @@ public record DavitConfig(String bind, int port, Path dataDir, String sampleRepo
      * @param locksPerUser    most active locks one user may hold (507)
      */
     public record Limits(long bodyBytes, int headerBytes, int propfindEntries, int locksPerUser) {
+    }
+
+    /**
+     * Defences against hostile load (issue 14).
+     *
+     * @param authFreeFailures        failed authentications per client address and per user name before any wait
+     * @param authMaxDelaySeconds     the longest wait after failures (1 s doubled per failure up to this)
+     * @param passwordChecks          password hash checks run at once
+     * @param passwordChecksWaiting   more that may wait for a turn (beyond: 503 with Retry-After)
+     * @param headerTimeoutSeconds    a request's header section must arrive within this
+     * @param connectionsPerAddress   open connections per client address (beyond: closed at once); 0 = no limit
+     * @param discardDamagedLocks     start with an empty lock database when it is damaged (logging each lock dropped)
+     */
+    public record Defences(int authFreeFailures, int authMaxDelaySeconds, int passwordChecks, int passwordChecksWaiting,
+                           int headerTimeoutSeconds, int connectionsPerAddress, boolean discardDamagedLocks) {
     }
 
 }

@@ -9,6 +9,10 @@ import jakarta.servlet.http.HttpFilter;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.davit.auth.AuthResult;
 import dev.davit.auth.Principal;
 import dev.davit.auth.UserStore;
 
@@ -19,6 +23,7 @@ import dev.davit.auth.UserStore;
  */
 final class AuthenticationFilter extends HttpFilter {
     static final String CHALLENGE = "Basic realm=\"Davit\", charset=\"UTF-8\"";
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final transient UserStore users;
     private final boolean basicOnlyOverTls;
 
@@ -46,7 +51,12 @@ final class AuthenticationFilter extends HttpFilter {
             return;
         }
         String authorization = req.getHeader("Authorization");
-        Optional<Principal> user = users.authenticate(authorization);
+        AuthResult result = users.authenticate(authorization, req.getRemoteAddr());
+        if (result.outcome() == AuthResult.Outcome.LIMITED || result.outcome() == AuthResult.Outcome.BUSY) {
+            refuse(req, resp, result);
+            return;
+        }
+        Optional<Principal> user = Optional.ofNullable(result.principal());
         if (user.isEmpty() && authorization == null && users.anonymous().isPresent()
                 && AnonymousReads.allows(users, users.anonymous().get(), req)) {
             user = users.anonymous();
@@ -67,5 +77,30 @@ final class AuthenticationFilter extends HttpFilter {
         }
         req.setAttribute(Principal.REQUEST_ATTRIBUTE, user.get());
         chain.doFilter(req, resp);
+    }
+
+    /**
+     * Too many failed authentications (429, RFC 6585 §4) or too many password checks at once (503, RFC
+     * 9110 §15.6.4), both with Retry-After; no challenge, since retrying at once cannot help (issue 14).
+     */
+    private static void refuse(HttpServletRequest req, HttpServletResponse resp, AuthResult result) throws IOException {
+        boolean limited = result.outcome() == AuthResult.Outcome.LIMITED;
+        int status = limited ? 429 : 503;
+        String message = limited
+                ? "Too many failed authentication attempts; retry after " + result.retryAfterSeconds() + " seconds"
+                : "Too many password checks at once; retry after " + result.retryAfterSeconds() + " seconds";
+        resp.setStatus(status);
+        resp.setHeader("Retry-After", Long.toString(result.retryAfterSeconds()));
+        if (req.getRequestURI().startsWith("/api/")) {
+            resp.setContentType("application/json; charset=utf-8");
+            ObjectNode body = JSON.createObjectNode();
+            body.put("message", message);
+            body.put("documentation_url", "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api");
+            body.put("status", Integer.toString(status));
+            resp.getWriter().write(JSON.writeValueAsString(body) + "\n");
+        } else {
+            resp.setContentType("text/plain; charset=utf-8");
+            resp.getWriter().write(message + "\n");
+        }
     }
 }

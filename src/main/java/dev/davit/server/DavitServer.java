@@ -2,6 +2,8 @@ package dev.davit.server;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.EnumSet;
 
 import jakarta.servlet.DispatcherType;
@@ -19,7 +21,10 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 
+import dev.davit.auth.FailedLoginLimiter;
+import dev.davit.auth.PasswordChecks;
 import dev.davit.auth.UserStore;
 import dev.davit.config.DavitConfig;
 import dev.davit.dav.DavServlet;
@@ -47,13 +52,30 @@ public final class DavitServer implements AutoCloseable {
     private final Metrics metrics = new Metrics();
 
     public DavitServer(DavitConfig config) throws IOException, StorageException {
+        this(config, Clock.systemUTC());
+    }
+
+    /** @param clock for lock expiry and the failed-authentication waits (tests move it by hand) */
+    public DavitServer(DavitConfig config, Clock clock) throws IOException, StorageException {
         this.config = config;
         this.repositories = new Repositories(config.dataDir(), config.durable(), config.gcEveryCommits());
         repositories.onCommit(metrics::commit);
         seedSample();
-        UserStore users = new UserStore(config.users(), config.anonymous());
+        DavitConfig.Defences defences = config.defences();
+        // Failed authentications cost the guesser, and password checks can never take every thread (issue 14).
+        FailedLoginLimiter limiter = new FailedLoginLimiter(new FailedLoginLimiter.Settings(defences.authFreeFailures(),
+                Duration.ofSeconds(1), Duration.ofSeconds(defences.authMaxDelaySeconds())), clock);
+        UserStore users = new UserStore(config.users(), config.anonymous(), limiter,
+                new PasswordChecks(defences.passwordChecks(), defences.passwordChecksWaiting()), clock);
         // Locks live beside the repositories, so a restart keeps them (issue 3).
-        this.locks = new FileLockStore(repositories.dataDir().resolve(".davit").resolve("locks.db"), Clock.systemUTC());
+        // A damaged file stops the start (DamagedLockDatabaseException) unless locks.damaged=discard (issue 14).
+        try {
+            this.locks = new FileLockStore(repositories.dataDir().resolve(".davit").resolve("locks.db"), clock,
+                    defences.discardDamagedLocks());
+        } catch (IOException e) {
+            repositories.close();
+            throw e;
+        }
 
         QueuedThreadPool threads = new QueuedThreadPool(200, 8);
         threads.setName("davit");
@@ -77,6 +99,17 @@ public final class DavitServer implements AutoCloseable {
         jetty.addConnector(connector);
         jetty.addConnector(local);
         httpsConnector = config.tls().enabled() ? https(http) : null;
+        // Slow senders and floods from one address (issue 14): a deadline for each request's header section
+        // and a limit of open connections per client address, on every network connector.
+        ScheduledExecutorScheduler guardScheduler = new ScheduledExecutorScheduler("davit-connection-guard", true);
+        jetty.addBean(guardScheduler);
+        ConnectionGuard guard = new ConnectionGuard(defences.connectionsPerAddress(),
+                TimeUnit.SECONDS.toNanos(defences.headerTimeoutSeconds()), guardScheduler, System::nanoTime);
+        jetty.addBean(guard);
+        connector.addEventListener(guard);
+        if (httpsConnector != null) {
+            httpsConnector.addEventListener(guard);
+        }
 
         ServletContextHandler context = new ServletContextHandler("/");
         context.getServletHandler().setDecodeAmbiguousURIs(true);

@@ -50,7 +50,14 @@ public final class Main {
             System.exit(2);
             return;
         }
-        DavitServer server = new DavitServer(config);
+        DavitServer server;
+        try {
+            server = new DavitServer(config);
+        } catch (dev.davit.lock.DamagedLockDatabaseException e) {
+            System.err.println("davit: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         server.start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {

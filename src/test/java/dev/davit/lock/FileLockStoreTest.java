@@ -141,4 +141,97 @@ class FileLockStoreTest extends LockStoreContract {
         assertThat(Files.readAllBytes(file())).isEqualTo(before);
         assertThat(filesInStoreFolder()).containsExactly(file());
     }
+
+    // --- damaged files (issue 14): never a silent loss, never an unnamed error ---
+
+    byte[] goodFileWithTwoLocks() throws Exception {
+        store.create(exclusive("a.txt", false));
+        store.create(exclusive("b.txt", false));
+        return Files.readAllBytes(file());
+    }
+
+    void assertRefused(byte[] content, String... what) throws Exception {
+        Files.write(file(), content);
+        org.assertj.core.api.Assertions.assertThatThrownBy(this::reopen)
+                .isInstanceOf(DamagedLockDatabaseException.class)
+                .hasMessageContaining(file().toAbsolutePath().toString())
+                .hasMessageContaining("locks.damaged=discard")
+                .hasMessageContaining(what[0]);
+        assertThat(Files.readAllBytes(file())).as("the damaged file is left as it was").isEqualTo(content);
+    }
+
+    @Test
+    void randomBytesStopTheStartNamingTheFile() throws Exception {
+        goodFileWithTwoLocks();
+        byte[] random = new byte[37];
+        new java.util.Random(14).nextBytes(random);
+        assertRefused(random, "not text");
+        // Random bytes that happen to be ASCII still say what is wrong.
+        assertRefused("hello world\n".getBytes(java.nio.charset.StandardCharsets.UTF_8), "does not start with 'davit-locks 2'");
+    }
+
+    @Test
+    void anEmptyFileStopsTheStart() throws Exception {
+        goodFileWithTwoLocks();
+        assertRefused(new byte[0], "empty");
+    }
+
+    @Test
+    void aFileTruncatedAnywhereStopsTheStart() throws Exception {
+        byte[] good = goodFileWithTwoLocks();
+        for (int cut = 1; cut < good.length; cut++) {
+            Files.write(file(), java.util.Arrays.copyOf(good, cut));
+            org.assertj.core.api.Assertions.assertThatThrownBy(this::reopen).as("cut at %d of %d", cut, good.length)
+                    .isInstanceOf(DamagedLockDatabaseException.class).hasMessageContaining("locks.db");
+        }
+        Files.write(file(), good);
+        assertThat(reopen().within(REPO, "")).hasSize(2);
+    }
+
+    @Test
+    void aChangedByteFailsTheChecksum() throws Exception {
+        byte[] good = goodFileWithTwoLocks();
+        byte[] bad = good.clone();
+        int i = new String(good, java.nio.charset.StandardCharsets.UTF_8).indexOf("\n") + 3;
+        bad[i] = (byte) (bad[i] == 'A' ? 'B' : 'A');
+        assertRefused(bad, "checksum");
+    }
+
+    @Test
+    void discardKeepsTheFileBesideAndStartsEmpty() throws Exception {
+        byte[] good = goodFileWithTwoLocks();
+        byte[] bad = java.util.Arrays.copyOf(good, good.length - 5);
+        Files.write(file(), bad);
+        FileLockStore again = new FileLockStore(file(), clock, true);
+        assertThat(again.within(REPO, "")).isEmpty();
+        List<Path> files = filesInStoreFolder();
+        assertThat(files).hasSize(1);
+        assertThat(files.get(0).getFileName().toString()).startsWith("locks.db.damaged-");
+        assertThat(Files.readAllBytes(files.get(0))).isEqualTo(bad);
+        again.create(exclusive("c.txt", false));
+        assertThat(reopen().within(REPO, "")).hasSize(1);
+    }
+
+    @Test
+    void aFileOfTheFirstFormatIsReadAndRewrittenWithAChecksum() throws Exception {
+        Lock l = new Lock("opaquelocktoken:v1", REPO, "a.txt", Lock.Scope.EXCLUSIVE, false, "alice", "", 60,
+                clock.instant().plusSeconds(60), false);
+        java.util.Base64.Encoder e = java.util.Base64.getUrlEncoder().withoutPadding();
+        java.util.function.Function<String, String> b = x -> e.encodeToString(x.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Files.createDirectories(file().getParent());
+        Files.writeString(file(), "# Davit WebDAV locks: token repository root scope infinite principal owner timeout expires createdEmpty\n"
+                + String.join("\t", b.apply(l.token()), b.apply(REPO), b.apply("a.txt"), "EXCLUSIVE", "false", b.apply("alice"), "", "60",
+                Long.toString(l.expires().toEpochMilli()), "false") + "\n");
+        assertThat(reopen().get(REPO, l.token())).contains(l);
+        assertThat(Files.readString(file())).startsWith(FileLockStore.MAGIC + "\n").contains("\nsha256 ");
+        assertThat(reopen().get(REPO, l.token())).contains(l);
+    }
+
+    @Test
+    void aLeftoverTemporaryFileFromACrashIsIgnored() throws Exception {
+        goodFileWithTwoLocks();
+        Files.write(file().resolveSibling("locks.db.tmp"), new byte[] {1, 2, 3});
+        assertThat(reopen().within(REPO, "")).hasSize(2);
+        assertThat(filesInStoreFolder()).containsExactly(file());
+    }
 }

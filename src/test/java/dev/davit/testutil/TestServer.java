@@ -49,6 +49,11 @@ public final class TestServer implements AutoCloseable {
 
     /** Starts with extra settings (e.g. {@code conflict.stale.status=412}). */
     public static TestServer start(Path tempDir, Map<String, String> settings) throws Exception {
+        return start(tempDir, settings, java.time.Clock.systemUTC());
+    }
+
+    /** With extra settings and a clock for lock expiry and authentication waits (a test's hand-moved one). */
+    public static TestServer start(Path tempDir, Map<String, String> settings, java.time.Clock clock) throws Exception {
         Path sample = tempDir.resolve("sample");
         Files.createDirectories(sample.resolve("docs"));
         Files.writeString(sample.resolve("README.md"), "# sample\n");
@@ -66,7 +71,7 @@ public final class TestServer implements AutoCloseable {
         p.setProperty("user.reader.password", "reader");
         p.setProperty("user.reader.access", "*:r");
         settings.forEach(p::setProperty);
-        DavitServer s = new DavitServer(ConfigLoader.fromProperties(p));
+        DavitServer s = new DavitServer(ConfigLoader.fromProperties(p), clock);
         s.start();
         return new TestServer(s, data);
     }

@@ -138,9 +138,9 @@ final class CopyMoveHandler extends DavMethod {
         }
         DavTarget t;
         try {
-            t = DavTarget.parse(rawPath);
+            t = x.mount.parse(rawPath, x.user);
         } catch (InvalidPathException e) {
-            if (e.reason() == InvalidPathException.Reason.MALFORMED && !rawPath.startsWith(DavTarget.PREFIX)) {
+            if (e.reason() == InvalidPathException.Reason.MALFORMED && !x.mount.claims(rawPath)) {
                 throw new DavProblem(502, "other-server", "Destination " + d + " is not a WebDAV path of this server");
             }
             throw e;

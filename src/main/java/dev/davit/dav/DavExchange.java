@@ -25,11 +25,13 @@ final class DavExchange {
     final DavSettings settings;
     final Locking locking;
     final JunkNames junk;
+    final DavMount mount;
     private IfHeader ifHeader;
     private boolean ifParsed;
 
     DavExchange(HttpServletRequest request, HttpServletResponse response, Principal user, DavTarget target,
-                GitRepository repository, DavSettings settings, Locking locking, JunkNames junk) {
+                GitRepository repository, DavSettings settings, Locking locking, JunkNames junk, DavMount mount) {
+        this.mount = mount;
         this.request = request;
         this.response = response;
         this.user = user;

@@ -38,8 +38,15 @@ public final class DavServlet extends HttpServlet {
     private final transient HttpManager manager;
     private final transient Locking locking;
     private final transient JunkNames junk;
+    private final transient DavMount mount;
 
     public DavServlet(Repositories repositories, UserStore users, LockStore locks, DavSettings settings) {
+        this(repositories, users, locks, settings, DavMount.dav());
+    }
+
+    /** The same front end at another mount point (the Nextcloud/ownCloud paths), with the same users and locks. */
+    public DavServlet(Repositories repositories, UserStore users, LockStore locks, DavSettings settings, DavMount mount) {
+        this.mount = mount;
         this.locking = new Locking(locks);
         this.junk = new JunkNames(settings.junkPatterns());
         this.repositories = repositories;
@@ -82,7 +89,7 @@ public final class DavServlet extends HttpServlet {
                 throw new DavProblem(405, "method-not-allowed", method + " is not supported here");
             }
             Principal user = (Principal) req.getAttribute(Principal.REQUEST_ATTRIBUTE);
-            String[] names = DavTarget.repositoryNames(req.getRequestURI());
+            String[] names = mount.repositoryNames(req.getRequestURI(), user);
             if (names != null && users.allows(user, names[0], names[1], Access.READ)) {
                 try {
                     repo = repositories.open(names[0], names[1]);
@@ -90,7 +97,7 @@ public final class DavServlet extends HttpServlet {
                     repo = null; // reported below, after the path has been checked
                 }
             }
-            DavTarget target = DavTarget.parse(req.getRequestURI());
+            DavTarget target = mount.parse(req.getRequestURI(), user);
             if (!target.isRepository()) {
                 if ("OPTIONS".equals(method)) {
                     OptionsHandler.answer(resp);
@@ -103,13 +110,13 @@ public final class DavServlet extends HttpServlet {
                 throw new NotFoundException(RepoPath.ROOT, "no repository " + target.owner() + "/" + target.repo());
             }
             if (repo == null) {
-                repo = repositories.open(target.owner(), target.repo());
+                repo = mount.forSyncClients() ? openHome(user, target) : repositories.open(target.owner(), target.repo());
             }
             boolean write = DavMethods.WRITES.contains(method);
             if (write && !users.allows(user, target.owner(), target.repo(), Access.WRITE)) {
                 throw new DavProblem(403, "read-only", user.name() + " may read but not write " + target.owner() + "/" + target.repo());
             }
-            DavExchange x = new DavExchange(req, resp, user, target, repo, settings, locking, junk);
+            DavExchange x = new DavExchange(req, resp, user, target, repo, settings, locking, junk, mount);
             if (write && x.rev() != null) {
                 throw new DavProblem(405, "past-revision", "a past revision (?rev=) is read-only");
             }
@@ -123,6 +130,23 @@ public final class DavServlet extends HttpServlet {
             manager.process(new ServletRequest(req, getServletContext()), new ServletResponse(resp));
         } catch (Exception e) {
             DavErrors.respond(req, resp, repo, settings, e);
+        }
+    }
+
+    /**
+     * A sync client's home: a user without {@code user.NAME.home} gets {@code NAME/files}, made empty the
+     * first time they (with the right to write it) connect, as a Nextcloud account starts with its folder.
+     */
+    private GitRepository openHome(Principal user, DavTarget target) throws java.io.IOException, dev.davit.storage.StorageException {
+        try {
+            return repositories.open(target.owner(), target.repo());
+        } catch (NotFoundException e) {
+            if (target.owner().equals(user.name()) && SyncHomes.DEFAULT_REPOSITORY.equals(target.repo())
+                    && users.allows(user, target.owner(), target.repo(), Access.WRITE)) {
+                return repositories.createIfMissing(target.owner(), target.repo(), null,
+                        new dev.davit.storage.Identity(user.name(), user.email()));
+            }
+            throw e;
         }
     }
 

@@ -82,6 +82,15 @@ final class CopyMoveHandler extends DavMethod {
             x.locking.store().removeWithin(Locking.key(x), source.toString());
             x.repository.sideFiles().move(source, target); // kept-aside files travel with their folder
         }
+        // File ids follow a MOVE (that is how sync clients see a rename); a COPY is new files with new ids.
+        ClientMetadata.Repo meta = x.clientMetadata();
+        if (move) {
+            meta.moved(source, target);
+        } else {
+            meta.copied(source, target);
+        }
+        x.response.setHeader("OC-FileId", meta.ocId(target));
+        meta.sync();
         x.revision(r.revision());
         x.response.setStatus(r.value() ? 201 : 204);
         x.response.setContentLength(0);

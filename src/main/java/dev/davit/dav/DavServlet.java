@@ -39,14 +39,17 @@ public final class DavServlet extends HttpServlet {
     private final transient Locking locking;
     private final transient JunkNames junk;
     private final transient DavMount mount;
+    private final transient ClientMetadata clientMetadata;
 
-    public DavServlet(Repositories repositories, UserStore users, LockStore locks, DavSettings settings) {
-        this(repositories, users, locks, settings, DavMount.dav());
-    }
-
-    /** The same front end at another mount point (the Nextcloud/ownCloud paths), with the same users and locks. */
-    public DavServlet(Repositories repositories, UserStore users, LockStore locks, DavSettings settings, DavMount mount) {
+    /**
+     * @param mount          where it is mounted: {@link DavMount#dav()}, or again at the sync clients' paths
+     *                       with the same users, locks and limits
+     * @param clientMetadata file ids and client times, one for the server, shared by every mount
+     */
+    public DavServlet(Repositories repositories, UserStore users, LockStore locks, DavSettings settings, DavMount mount,
+                      ClientMetadata clientMetadata) {
         this.mount = mount;
+        this.clientMetadata = clientMetadata;
         this.locking = new Locking(locks);
         this.junk = new JunkNames(settings.junkPatterns());
         this.repositories = repositories;
@@ -116,7 +119,8 @@ public final class DavServlet extends HttpServlet {
             if (write && !users.allows(user, target.owner(), target.repo(), Access.WRITE)) {
                 throw new DavProblem(403, "read-only", user.name() + " may read but not write " + target.owner() + "/" + target.repo());
             }
-            DavExchange x = new DavExchange(req, resp, user, target, repo, settings, locking, junk, mount);
+            DavExchange x = new DavExchange(req, resp, user, target, repo, settings, locking, junk, mount, clientMetadata);
+            x.writable = users.allows(user, target.owner(), target.repo(), Access.WRITE);
             if (write && x.rev() != null) {
                 throw new DavProblem(405, "past-revision", "a past revision (?rev=) is read-only");
             }

@@ -24,6 +24,7 @@ import dev.davit.auth.UserStore;
 import dev.davit.config.DavitConfig;
 import dev.davit.dav.DavServlet;
 import dev.davit.dav.DavSettings;
+import dev.davit.dav.ClientMetadata;
 import dev.davit.dav.DavMount;
 import dev.davit.dav.SyncApiServlet;
 import dev.davit.dav.SyncHomes;
@@ -48,6 +49,7 @@ public final class DavitServer implements AutoCloseable {
     private final ServerConnector httpsConnector;
     private final LockStore locks;
     private final Metrics metrics = new Metrics();
+    private final ClientMetadata clientMetadata;
 
     public DavitServer(DavitConfig config) throws IOException, StorageException {
         this.config = config;
@@ -56,6 +58,7 @@ public final class DavitServer implements AutoCloseable {
         seedSample();
         UserStore users = new UserStore(config.users(), config.anonymous());
         // Locks live beside the repositories, so a restart keeps them (issue 3).
+        this.clientMetadata = new ClientMetadata(config.durable());
         this.locks = new FileLockStore(repositories.dataDir().resolve(".davit").resolve("locks.db"), Clock.systemUTC());
 
         QueuedThreadPool threads = new QueuedThreadPool(200, 8);
@@ -89,14 +92,15 @@ public final class DavitServer implements AutoCloseable {
         DavSettings davSettings = new DavSettings(config.staleStatus(), config.maxXmlBodyBytes(), config.lockStatus(),
                 config.maxLockSeconds(), config.junkPatterns(), config.limits().bodyBytes(), config.limits().propfindEntries(),
                 config.limits().locksPerUser());
-        context.addServlet(new ServletHolder("dav", new DavServlet(repositories, users, locks, davSettings)), "/dav/*");
+        context.addServlet(new ServletHolder("dav", new DavServlet(repositories, users, locks, davSettings, DavMount.dav(),
+                clientMetadata)), "/dav/*");
         // The Nextcloud/ownCloud clients' paths: the same WebDAV front end, users, locks and limits, each
         // user's files being their home repository; a stale If-Match is 412 there, the status these clients
         // turn into a conflict copy (with 409 Nextcloud blacklists the file instead).
         context.addFilter(new FilterHolder(new AuthenticationFilter(users, config.tls().basicOnlyOverTls())), "/remote.php/*",
                 EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("sync-dav", new DavServlet(repositories, users, locks, davSettings.withStaleStatus(412),
-                DavMount.syncClients(new SyncHomes(config.homes())))), "/remote.php/*");
+                DavMount.syncClients(new SyncHomes(config.homes())), clientMetadata)), "/remote.php/*");
         context.addFilter(new FilterHolder(new AuthenticationFilter(users, config.tls().basicOnlyOverTls())), "/ocs/*",
                 EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("sync-api", new SyncApiServlet()), "/ocs/*");
@@ -186,7 +190,11 @@ public final class DavitServer implements AutoCloseable {
         try {
             jetty.stop();
         } finally {
-            repositories.close();
+            try {
+                clientMetadata.close();
+            } finally {
+                repositories.close();
+            }
         }
     }
 }

@@ -71,6 +71,7 @@ final class PutHandler extends DavMethod {
         // Nextcloud/ownCloud read the new file's id and version from these, sparing a PROPFIND per upload.
         x.response.setHeader("OC-FileId", fileId);
         x.response.setHeader("OC-ETag", ETags.of(blob));
+        x.response.setHeader("OC-Perm", OcProperties.permissions(new Entry(path, Entry.Kind.FILE, blob), x));
         x.response.setStatus(r.value() ? 201 : 204);
         x.response.setContentLength(0);
     }

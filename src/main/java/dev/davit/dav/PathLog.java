@@ -33,6 +33,7 @@ final class PathLog implements AutoCloseable {
     private FileChannel out;
     private final StringBuilder pending = new StringBuilder();
     private long lines;
+    private boolean torn;
 
     PathLog(Path file, boolean durable) throws IOException {
         this.file = file;
@@ -40,7 +41,7 @@ final class PathLog implements AutoCloseable {
         if (Files.exists(file)) {
             load();
         }
-        if (!Files.exists(file) || lines > 1000 && lines > 2L * values.size()) {
+        if (!Files.exists(file) || torn || lines > 1000 && lines > 2L * values.size()) {
             rewrite();
         }
         out = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
@@ -62,6 +63,7 @@ final class PathLog implements AutoCloseable {
             boolean lastComplete = Files.size(file) == 0 || endsWithNewline();
             for (int i = 0; i < all.size(); i++) {
                 if (i == all.size() - 1 && !lastComplete) {
+                    torn = true; // rewritten below, so the next record does not continue the torn one
                     break;
                 }
                 apply(all.get(i));

@@ -6,6 +6,7 @@
 #  1. initial download: every file of main arrives with its content;       0 commits
 #  2. a second run changes nothing;                                        0 commits
 #  3. local upload: a new file and a new folder with a file;               3 commits (PUT, MKCOL, PUT)
+#     and a 25 MB file (Nextcloud: chunked upload v1, assembled by Davit); 1 commit
 #  4. local edit;                                                          1 commit  (PUT)
 #  5. local delete;                                                        1 commit  (DELETE)
 #  6. local rename (the client sends MOVE);                                1 commit  (MOVE)
@@ -94,6 +95,13 @@ lm=$(dav_curl -X PROPFIND -H 'Depth: 0' --data \
   '<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop><D:getlastmodified/></D:prop></D:propfind>' \
   "http://127.0.0.1:$DAVIT_PORT/dav/demo/sample/desk.txt" | sed -n 's|.*<D:getlastmodified>\([^<]*\)<.*|\1|p')
 check_eq "desk.txt getlastmodified is the local mtime" "$(LC_ALL=C TZ=GMT date -d @1600000000 '+%a, %d %b %Y %H:%M:%S GMT')" "$lm"
+
+# 3b. a 25 MB file: nextcloudcmd sends it in 10 MB chunks (chunking v1), owncloudcmd whole (bigfilechunking=false)
+head -c 25000000 /dev/urandom >"$LOCAL/big.bin"
+step "25 MB file" 1
+if cmp -s <(server_file big.bin) "$LOCAL/big.bin"; then pass "25 MB file: one commit with the whole file"; else fail "25 MB file differs on the server"; fi
+bad=$(_davit_git ls-tree -r --name-only main | grep -- '-chunking-' || true)
+if [[ -z "$bad" ]]; then pass "25 MB file: no chunk in the tree"; else fail "chunks committed: $bad"; fi
 
 # 4. local edit
 printf 'edited on the desktop\n' >>"$LOCAL/desk.txt"

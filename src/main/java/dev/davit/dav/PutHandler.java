@@ -33,6 +33,10 @@ final class PutHandler extends DavMethod {
             // RFC 9110 §14.5: a server that does not do partial PUT must refuse it rather than store a fragment.
             throw DavProblem.badRequest("partial PUT (Content-Range) is not supported");
         }
+        if (x.header("OC-Chunked") != null) {
+            ChunkedPut.handle(x); // Nextcloud's chunking v1: parts kept aside, one commit for the whole file
+            return;
+        }
         try (Snapshot s = x.repository.head()) {
             if (SideFileRequests.applies(x, s, path)) {
                 SideFileRequests.put(x, s);
@@ -47,6 +51,11 @@ final class PutHandler extends DavMethod {
         try (InputStream in = BodyLimit.of(x, x.request.getInputStream())) {
             blob = x.repository.insertBlob(in, x.request.getContentLengthLong());
         }
+        store(x, path, blob, mtime);
+    }
+
+    /** Commits a file whose bytes are in the object store, checking again on the head it commits on, and answers. */
+    static void store(DavExchange x, RepoPath path, ObjectId blob, Instant mtime) throws StorageException, java.io.IOException {
         WriteResult<Boolean> r = x.repository.write(x.author(), "PUT " + path, edit -> {
             Entry current = edit.lookup(path).orElse(null);
             check(x, path, edit::lookup, current, edit.lookup(path.parent()).orElse(null));
@@ -80,7 +89,7 @@ final class PutHandler extends DavMethod {
      * ownCloud's and rclone's {@code X-OC-Mtime} (Unix seconds): the client's modification time, served as the
      * file's {@code getlastmodified} so a sync client sees the time it set and does not upload again.
      */
-    private static Instant clientTime(String header) {
+    static Instant clientTime(String header) {
         if (header == null || header.isBlank()) {
             return null;
         }
@@ -108,7 +117,7 @@ final class PutHandler extends DavMethod {
         }
     }
 
-    private static void check(DavExchange x, RepoPath path, Locking.EntryLookup lookup, Entry current, Entry parent)
+    static void check(DavExchange x, RepoPath path, Locking.EntryLookup lookup, Entry current, Entry parent)
             throws StorageException, java.io.IOException {
         if (parent == null || !parent.isFolder()) {
             throw missingParent(x, path);

@@ -222,4 +222,38 @@ class NextcloudClientProtocolTest {
         HttpResponse<String> other = send("alice", "PROPFIND", "/remote.php/dav/files/demo/", PROPS, "Depth", "0");
         assertThat(other.statusCode()).as(other.body()).isEqualTo(404);
     }
+
+    @Test
+    void nextcloudsChunkedUploadIsOneCommitOfTheWholeFileWhateverTheChunkOrder() throws Exception {
+        int before = s.commitCount();
+        String base = "/remote.php/dav/files/demo/big.bin-chunking-4711-3-";
+        HttpResponse<String> c2 = demo("PUT", base + "2", "CC", "OC-Chunked", "1", "X-OC-Mtime", "1700000000");
+        assertThat(c2.statusCode()).as(c2.body()).isEqualTo(201);
+        assertThat(c2.headers().firstValue("ETag")).as("not complete yet: no ETag").isEmpty();
+        HttpResponse<String> c0 = demo("PUT", base + "0", "AAAA", "OC-Chunked", "1", "X-OC-Mtime", "1700000000");
+        assertThat(c0.statusCode()).as(c0.body()).isEqualTo(201);
+        assertThat(s.commitCount()).as("chunks are never commits").isEqualTo(before);
+        HttpResponse<String> c1 = demo("PUT", base + "1", "BBB", "OC-Chunked", "1", "X-OC-Mtime", "1700000000");
+        assertThat(c1.statusCode()).as(c1.body()).isEqualTo(201);
+        assertThat(c1.headers().firstValue("ETag")).contains(Git.quoted(Git.blobId("AAAABBBCC")));
+        assertThat(c1.headers().firstValue("X-OC-MTime")).contains("accepted");
+        assertThat(c1.headers().firstValue("OC-FileId")).isPresent();
+        assertThat(s.commitCount()).isEqualTo(before + 1);
+        assertThat(Git.changedInHead(s)).containsExactly("big.bin");
+        assertThat(demo("GET", "/remote.php/webdav/big.bin", null).body()).isEqualTo("AAAABBBCC");
+        assertThat(Git.files(s, "")).noneMatch(p -> p.contains("chunking"));
+    }
+
+    @Test
+    void aChunkedUploadOverAStaleVersionIsRefusedAtItsFirstChunk() throws Exception {
+        String old = demo("PUT", "/remote.php/webdav/chunked-raced.bin", "v1").headers().firstValue("ETag").orElseThrow();
+        demo("PUT", "/remote.php/webdav/chunked-raced.bin", "v2");
+        int before = s.commitCount();
+        HttpResponse<String> r = demo("PUT", "/remote.php/webdav/chunked-raced.bin-chunking-99-2-0", "xx", "OC-Chunked", "1",
+                "If-Match", old);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(412);
+        HttpResponse<String> bad = demo("PUT", "/remote.php/webdav/chunked-raced.bin-chunking-99-2-2", "xx", "OC-Chunked", "1");
+        assertThat(bad.statusCode()).as(bad.body()).isEqualTo(400);
+        assertThat(s.commitCount()).isEqualTo(before);
+    }
 }

@@ -199,6 +199,8 @@ class NextcloudClientProtocolTest {
         HttpResponse<String> dav = demo("PUT", "/dav/demo/sample/raced.txt", "v3", "If-Match", old);
         assertThat(dav.statusCode()).as(dav.body()).isEqualTo(409);
         assertThat(s.commitCount()).isEqualTo(before);
+        // Counted under their own front-end label.
+        assertThat(send(null, "GET", "/metrics", null).body()).contains("davit_conflicts_total{frontend=\"sync\",case=\"stale\"}");
     }
 
     @Test

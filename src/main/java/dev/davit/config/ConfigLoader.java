@@ -108,7 +108,8 @@ public final class ConfigLoader {
                 gcEveryCommits(p),
                 tls(p),
                 anonymousGrants(p),
-                defences(p));
+                defences(p),
+                homes(p));
     }
 
     private static DavitConfig.Defences defences(Properties p) throws ConfigException {
@@ -138,6 +139,28 @@ public final class ConfigLoader {
             throw new ConfigException("locks.damaged must be refuse or discard, not '" + damaged + "'");
         }
         return new DavitConfig.Defences(free, maxDelay, checks, waiting, header, perAddress, damaged.equals("discard"));
+    }
+
+    /**
+     * {@code user.NAME.home=owner/repo}: the repository the Nextcloud/ownCloud clients sync for that user
+     * (unset: {@code NAME/files}).
+     */
+    private static java.util.Map<String, String> homes(Properties p) throws ConfigException {
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        for (String key : p.stringPropertyNames()) {
+            if (key.startsWith("user.") && key.endsWith(".home") && key.length() > "user..home".length()) {
+                String name = key.substring(5, key.length() - ".home".length());
+                String v = p.getProperty(key).trim();
+                int slash = v.indexOf('/');
+                if (slash <= 0 || slash != v.lastIndexOf('/')
+                        || !dev.davit.storage.Repositories.isValidName(v.substring(0, slash))
+                        || !dev.davit.storage.Repositories.isValidName(v.substring(slash + 1))) {
+                    throw new ConfigException(key + " must be owner/repo, not '" + v + "'");
+                }
+                out.put(name, v);
+            }
+        }
+        return out;
     }
 
     private static DavitConfig.Tls tls(Properties p) throws ConfigException {

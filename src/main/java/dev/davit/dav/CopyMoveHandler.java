@@ -82,6 +82,15 @@ final class CopyMoveHandler extends DavMethod {
             x.locking.store().removeWithin(Locking.key(x), source.toString());
             x.repository.sideFiles().move(source, target); // kept-aside files travel with their folder
         }
+        // File ids follow a MOVE (that is how sync clients see a rename); a COPY is new files with new ids.
+        ClientMetadata.Repo meta = x.clientMetadata();
+        if (move) {
+            meta.moved(source, target);
+        } else {
+            meta.copied(source, target);
+        }
+        x.response.setHeader("OC-FileId", meta.ocId(target));
+        meta.sync();
         x.revision(r.revision());
         x.response.setStatus(r.value() ? 201 : 204);
         x.response.setContentLength(0);
@@ -138,9 +147,9 @@ final class CopyMoveHandler extends DavMethod {
         }
         DavTarget t;
         try {
-            t = DavTarget.parse(rawPath);
+            t = x.mount.parse(rawPath, x.user);
         } catch (InvalidPathException e) {
-            if (e.reason() == InvalidPathException.Reason.MALFORMED && !rawPath.startsWith(DavTarget.PREFIX)) {
+            if (e.reason() == InvalidPathException.Reason.MALFORMED && !x.mount.claims(rawPath)) {
                 throw new DavProblem(502, "other-server", "Destination " + d + " is not a WebDAV path of this server");
             }
             throw e;

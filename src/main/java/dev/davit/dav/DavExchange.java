@@ -25,11 +25,19 @@ final class DavExchange {
     final DavSettings settings;
     final Locking locking;
     final JunkNames junk;
+    final DavMount mount;
+    final ClientMetadata clientMetadataStore;
+    /** The user may write this repository (Nextcloud's {@code oc:permissions} say so). */
+    boolean writable;
+    private ClientMetadata.Repo clientMetadata;
     private IfHeader ifHeader;
     private boolean ifParsed;
 
     DavExchange(HttpServletRequest request, HttpServletResponse response, Principal user, DavTarget target,
-                GitRepository repository, DavSettings settings, Locking locking, JunkNames junk) {
+                GitRepository repository, DavSettings settings, Locking locking, JunkNames junk, DavMount mount,
+                ClientMetadata clientMetadataStore) {
+        this.mount = mount;
+        this.clientMetadataStore = clientMetadataStore;
         this.request = request;
         this.response = response;
         this.user = user;
@@ -38,6 +46,14 @@ final class DavExchange {
         this.settings = settings;
         this.locking = locking;
         this.junk = junk;
+    }
+
+    /** This repository's file ids and client times (see {@link ClientMetadata}). */
+    ClientMetadata.Repo clientMetadata() throws IOException {
+        if (clientMetadata == null) {
+            clientMetadata = clientMetadataStore.of(repository);
+        }
+        return clientMetadata;
     }
 
     /** The parsed {@code If} header, or null; a malformed one is a 400. */

@@ -38,8 +38,18 @@ public final class DavServlet extends HttpServlet {
     private final transient HttpManager manager;
     private final transient Locking locking;
     private final transient JunkNames junk;
+    private final transient DavMount mount;
+    private final transient ClientMetadata clientMetadata;
 
-    public DavServlet(Repositories repositories, UserStore users, LockStore locks, DavSettings settings) {
+    /**
+     * @param mount          where it is mounted: {@link DavMount#dav()}, or again at the sync clients' paths
+     *                       with the same users, locks and limits
+     * @param clientMetadata file ids and client times, one for the server, shared by every mount
+     */
+    public DavServlet(Repositories repositories, UserStore users, LockStore locks, DavSettings settings, DavMount mount,
+                      ClientMetadata clientMetadata) {
+        this.mount = mount;
+        this.clientMetadata = clientMetadata;
         this.locking = new Locking(locks);
         this.junk = new JunkNames(settings.junkPatterns());
         this.repositories = repositories;
@@ -82,7 +92,7 @@ public final class DavServlet extends HttpServlet {
                 throw new DavProblem(405, "method-not-allowed", method + " is not supported here");
             }
             Principal user = (Principal) req.getAttribute(Principal.REQUEST_ATTRIBUTE);
-            String[] names = DavTarget.repositoryNames(req.getRequestURI());
+            String[] names = mount.repositoryNames(req.getRequestURI(), user);
             if (names != null && users.allows(user, names[0], names[1], Access.READ)) {
                 try {
                     repo = repositories.open(names[0], names[1]);
@@ -90,7 +100,7 @@ public final class DavServlet extends HttpServlet {
                     repo = null; // reported below, after the path has been checked
                 }
             }
-            DavTarget target = DavTarget.parse(req.getRequestURI());
+            DavTarget target = mount.parse(req.getRequestURI(), user);
             if (!target.isRepository()) {
                 if ("OPTIONS".equals(method)) {
                     OptionsHandler.answer(resp);
@@ -103,13 +113,14 @@ public final class DavServlet extends HttpServlet {
                 throw new NotFoundException(RepoPath.ROOT, "no repository " + target.owner() + "/" + target.repo());
             }
             if (repo == null) {
-                repo = repositories.open(target.owner(), target.repo());
+                repo = mount.forSyncClients() ? openHome(user, target) : repositories.open(target.owner(), target.repo());
             }
             boolean write = DavMethods.WRITES.contains(method);
             if (write && !users.allows(user, target.owner(), target.repo(), Access.WRITE)) {
                 throw new DavProblem(403, "read-only", user.name() + " may read but not write " + target.owner() + "/" + target.repo());
             }
-            DavExchange x = new DavExchange(req, resp, user, target, repo, settings, locking, junk);
+            DavExchange x = new DavExchange(req, resp, user, target, repo, settings, locking, junk, mount, clientMetadata);
+            x.writable = users.allows(user, target.owner(), target.repo(), Access.WRITE);
             if (write && x.rev() != null) {
                 throw new DavProblem(405, "past-revision", "a past revision (?rev=) is read-only");
             }
@@ -123,6 +134,23 @@ public final class DavServlet extends HttpServlet {
             manager.process(new ServletRequest(req, getServletContext()), new ServletResponse(resp));
         } catch (Exception e) {
             DavErrors.respond(req, resp, repo, settings, e);
+        }
+    }
+
+    /**
+     * A sync client's home: a user without {@code user.NAME.home} gets {@code NAME/files}, made empty the
+     * first time they (with the right to write it) connect, as a Nextcloud account starts with its folder.
+     */
+    private GitRepository openHome(Principal user, DavTarget target) throws java.io.IOException, dev.davit.storage.StorageException {
+        try {
+            return repositories.open(target.owner(), target.repo());
+        } catch (NotFoundException e) {
+            if (target.owner().equals(user.name()) && SyncHomes.DEFAULT_REPOSITORY.equals(target.repo())
+                    && users.allows(user, target.owner(), target.repo(), Access.WRITE)) {
+                return repositories.createIfMissing(target.owner(), target.repo(), null,
+                        new dev.davit.storage.Identity(user.name(), user.email()));
+            }
+            throw e;
         }
     }
 

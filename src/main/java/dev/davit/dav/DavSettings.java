@@ -16,4 +16,9 @@ import java.util.List;
  */
 public record DavSettings(int staleStatus, long maxXmlBodyBytes, int lockStatus, long maxLockSeconds, List<String> junkPatterns,
                           long maxBodyBytes, int maxPropfindEntries, int maxLocksPerUser) {
+    /** The same settings with another answer for a stale version (the sync-client mount uses 412). */
+    public DavSettings withStaleStatus(int status) {
+        return new DavSettings(status, maxXmlBodyBytes, lockStatus, maxLockSeconds, junkPatterns, maxBodyBytes,
+                maxPropfindEntries, maxLocksPerUser);
+    }
 }

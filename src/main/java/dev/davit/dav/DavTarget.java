@@ -9,9 +9,17 @@ import dev.davit.storage.RepoPath;
 /**
  * What a {@code /dav/{owner}/{repo}/{path}} URL names. {@code owner} or {@code repo} are null for URLs
  * above a repository ({@code /dav/}, {@code /dav/{owner}/}).
+ *
+ * @param base the encoded URL path of the repository root with a trailing slash ({@code /dav/o/r/}, or a
+ *             sync client's {@code /remote.php/webdav/}, see {@link DavMount}); null above a repository
  */
-record DavTarget(String owner, String repo, RepoPath path, boolean trailingSlash) {
+record DavTarget(String owner, String repo, RepoPath path, boolean trailingSlash, String base) {
     static final String PREFIX = "/dav/";
+
+    DavTarget(String owner, String repo, RepoPath path, boolean trailingSlash) {
+        this(owner, repo, path, trailingSlash,
+                owner == null || repo == null ? null : PREFIX + UrlCodec.encode(owner) + "/" + UrlCodec.encode(repo) + "/");
+    }
 
     /**
      * Parses the still-encoded path of a request URI or of a {@code Destination} header.
@@ -47,6 +55,24 @@ record DavTarget(String owner, String repo, RepoPath path, boolean trailingSlash
     }
 
     /**
+     * The path below a mount point whose repository is already known ({@code rest} is the still-encoded
+     * part after {@code base}).
+     */
+    static DavTarget below(String owner, String repo, String base, String rest) throws InvalidPathException {
+        boolean slash = rest.isEmpty() || rest.endsWith("/");
+        if (rest.endsWith("/")) {
+            rest = rest.substring(0, rest.length() - 1);
+        }
+        List<String> segs = new ArrayList<>();
+        if (!rest.isEmpty()) {
+            for (String r : rest.split("/", -1)) {
+                segs.add(UrlCodec.decode(r));
+            }
+        }
+        return new DavTarget(owner, repo, RepoPath.of(segs), slash, base);
+    }
+
+    /**
      * Just the owner and repository of a raw {@code /dav/{owner}/{repo}/...} path, or null; lenient about
      * the rest, so that an answer refusing a bad path can still name the repository's revision.
      */
@@ -71,7 +97,7 @@ record DavTarget(String owner, String repo, RepoPath path, boolean trailingSlash
 
     /** The encoded URL path of the repository root, with a trailing slash. */
     String repositoryHref() {
-        return PREFIX + UrlCodec.encode(owner) + "/" + UrlCodec.encode(repo) + "/";
+        return base;
     }
 
     /** The encoded URL path of {@code p} in this repository; folders end in '/'. */

@@ -47,6 +47,9 @@ final class DeleteHandler extends DavMethod {
         // §9.6.1: a deleted resource's locks, and those of everything below it, end with it.
         x.locking.store().removeWithin(Locking.key(x), path.toString());
         x.repository.sideFiles().deleteTree(path);
+        ClientMetadata.Repo meta = x.clientMetadata();
+        meta.deleted(path); // its ids end with it and are never given again
+        meta.sync();
         x.revision(r.revision());
         x.response.setStatus(204);
     }

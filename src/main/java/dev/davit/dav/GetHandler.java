@@ -48,9 +48,9 @@ final class GetHandler extends DavMethod {
                     "/" + x.path() + " does not exist" + (rev == null ? "" : " at " + rev)));
             HttpServletResponse resp = x.response;
             resp.setHeader("ETag", ETags.of(e));
-            Timestamps t = s.times(e);
-            resp.setDateHeader("Last-Modified", t.modified().toEpochMilli());
-            if (notModified(x, e, t)) {
+            java.time.Instant modified = LiveProperties.modified(e, LiveProperties.of(s, e), x);
+            resp.setDateHeader("Last-Modified", modified.toEpochMilli());
+            if (notModified(x, e, new Timestamps(modified, modified))) {
                 resp.setStatus(304);
                 return;
             }

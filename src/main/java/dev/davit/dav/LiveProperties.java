@@ -46,6 +46,11 @@ final class LiveProperties {
         long size() throws IOException;
 
         Timestamps times() throws IOException;
+
+        /** The bytes of every file below a folder ({@code oc:size}). */
+        default long folderSize(DavExchange x) throws IOException {
+            return 0;
+        }
     }
 
     static Facts of(Snapshot s, Entry e) {
@@ -58,6 +63,11 @@ final class LiveProperties {
             @Override
             public Timestamps times() throws IOException {
                 return s.times(e);
+            }
+
+            @Override
+            public long folderSize(DavExchange x) throws IOException {
+                return x.clientMetadataStore.folderSize(s, e);
             }
         };
     }
@@ -79,7 +89,7 @@ final class LiveProperties {
     /** The property element with its value, or null when the property is not defined for this entry. */
     static String render(PropertyName name, Entry e, Facts s, DavExchange x) throws IOException {
         if (!Xml.DAV.equals(name.ns())) {
-            return null;
+            return OcProperties.render(name, e, s, x);
         }
         switch (name.local()) {
             case "creationdate": {
@@ -95,8 +105,7 @@ final class LiveProperties {
             case "getetag":
                 return "<D:getetag>" + Xml.text(ETags.of(e)) + "</D:getetag>";
             case "getlastmodified": {
-                Timestamps t = s.times();
-                return "<D:getlastmodified>" + HttpDates.imf(t.modified()) + "</D:getlastmodified>";
+                return "<D:getlastmodified>" + HttpDates.imf(modified(e, s, x)) + "</D:getlastmodified>";
             }
             case "lockdiscovery": {
                 List<Lock> locks = x.locking.covering(x, e.path());
@@ -117,6 +126,20 @@ final class LiveProperties {
             default:
                 return null;
         }
+    }
+
+    /**
+     * A sync client's own time for this content ({@code X-OC-Mtime}, kept beside the repository), else the
+     * last commit that changed the path.
+     */
+    static Instant modified(Entry e, Facts s, DavExchange x) throws IOException {
+        if (!e.isFolder()) {
+            Instant client = x.clientMetadata().clientTime(e.path(), e.id());
+            if (client != null) {
+                return client;
+            }
+        }
+        return s.times().modified();
     }
 
     /** An empty element for a property name, for propname answers and failure lists. */

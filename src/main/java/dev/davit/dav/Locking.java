@@ -93,7 +93,7 @@ final class Locking {
             raw = slash < 0 ? "/" : raw.substring(slash);
         }
         try {
-            DavTarget t = DavTarget.parse(raw);
+            DavTarget t = x.mount.parse(raw, x.user);
             return t.isRepository() && t.owner().equals(x.target.owner()) && t.repo().equals(x.target.repo()) ? t.path() : null;
         } catch (InvalidPathException | DavProblem e) {
             return null;

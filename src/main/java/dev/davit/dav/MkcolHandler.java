@@ -27,6 +27,10 @@ final class MkcolHandler extends DavMethod {
             return null;
         });
         x.revision(r.revision());
+        ClientMetadata.Repo meta = x.clientMetadata();
+        meta.deleted(path); // a new folder gets a new id (one left from a deletion outside WebDAV is not reused)
+        x.response.setHeader("OC-FileId", meta.ocId(path));
+        meta.sync();
         x.response.setStatus(201);
         x.response.setContentLength(0);
     }

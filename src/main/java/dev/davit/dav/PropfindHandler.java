@@ -40,6 +40,7 @@ final class PropfindHandler extends DavMethod {
                     try (Multistatus ms = new Multistatus(x.response)) {
                         describe(x, LiveProperties.of(side.get()), SideFileRequests.entry(side.get()),
                                 x.repository.sideFiles().metadata(side.get().path()).orElse(null), q, ms);
+                        syncIds(x, q);
                     }
                     return;
                 }
@@ -65,6 +66,7 @@ final class PropfindHandler extends DavMethod {
                         describeSideFiles(x, e, q, ms);
                     }
                 });
+                syncIds(x, q);
             }
         }
     }
@@ -90,6 +92,16 @@ final class PropfindHandler extends DavMethod {
         } catch (TooMany e) {
             throw new DavProblem(403, "finite-depth", "propfind-finite-depth", "/" + target.path()
                     + " holds more than " + max + " entries (limits.propfind.entries); ask for Depth: 1");
+        }
+    }
+
+    /** File ids given during this listing are made durable before the answer ends. */
+    private static void syncIds(DavExchange x, Query q) throws IOException {
+        for (PropertyName n : q.names()) {
+            if (OcProperties.NS.equals(n.ns())) {
+                x.clientMetadata().sync();
+                return;
+            }
         }
     }
 

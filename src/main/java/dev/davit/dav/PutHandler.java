@@ -33,6 +33,10 @@ final class PutHandler extends DavMethod {
             // RFC 9110 §14.5: a server that does not do partial PUT must refuse it rather than store a fragment.
             throw DavProblem.badRequest("partial PUT (Content-Range) is not supported");
         }
+        if (x.header("OC-Chunked") != null) {
+            ChunkedPut.handle(x); // Nextcloud's chunking v1: parts kept aside, one commit for the whole file
+            return;
+        }
         try (Snapshot s = x.repository.head()) {
             if (SideFileRequests.applies(x, s, path)) {
                 SideFileRequests.put(x, s);
@@ -47,27 +51,45 @@ final class PutHandler extends DavMethod {
         try (InputStream in = BodyLimit.of(x, x.request.getInputStream())) {
             blob = x.repository.insertBlob(in, x.request.getContentLengthLong());
         }
+        store(x, path, blob, mtime);
+    }
+
+    /** Commits a file whose bytes are in the object store, checking again on the head it commits on, and answers. */
+    static void store(DavExchange x, RepoPath path, ObjectId blob, Instant mtime) throws StorageException, java.io.IOException {
         WriteResult<Boolean> r = x.repository.write(x.author(), "PUT " + path, edit -> {
             Entry current = edit.lookup(path).orElse(null);
             check(x, path, edit::lookup, current, edit.lookup(path.parent()).orElse(null));
             edit.putFile(path, blob);
-            keepClientTime(edit, path, mtime);
+            dropStoredTime(edit, path);
             return current == null;
         });
         x.revision(r.revision());
+        // The client's time is kept beside the repository, never as a file in its tree (git clone shows
+        // only what people made); it holds while the content is this blob.
+        ClientMetadata.Repo meta = x.clientMetadata();
+        if (r.value()) {
+            meta.deleted(path); // a new file: an id left from a file deleted outside WebDAV is not reused
+        }
+        meta.setClientTime(path, blob, mtime);
+        String fileId = meta.ocId(path);
+        meta.sync();
         if (mtime != null) {
             x.response.setHeader("X-OC-MTime", "accepted");
         }
         x.response.setHeader("ETag", ETags.of(blob));
+        // Nextcloud/ownCloud read the new file's id and version from these, sparing a PROPFIND per upload.
+        x.response.setHeader("OC-FileId", fileId);
+        x.response.setHeader("OC-ETag", ETags.of(blob));
+        x.response.setHeader("OC-Perm", OcProperties.permissions(new Entry(path, Entry.Kind.FILE, blob), x));
         x.response.setStatus(r.value() ? 201 : 204);
         x.response.setContentLength(0);
     }
 
     /**
-     * ownCloud's and rclone's {@code X-OC-Mtime} (Unix seconds): the client's modification time, kept as the
+     * ownCloud's and rclone's {@code X-OC-Mtime} (Unix seconds): the client's modification time, served as the
      * file's {@code getlastmodified} so a sync client sees the time it set and does not upload again.
      */
-    private static Instant clientTime(String header) {
+    static Instant clientTime(String header) {
         if (header == null || header.isBlank()) {
             return null;
         }
@@ -79,25 +101,23 @@ final class PutHandler extends DavMethod {
     }
 
     /**
-     * Stores the client's time in the same commit, or drops a stored one: new content without a client
-     * time was last modified by this commit, and an old client time would now be a lie.
+     * Drops a {@code getlastmodified} kept as a dead property in the tree (PROPPATCH, or Davit before
+     * client times moved beside the repository): new content was last modified now, or at the client time
+     * kept beside the repository, and the old value would shadow either. Never writes a new hidden file.
      */
-    private static void keepClientTime(TreeEdit edit, RepoPath path, Instant mtime) throws StorageException, java.io.IOException {
+    private static void dropStoredTime(TreeEdit edit, RepoPath path) throws StorageException, java.io.IOException {
         byte[] stored = edit.metadata(path).orElse(null);
-        if (stored == null && mtime == null) {
+        if (stored == null) {
             return;
         }
-        DeadProperties props = stored == null ? DeadProperties.empty() : DeadProperties.parse(stored);
-        if (mtime == null) {
+        DeadProperties props = DeadProperties.parse(stored);
+        if (props.get(LiveProperties.GETLASTMODIFIED) != null) {
             props.remove(LiveProperties.GETLASTMODIFIED);
-        } else {
-            props.set(LiveProperties.GETLASTMODIFIED,
-                    "<D:getlastmodified xmlns:D=\"DAV:\">" + HttpDates.imf(mtime) + "</D:getlastmodified>");
+            edit.setMetadata(path, props.toBytes());
         }
-        edit.setMetadata(path, props.toBytes());
     }
 
-    private static void check(DavExchange x, RepoPath path, Locking.EntryLookup lookup, Entry current, Entry parent)
+    static void check(DavExchange x, RepoPath path, Locking.EntryLookup lookup, Entry current, Entry parent)
             throws StorageException, java.io.IOException {
         if (parent == null || !parent.isFolder()) {
             throw missingParent(x, path);

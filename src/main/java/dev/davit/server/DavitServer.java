@@ -29,6 +29,10 @@ import dev.davit.auth.UserStore;
 import dev.davit.config.DavitConfig;
 import dev.davit.dav.DavServlet;
 import dev.davit.dav.DavSettings;
+import dev.davit.dav.ClientMetadata;
+import dev.davit.dav.DavMount;
+import dev.davit.dav.SyncApiServlet;
+import dev.davit.dav.SyncHomes;
 import dev.davit.githttp.GitHttpServlet;
 import dev.davit.web.WebUiServlet;
 import dev.davit.rest.RestServlet;
@@ -50,6 +54,7 @@ public final class DavitServer implements AutoCloseable {
     private final ServerConnector httpsConnector;
     private final LockStore locks;
     private final Metrics metrics = new Metrics();
+    private final ClientMetadata clientMetadata;
 
     public DavitServer(DavitConfig config) throws IOException, StorageException {
         this(config, Clock.systemUTC());
@@ -68,6 +73,7 @@ public final class DavitServer implements AutoCloseable {
         UserStore users = new UserStore(config.users(), config.anonymous(), limiter,
                 new PasswordChecks(defences.passwordChecks(), defences.passwordChecksWaiting()), clock);
         // Locks live beside the repositories, so a restart keeps them (issue 3).
+        this.clientMetadata = new ClientMetadata(config.durable());
         // A damaged file stops the start (DamagedLockDatabaseException) unless locks.damaged=discard (issue 14).
         try {
             this.locks = new FileLockStore(repositories.dataDir().resolve(".davit").resolve("locks.db"), clock,
@@ -116,11 +122,22 @@ public final class DavitServer implements AutoCloseable {
         // First in the chain, so it sees every answer, 401s from authentication included.
         context.addFilter(new FilterHolder(new MetricsFilter(metrics)), "/*", EnumSet.of(DispatcherType.REQUEST));
         context.addFilter(new FilterHolder(new AuthenticationFilter(users, config.tls().basicOnlyOverTls())), "/dav/*", EnumSet.of(DispatcherType.REQUEST));
-        context.addServlet(new ServletHolder("dav", new DavServlet(repositories, users, locks,
-                new DavSettings(config.staleStatus(), config.maxXmlBodyBytes(), config.lockStatus(), config.maxLockSeconds(),
-                        config.junkPatterns(), config.limits().bodyBytes(), config.limits().propfindEntries(),
-                        config.limits().locksPerUser()))),
-                "/dav/*");
+        DavSettings davSettings = new DavSettings(config.staleStatus(), config.maxXmlBodyBytes(), config.lockStatus(),
+                config.maxLockSeconds(), config.junkPatterns(), config.limits().bodyBytes(), config.limits().propfindEntries(),
+                config.limits().locksPerUser());
+        context.addServlet(new ServletHolder("dav", new DavServlet(repositories, users, locks, davSettings, DavMount.dav(),
+                clientMetadata)), "/dav/*");
+        // The Nextcloud/ownCloud clients' paths: the same WebDAV front end, users, locks and limits, each
+        // user's files being their home repository; a stale If-Match is 412 there, the status these clients
+        // turn into a conflict copy (with 409 Nextcloud blacklists the file instead).
+        context.addFilter(new FilterHolder(new AuthenticationFilter(users, config.tls().basicOnlyOverTls())), "/remote.php/*",
+                EnumSet.of(DispatcherType.REQUEST));
+        context.addServlet(new ServletHolder("sync-dav", new DavServlet(repositories, users, locks, davSettings.withStaleStatus(412),
+                DavMount.syncClients(new SyncHomes(config.homes())), clientMetadata)), "/remote.php/*");
+        context.addFilter(new FilterHolder(new AuthenticationFilter(users, config.tls().basicOnlyOverTls())), "/ocs/*",
+                EnumSet.of(DispatcherType.REQUEST));
+        context.addServlet(new ServletHolder("sync-api", new SyncApiServlet()), "/ocs/*");
+        context.addServlet(new ServletHolder("sync-status", new SyncApiServlet()), "/status.php");
         // The REST API sits behind the same users and rights as WebDAV (Octokit's baseUrl is http://host:port/api).
         context.addFilter(new FilterHolder(new AuthenticationFilter(users, config.tls().basicOnlyOverTls())), "/api/*", EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("rest", new RestServlet(repositories, users, locks)), "/api/*");
@@ -206,7 +223,11 @@ public final class DavitServer implements AutoCloseable {
         try {
             jetty.stop();
         } finally {
-            repositories.close();
+            try {
+                clientMetadata.close();
+            } finally {
+                repositories.close();
+            }
         }
     }
 }

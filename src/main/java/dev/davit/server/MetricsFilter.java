@@ -42,6 +42,10 @@ final class MetricsFilter extends HttpFilter {
                 return f;
             }
         }
+        // The Nextcloud/ownCloud clients' paths: their own label, so their conflicts are counted apart.
+        if (uri.startsWith("/remote.php/") || uri.startsWith("/ocs/") || uri.equals("/status.php")) {
+            return "sync";
+        }
         return "other";
     }
 }

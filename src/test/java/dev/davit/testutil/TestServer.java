@@ -119,8 +119,16 @@ public final class TestServer implements AutoCloseable {
         return send("GET", encodedPath, null, headers);
     }
 
-    /** The bare repository of demo/sample. */
+    /**
+     * The bare repository of demo/sample, brought up to date with every acknowledged write first: the disk
+     * lags the commit log by design (README: Durability), and tests look at it as git outside the server would.
+     */
     public Path bareRepository() {
+        try {
+            server.repositories().open("demo", "sample").applyToDisk();
+        } catch (IOException | dev.davit.storage.NotFoundException e) {
+            throw new java.io.UncheckedIOException(new IOException(e));
+        }
         return dataDir.resolve("demo").resolve("sample.git");
     }
 

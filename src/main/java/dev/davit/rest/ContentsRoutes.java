@@ -109,7 +109,12 @@ final class ContentsRoutes {
             Entry current = edit.lookup(path).orElse(null);
             call.locks.check(path, current == null);
             if (current == null) {
-                // GitHub: a path that does not exist is created (201) whatever sha says; folders are made as needed.
+                if (sha != null) {
+                    // A sha names a version the client saw; the file is gone (deleted since) or never was:
+                    // re-creating it would silently undo someone else's delete (DESIGN.md: stale, current null).
+                    throw new StaleException(path, null, sha, path + " does not exist any more; it does not match " + sha);
+                }
+                // No sha: a create (201); folders are made as needed, as on GitHub.
                 edit.makeParents(path);
                 edit.putFile(path, blob);
                 return new PutOutcome(blob, bytes.length, true, false);
@@ -167,7 +172,14 @@ final class ContentsRoutes {
         String sha = Json.string(body, "sha");
         GitRepository repo = call.repository;
         WriteResult<Void> r = repo.write(opts.author(), opts.committer(), opts.message(), edit -> {
-            Entry current = edit.lookup(path).orElseThrow(() -> new NotFoundException(path, path + " not found"));
+            Entry current = edit.lookup(path).orElse(null);
+            if (current == null && sha != null) {
+                // The version the client wants to delete is gone: its view is stale, as over WebDAV (If-Match).
+                throw new StaleException(path, null, sha, path + " does not exist any more; it does not match " + sha);
+            }
+            if (current == null) {
+                throw new NotFoundException(path, path + " not found");
+            }
             call.locks.check(path, true);
             requireFile(current);
             if (sha == null) {

@@ -123,6 +123,9 @@ final class CopyMoveHandler extends DavMethod {
             }
             int slash = d.indexOf('/', scheme + 3);
             String authority = slash < 0 ? d.substring(scheme + 3) : d.substring(scheme + 3, slash);
+            // Credentials in the URL (lftp sends http://user:pass@host:port/...) do not make it another
+            // server: the host is what follows the userinfo (RFC 3986 §3.2.1).
+            authority = authority.substring(authority.lastIndexOf('@') + 1);
             String host = x.header("Host");
             if (host == null || !authority.equalsIgnoreCase(host)) {
                 throw new DavProblem(502, "other-server", "Destination " + d + " is on another server");

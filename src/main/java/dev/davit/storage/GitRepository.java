@@ -265,7 +265,7 @@ public final class GitRepository implements AutoCloseable {
                         Instant now = Instant.now();
                         cb.setAuthor(new PersonIdent(w.author.name(), w.author.email(), now, TimeZone.getDefault().toZoneId()));
                         cb.setCommitter(new PersonIdent(w.committer.name(), w.committer.email(), now, TimeZone.getDefault().toZoneId()));
-                        cb.setMessage(w.message.endsWith("\n") ? w.message : w.message + "\n");
+                        cb.setMessage(w.message); // as given: a REST client reads its message back exactly as sent
                         cb.setTreeId(tree);
                         if (head != null) {
                             cb.setParentId(head);

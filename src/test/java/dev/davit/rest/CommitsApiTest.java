@@ -62,7 +62,7 @@ class CommitsApiTest {
         assertThat(p3.headers().firstValue("Link").orElseThrow())
                 .isEqualTo("<" + api.repoUrl() + "/commits?path=h.txt&per_page=2&page=2>; rel=\"prev\", <"
                         + api.repoUrl() + "/commits?path=h.txt&per_page=2&page=1>; rel=\"first\"");
-        assertThat(Api.json(p3).get(0).get("commit").get("message").asText()).isEqualTo("put h.txt\n");
+        assertThat(Api.json(p3).get(0).get("commit").get("message").asText()).isEqualTo("put h.txt"); // exactly as sent
 
         HttpResponse<String> everything = api.get("/commits?per_page=100");
         assertThat(Api.json(everything).size()).isEqualTo(11);

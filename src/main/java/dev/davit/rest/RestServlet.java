@@ -24,7 +24,8 @@ import dev.davit.storage.RepoPath;
 import dev.davit.storage.Repositories;
 
 /**
- * {@code /api/*}: the GitHub-compatible REST API (Octokit's {@code baseUrl} is {@code http://host:port/api}).
+ * {@code /api/*} (and {@code /api/v3/*}, GitHub Enterprise's layout): the GitHub-compatible REST API
+ * (Octokit's {@code baseUrl} is {@code http://host:port/api}).
  * Resolves the repository, checks the user's right (a repository you may not read does not exist for you:
  * 404, as on GitHub; a write without write access: 403), routes, and writes the {@link Reply} with
  * {@code X-Revision} and an {@code ETag} on every answer under a repository, errors included.
@@ -35,7 +36,8 @@ public final class RestServlet extends HttpServlet {
 
     private final transient Repositories repositories;
     private final transient UserStore users;
-    private final transient IdempotencyStore idempotency = new IdempotencyStore(Clock.systemUTC());
+    private final transient Clock clock = Clock.systemUTC();
+    private final transient IdempotencyStore idempotency = new IdempotencyStore(clock);
 
     private final transient LockStore locks;
 
@@ -52,6 +54,11 @@ public final class RestServlet extends HttpServlet {
         Reply reply;
         try {
             Principal user = (Principal) req.getAttribute(Principal.REQUEST_ATTRIBUTE);
+            Reply account = AccountRoutes.dispatch(req, user, ApiRoute.unaliased(req.getRequestURI()), clock);
+            if (account != null) {
+                write(req, resp, account, null);
+                return;
+            }
             ApiRoute route = ApiRoute.parse(req.getRequestURI());
             if (route == null || !users.allows(user, route.owner(), route.repo(), Access.READ)) {
                 throw RestProblem.notFound();

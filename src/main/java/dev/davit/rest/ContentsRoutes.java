@@ -83,6 +83,31 @@ final class ContentsRoutes {
         }
     }
 
+    /**
+     * {@code GET readme?ref=}: the top folder's README (GitHub's preference: {@code README.md} first, then
+     * any {@code README} or {@code README.*}, case-insensitively), as {@link #get} shows a file; 404 when none.
+     */
+    static Reply readme(ApiCall call) throws IOException, StorageException {
+        String ref = call.query("ref");
+        GitRepository repo = call.repository;
+        RepoPath found = null;
+        try (Snapshot s = ref == null ? repo.head() : repo.at(repo.history().resolve(ref).name())) {
+            for (Entry m : s.list(s.root())) {
+                String name = m.path().name().toLowerCase(java.util.Locale.ROOT);
+                if (m.isFolder() || !(name.equals("readme") || name.startsWith("readme."))) {
+                    continue;
+                }
+                if (found == null || name.equals("readme.md")) {
+                    found = m.path();
+                }
+            }
+        }
+        if (found == null) {
+            throw new NotFoundException(RepoPath.ROOT, "no README");
+        }
+        return get(call, found);
+    }
+
     /** What a PUT did: the blob now at the path, whether it created the file, whether a merge made it. */
     private record PutOutcome(ObjectId blob, long size, boolean created, boolean merged) {
     }

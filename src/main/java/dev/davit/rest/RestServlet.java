@@ -135,6 +135,9 @@ public final class RestServlet extends HttpServlet {
                 }
             }
             case "git" -> {
+                if (get && r.size() == 2 && r.get(1).equals("matching-refs")) {
+                    return RefRoutes.matching(call, ""); // every ref
+                }
                 if (get && r.size() >= 3) {
                     switch (r.get(1)) {
                         case "blobs" -> {
@@ -145,6 +148,12 @@ public final class RestServlet extends HttpServlet {
                         }
                         case "commits" -> {
                             return GitDataRoutes.commit(call, call.route.tail(2));
+                        }
+                        case "ref", "refs" -> {
+                            return RefRoutes.ref(call, call.route.tail(2));
+                        }
+                        case "matching-refs" -> {
+                            return RefRoutes.matching(call, call.route.tail(2));
                         }
                         default -> {
                         }
@@ -159,6 +168,16 @@ public final class RestServlet extends HttpServlet {
             case "compare" -> {
                 if (get && r.size() >= 2) {
                     return CommitRoutes.compare(call, call.route.tail(1));
+                }
+            }
+            case "readme" -> {
+                if (get && r.size() == 1) {
+                    return ContentsRoutes.readme(call);
+                }
+            }
+            case "tags" -> {
+                if (get && r.size() == 1) {
+                    return RefRoutes.tags(call);
                 }
             }
             case "branches" -> {

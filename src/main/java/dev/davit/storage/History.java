@@ -179,6 +179,24 @@ public final class History {
         return out;
     }
 
+    /**
+     * The refs whose full names start with {@code prefix} ({@code refs/} for all, {@code refs/tags/} for
+     * tags), sorted by name, annotated tags peeled to their commit.
+     */
+    public List<NamedRef> refs(String prefix) throws IOException {
+        List<NamedRef> out = new ArrayList<>();
+        for (Ref r : repo.getRefDatabase().getRefsByPrefix(prefix)) {
+            if (r.getObjectId() == null || r.isSymbolic()) {
+                continue;
+            }
+            Ref peeled = r.isPeeled() ? r : repo.getRefDatabase().peel(r);
+            ObjectId commit = peeled.getPeeledObjectId() != null ? peeled.getPeeledObjectId() : r.getObjectId();
+            out.add(new NamedRef(r.getName(), r.getObjectId(), commit, peeled.getPeeledObjectId() != null));
+        }
+        out.sort((x, y) -> x.name().compareTo(y.name()));
+        return out;
+    }
+
     private List<FileChange> diff(ObjectId oldTree, ObjectId newTree) throws IOException {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         try (DiffFormatter fmt = new DiffFormatter(buf)) {

@@ -38,6 +38,7 @@ public final class RestServlet extends HttpServlet {
     private final transient UserStore users;
     private final transient Clock clock = Clock.systemUTC();
     private final transient IdempotencyStore idempotency = new IdempotencyStore(clock);
+    private final transient CommitCounts commitCounts = new CommitCounts();
 
     private final transient LockStore locks;
 
@@ -68,7 +69,7 @@ public final class RestServlet extends HttpServlet {
             if (write && !users.allows(user, route.owner(), route.repo(), Access.WRITE)) {
                 throw new RestProblem(403, user.name() + " may read but not write " + route.owner() + "/" + route.repo());
             }
-            ApiCall call = new ApiCall(req, user, route, repo, locks);
+            ApiCall call = new ApiCall(req, user, route, repo, locks, commitCounts);
             String key = req.getHeader("Idempotency-Key");
             if (write && key != null && !key.isBlank()) {
                 String uri = req.getRequestURI() + (req.getQueryString() == null ? "" : "?" + req.getQueryString());

@@ -180,6 +180,37 @@ public final class History {
     }
 
     /**
+     * How many commits are reachable from {@code start} but not from {@code exclude} (null: none excluded),
+     * counting only those that changed {@code path} unless it is the root. One walk without commit bodies;
+     * callers remember the answer per head (the REST API's {@code Link rel="last"}).
+     */
+    public long count(ObjectId start, ObjectId exclude, RepoPath path) throws IOException {
+        try (RevWalk rw = new RevWalk(repo)) {
+            rw.setRetainBody(false);
+            if (!path.isRoot()) {
+                rw.setTreeFilter(AndTreeFilter.create(PathFilter.create(path.toString()), TreeFilter.ANY_DIFF));
+            }
+            rw.markStart(rw.parseCommit(start));
+            if (exclude != null) {
+                rw.markUninteresting(rw.parseCommit(exclude));
+            }
+            long n = 0;
+            for (RevCommit c = rw.next(); c != null; c = rw.next()) {
+                n++;
+            }
+            return n;
+        }
+    }
+
+    /** True when {@code ancestor} is {@code commit} or reachable from it. */
+    public boolean isAncestor(ObjectId ancestor, ObjectId commit) throws IOException {
+        try (RevWalk rw = new RevWalk(repo)) {
+            rw.setRetainBody(false);
+            return rw.isMergedInto(rw.parseCommit(ancestor), rw.parseCommit(commit));
+        }
+    }
+
+    /**
      * The refs whose full names start with {@code prefix} ({@code refs/} for all, {@code refs/tags/} for
      * tags), sorted by name, annotated tags peeled to their commit.
      */

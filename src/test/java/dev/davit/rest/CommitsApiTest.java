@@ -56,7 +56,8 @@ class CommitsApiTest {
         HttpResponse<String> p1 = api.get("/commits?path=h.txt&per_page=2");
         assertThat(Api.json(p1).size()).isEqualTo(2);
         String link = p1.headers().firstValue("Link").orElseThrow();
-        assertThat(link).isEqualTo("<" + api.repoUrl() + "/commits?path=h.txt&per_page=2&page=2>; rel=\"next\"");
+        assertThat(link).isEqualTo("<" + api.repoUrl() + "/commits?path=h.txt&per_page=2&page=2>; rel=\"next\", <"
+                + api.repoUrl() + "/commits?path=h.txt&per_page=2&page=3>; rel=\"last\"");
         HttpResponse<String> p3 = api.get("/commits?path=h.txt&per_page=2&page=3");
         assertThat(Api.json(p3).size()).isEqualTo(1);
         assertThat(p3.headers().firstValue("Link").orElseThrow())

@@ -19,6 +19,8 @@ public final class UserStore {
     private static final long CACHE_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(10);
 
     private final Map<String, UserAccount> users;
+    /** Token id → its account and token. */
+    private final Map<String, Map.Entry<UserAccount, UserAccount.Token>> tokens;
     private final Map<String, Long> verified = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final List<UserAccount.Grant> anonymousGrants;
@@ -30,6 +32,15 @@ public final class UserStore {
     /** @param anonymousGrants read-only grants for requests without credentials (empty: none) */
     public UserStore(List<UserAccount> accounts, List<UserAccount.Grant> anonymousGrants) {
         this.users = accounts.stream().collect(Collectors.toUnmodifiableMap(UserAccount::name, Function.identity()));
+        Map<String, Map.Entry<UserAccount, UserAccount.Token>> t = new java.util.HashMap<>();
+        for (UserAccount a : accounts) {
+            for (UserAccount.Token token : a.tokens()) {
+                if (t.put(token.id(), Map.entry(a, token)) != null) {
+                    throw new IllegalArgumentException("two tokens with the id " + token.id());
+                }
+            }
+        }
+        this.tokens = Map.copyOf(t);
         this.anonymousGrants = anonymousGrants.stream().map(g -> new UserAccount.Grant(g.pattern(), Access.READ)).toList();
     }
 
@@ -43,6 +54,10 @@ public final class UserStore {
      * passwords all give empty (never an exception: milton's own parser answers 500 to unknown schemes).
      */
     public Optional<Principal> authenticate(String authorization) {
+        String token = AccessTokens.fromAuthorization(authorization);
+        if (token != null) {
+            return authenticateToken(token);
+        }
         if (authorization == null || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
             return Optional.empty();
         }
@@ -66,10 +81,25 @@ public final class UserStore {
             return Optional.empty();
         }
         String password = decoded.substring(colon + 1);
+        if (AccessTokens.idOf(password) != null) {
+            // git and other Basic-only clients send a token as the password (as GitHub accepts): the user's own.
+            return authenticateToken(password).filter(p -> p.name().equals(account.name()));
+        }
         if (!passwordMatches(account, password)) {
             return Optional.empty();
         }
         return Optional.of(new Principal(account.name(), account.email()));
+    }
+
+    /** A personal access token: found by its id, checked against its hash (remembered like a password). */
+    private Optional<Principal> authenticateToken(String token) {
+        String id = AccessTokens.idOf(token);
+        Map.Entry<UserAccount, UserAccount.Token> e = id == null ? null : tokens.get(id);
+        if (e == null || !verified("token " + id, token, e.getValue().hash())) {
+            return Optional.empty();
+        }
+        UserAccount a = e.getKey();
+        return Optional.of(new Principal(a.name(), a.email(), e.getValue().readOnly()));
     }
 
     private boolean passwordMatches(UserAccount account, String password) {
@@ -77,15 +107,21 @@ public final class UserStore {
         if (!PasswordHash.isHash(account.password())) {
             return MessageDigest.isEqual(given, account.password().getBytes(StandardCharsets.UTF_8));
         }
-        // Basic auth sends the password with every request; PBKDF2 is slow on purpose. Remember a
-        // successful check for a while, keyed by a digest of the credentials (never the password).
-        String key = PasswordHash.credentialKey(account.name(), given);
+        return verified(account.name(), password, account.password());
+    }
+
+    /**
+     * Basic auth sends the password (and a client its token) with every request; PBKDF2 is slow on purpose.
+     * A successful check is remembered for a while, keyed by a digest of the credentials (never the secret).
+     */
+    private boolean verified(String who, String secret, String hash) {
+        String key = PasswordHash.credentialKey(who, secret.getBytes(StandardCharsets.UTF_8));
         Long until = verified.get(key);
         long now = System.nanoTime();
         if (until != null && until - now > 0) {
             return true;
         }
-        if (!PasswordHash.matches(password, account.password())) {
+        if (!PasswordHash.isHash(hash) || !PasswordHash.matches(secret, hash)) {
             return false;
         }
         if (verified.size() >= MAX_CACHED) {
@@ -101,6 +137,9 @@ public final class UserStore {
             return false;
         }
         List<UserAccount.Grant> grants;
+        if (principal.readOnly() && access == Access.WRITE) {
+            return false; // a read-only token
+        }
         if (principal.isAnonymous()) {
             grants = anonymousGrants; // read only, whatever was configured
         } else {

@@ -25,11 +25,14 @@ final class DavExchange {
     final DavSettings settings;
     final Locking locking;
     final JunkNames junk;
+    final Quota quota;
     private IfHeader ifHeader;
+    private long[] quotaFigures;
     private boolean ifParsed;
 
     DavExchange(HttpServletRequest request, HttpServletResponse response, Principal user, DavTarget target,
-                GitRepository repository, DavSettings settings, Locking locking, JunkNames junk) {
+                GitRepository repository, DavSettings settings, Locking locking, JunkNames junk, Quota quota) {
+        this.quota = quota;
         this.request = request;
         this.response = response;
         this.user = user;
@@ -103,6 +106,19 @@ final class DavExchange {
             }
             return body;
         }
+    }
+
+    /**
+     * The repository's quota figures, {used, available} (RFC 4331), from the head: computed once per request,
+     * however many collections a PROPFIND lists.
+     */
+    long[] quotaFigures() throws IOException {
+        if (quotaFigures == null) {
+            try (dev.davit.storage.Snapshot s = repository.head()) {
+                quotaFigures = new long[] {quota.used(s), quota.available(s)};
+            }
+        }
+        return quotaFigures;
     }
 
     /** True when the request carries a body (a length above zero or a chunked transfer). */

@@ -38,6 +38,7 @@ public final class DavServlet extends HttpServlet {
     private final transient HttpManager manager;
     private final transient Locking locking;
     private final transient JunkNames junk;
+    private final transient Quota quota;
 
     public DavServlet(Repositories repositories, UserStore users, LockStore locks, DavSettings settings) {
         this.locking = new Locking(locks);
@@ -46,6 +47,7 @@ public final class DavServlet extends HttpServlet {
         this.users = users;
         this.settings = settings;
         this.manager = buildManager(settings);
+        this.quota = new Quota(settings.maxRepositoryBytes(), repositories.dataDir());
     }
 
     /**
@@ -109,7 +111,7 @@ public final class DavServlet extends HttpServlet {
             if (write && !users.allows(user, target.owner(), target.repo(), Access.WRITE)) {
                 throw new DavProblem(403, "read-only", user.name() + " may read but not write " + target.owner() + "/" + target.repo());
             }
-            DavExchange x = new DavExchange(req, resp, user, target, repo, settings, locking, junk);
+            DavExchange x = new DavExchange(req, resp, user, target, repo, settings, locking, junk, quota);
             if (write && x.rev() != null) {
                 throw new DavProblem(405, "past-revision", "a past revision (?rev=) is read-only");
             }

@@ -86,7 +86,7 @@ public final class DavitServer implements AutoCloseable {
         context.addServlet(new ServletHolder("dav", new DavServlet(repositories, users, locks,
                 new DavSettings(config.staleStatus(), config.maxXmlBodyBytes(), config.lockStatus(), config.maxLockSeconds(),
                         config.junkPatterns(), config.limits().bodyBytes(), config.limits().propfindEntries(),
-                        config.limits().locksPerUser()))),
+                        config.limits().locksPerUser(), config.limits().repositoryBytes()))),
                 "/dav/*");
         // The REST API sits behind the same users and rights as WebDAV (Octokit's baseUrl is http://host:port/api).
         context.addFilter(new FilterHolder(new AuthenticationFilter(users, config.tls().basicOnlyOverTls())), "/api/*", EnumSet.of(DispatcherType.REQUEST));

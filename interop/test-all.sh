@@ -34,7 +34,7 @@ say "$(java -version 2>&1 | head -n1); $(mvn -v 2>/dev/null | head -n1 | sed 's/
 
 section "packages"
 t0=$SECONDS
-pkgs=(litmus davfs2 rclone cadaver fuse3 curl git)
+pkgs=(litmus davfs2 rclone lftp cadaver fuse3 curl git)
 # the octokit script needs node and npm; a node installed otherwise (nvm, NodeSource) is used as it is
 command -v node >/dev/null || pkgs+=(nodejs npm)
 # the browser script drives Debian's chromium (Playwright's own browser download does not work here)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The git command against Davit's smart HTTP (/git/{owner}/{repo}.git), credentials in the URL:
 # clone, commit, push and read the file back over WebDAV; WebDAV PUT then `git pull` sees it; a stale
-# push (plain and --force) is refused and moves nothing; a clone without credentials fails; git fsck stays
+# push (plain and --force) is refused and moves nothing; a clone without credentials fails; a partial clone
+# (--filter=blob:none, protocol v0 and v2) lacks the blobs until checkout; protocol v2 is served; git fsck stays
 # clean. Each push or WebDAV write must be exactly one new commit on main.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -58,6 +59,28 @@ check_eq "WebDAV still serves the server-side edit" "moved on" "$(dav_curl "${U}
 if GIT_TERMINAL_PROMPT=0 git clone -q "http://$origin/git/$repo.git" "$WORK/anon" >/dev/null 2>&1; then
   fail "a clone without credentials worked"
 else pass "a clone without credentials is refused"; fi
+
+# Partial clone: --filter=blob:none leaves the blobs on the server (in protocol v0 and v2) until a checkout
+# fetches them by id; without the server's filter support git falls back to a full clone with a warning.
+for v in 0 2; do
+  pc=$WORK/partial-v$v
+  if g -c protocol.version=$v clone --no-checkout --filter=blob:none "$GIT_URL" "$pc" >"$INTEROP_LOGS/git-partial-v$v.log" 2>&1 \
+     && ! grep -q 'filtering not recognized' "$INTEROP_LOGS/git-partial-v$v.log"; then
+    pass "git clone --filter=blob:none (protocol v$v)"
+  else fail "git clone --filter=blob:none (protocol v$v): $(tail -n 5 "$INTEROP_LOGS/git-partial-v$v.log")"; fi
+  missing=$(g -C "$pc" rev-list --objects --missing=print --all 2>/dev/null | grep -c '^?' || true)
+  if (( missing > 0 )); then pass "the v$v partial clone lacks $missing blobs"; else fail "the v$v partial clone holds every blob"; fi
+  if g -C "$pc" -c protocol.version=$v checkout -q main >>"$INTEROP_LOGS/git-partial-v$v.log" 2>&1; then
+    # the blobs of the checked-out tree are there now; older versions' stay on the server
+    check_eq "checkout after the v$v partial clone fetched the blobs of main" "0" \
+      "$(g -C "$pc" rev-list --objects --missing=print --no-walk HEAD 2>/dev/null | grep -c '^?' || true)"
+  else fail "checkout after the v$v partial clone: $(tail -n 5 "$INTEROP_LOGS/git-partial-v$v.log")"; fi
+done
+
+# Protocol v2: asked for, it is what the server speaks (the first packet is "version 2").
+if GIT_TRACE_PACKET=1 g -c protocol.version=2 ls-remote "$GIT_URL" >"$INTEROP_LOGS/git-v2.log" 2>&1 \
+   && grep -q 'git< version 2' "$INTEROP_LOGS/git-v2.log"; then pass "git -c protocol.version=2 is served as v2"
+else fail "protocol v2: $(grep 'git<' "$INTEROP_LOGS/git-v2.log" | head -n 3)"; fi
 
 for p in git-interop.txt dav-interop.txt; do http_status DELETE "${U}$p" >/dev/null; done
 

@@ -1,11 +1,27 @@
 #!/usr/bin/env bash
 # The REST API with a real GitHub client: @octokit/rest (from npm, pinned by interop/octokit/package-lock.json)
 # with baseUrl http://127.0.0.1:PORT/api. interop/octokit/smoke.mjs creates, reads, updates, updates with a
-# stale sha (expects 409 and reads `current`), merges, lists commits, deletes; it exits non-zero on any deviation.
+# stale sha (expects 409 and reads `current`), merges, pages commits (Link rel="last"), deletes; it exits non-zero on
+# any deviation. On a private server it authenticates with a personal access token made by `davit token`.
 # Needs node (>= 18) and npm; `npm ci` runs here, bounded by OCTOKIT_NPM_TIMEOUT (300) s.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+# With a private server (DAVIT_URL unset), demo gets two personal access tokens made by `davit token`, a
+# read-write one the whole script runs with (Octokit's `auth`) and a read-only one that must not write.
+tokens_dir=""
+if [[ -z "${DAVIT_URL:-}" && -z "${DAVIT_CONFIG:-}" && -f "$REPO_ROOT/target/davit.jar" ]]; then
+  tokens_dir=$(mktemp -d /tmp/davit-octokit-tokens.XXXXXX)
+  cp "$REPO_ROOT/config/davit.properties" "$tokens_dir/davit.properties"
+  java -jar "$REPO_ROOT/target/davit.jar" token demo >>"$tokens_dir/davit.properties" 2>"$tokens_dir/rw"
+  java -jar "$REPO_ROOT/target/davit.jar" token demo --read-only >>"$tokens_dir/davit.properties" 2>"$tokens_dir/ro"
+  DAVIT_TOKEN=$(grep -o 'davit_[0-9a-f]*_[0-9a-f]*' "$tokens_dir/rw")
+  DAVIT_RO_TOKEN=$(grep -o 'davit_[0-9a-f]*_[0-9a-f]*' "$tokens_dir/ro")
+  export DAVIT_TOKEN DAVIT_RO_TOKEN
+  DAVIT_CONFIG=$tokens_dir/davit.properties
+  export DAVIT_CONFIG
+fi
 interop_init octokit
+[[ -n "$tokens_dir" ]] && on_exit "rm -rf '$tokens_dir'"
 
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   need_pkg nodejs npm || exit 1

@@ -9,7 +9,7 @@
 # owncloud (the real nextcloudcmd / owncloudcmd desktop clients syncing their own Davit's demo/sample, ~10 s each). Prints a
 # summary table and, last, "interop: N passed, M failed" (N, M = interop scripts). Exit 1 if anything failed.
 # Runs from any working directory.
-# Env: INTEROP_SCRIPTS (default "commits litmus cadaver rclone davfs2 octokit git browser gc history fuzz crash powercut nextcloud owncloud"), SKIP_JUNIT=1, INTEROP_KEEP=1,
+# Env: INTEROP_SCRIPTS (default "commits litmus cadaver rclone lftp davfs2 octokit git browser gc history fuzz crash powercut nextcloud owncloud"), SKIP_JUNIT=1, INTEROP_KEEP=1,
 #      DAVIT_JAR (run this jar, build none; e.g. a copy made right after a build, as others rebuild target/),
 #      INTEROP_ALLOW_SKIP=1 (davfs2 and powercut may skip without root or /dev/fuse), INTEROP_LOGS (logs dir),
 #      INTEROP_BUDGET (s, default 1500): every step's timeout is cut to what is left of it, so the whole run
@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.." || exit 1
 
 INTEROP_LOGS=${INTEROP_LOGS:-$(mktemp -d /tmp/davit-interop-logs.XXXXXX)}
 mkdir -p "$INTEROP_LOGS"; export INTEROP_LOGS
-SCRIPTS=${INTEROP_SCRIPTS:-commits litmus cadaver rclone davfs2 octokit git browser gc history fuzz crash powercut nextcloud owncloud}
+SCRIPTS=${INTEROP_SCRIPTS:-commits litmus cadaver rclone lftp davfs2 octokit git browser gc history fuzz crash powercut nextcloud owncloud}
 T_START=$SECONDS
 BUDGET=${INTEROP_BUDGET:-1500}
 # cap N: N, or the seconds left in the budget if fewer (at least 1)
@@ -36,7 +36,7 @@ say "$(java -version 2>&1 | head -n1); $(mvn -v 2>/dev/null | head -n1 | sed 's/
 
 section "packages"
 t0=$SECONDS
-pkgs=(litmus davfs2 rclone cadaver fuse3 python3-fusepy curl git nextcloud-desktop-cmd owncloud-client-cmd)
+pkgs=(litmus davfs2 rclone lftp cadaver fuse3 python3-fusepy curl git nextcloud-desktop-cmd owncloud-client-cmd)
 # the octokit script needs node and npm; a node installed otherwise (nvm, NodeSource) is used as it is
 command -v node >/dev/null || pkgs+=(nodejs npm)
 # the browser script drives Debian's chromium (Playwright's own browser download does not work here)

@@ -1,7 +1,10 @@
 // Davit's REST API driven by the real GitHub client, @octokit/rest, with only baseUrl changed.
 // Creates, reads, updates, updates with a stale sha (expects 409 and reads `current`), merges, lists
 // commits (paginated), compares, deletes, retries with an Idempotency-Key. Exits 1 on any deviation.
-// Env: DAVIT_API (http://127.0.0.1:PORT/api), DAVIT_USER, DAVIT_PASS, DAVIT_REPO (owner/repo, default demo/sample).
+// With DAVIT_TOKEN (a personal access token of DAVIT_USER) Octokit authenticates the way it does on GitHub,
+// `auth: token` (Authorization: token X), checks users.getAuthenticated, and a read-only token
+// (DAVIT_RO_TOKEN) is refused a write; without it, HTTP Basic as before.
+// Env: DAVIT_API (http://127.0.0.1:PORT/api), DAVIT_USER, DAVIT_PASS, DAVIT_TOKEN, DAVIT_RO_TOKEN, DAVIT_REPO (owner/repo, default demo/sample).
 import { Octokit } from "@octokit/rest";
 
 const baseUrl = process.env.DAVIT_API;
@@ -13,11 +16,17 @@ const [owner, repo] = (process.env.DAVIT_REPO || "demo/sample").split("/");
 const user = process.env.DAVIT_USER ?? "demo";
 const pass = process.env.DAVIT_PASS ?? "demo";
 
-const octokit = new Octokit({ baseUrl, userAgent: "davit-interop", request: { retries: 0 } });
-// Davit speaks HTTP Basic; Octokit's `auth` string would be sent as a token, so set the header on every request.
-octokit.hook.before("request", (options) => {
-  options.headers.authorization = "Basic " + Buffer.from(`${user}:${pass}`).toString("base64");
-});
+const token = process.env.DAVIT_TOKEN;
+const roToken = process.env.DAVIT_RO_TOKEN;
+const octokit = token
+  ? new Octokit({ baseUrl, auth: token, userAgent: "davit-interop", request: { retries: 0 } })
+  : new Octokit({ baseUrl, userAgent: "davit-interop", request: { retries: 0 } });
+if (!token) {
+  // No token given: HTTP Basic, set on every request (Octokit's `auth` string is always sent as a token).
+  octokit.hook.before("request", (options) => {
+    options.headers.authorization = "Basic " + Buffer.from(`${user}:${pass}`).toString("base64");
+  });
+}
 
 let failures = 0;
 const pass_ = (m) => console.log(`PASS: ${m}`);
@@ -45,6 +54,19 @@ const v1 = "one\ntwo\nthree\nfour\nfive\n";
 const v2 = "ONE\ntwo\nthree\nfour\nfive\n";
 
 try {
+  if (token) {
+    const me = await octokit.rest.users.getAuthenticated();
+    check("token: users.getAuthenticated is the token's user", me.data.login === user, me.data.login);
+  } else {
+    console.log("SKIP: token checks (DAVIT_TOKEN not set)");
+  }
+  if (roToken) {
+    const ro = new Octokit({ baseUrl, auth: roToken, userAgent: "davit-interop", request: { retries: 0 } });
+    const rr = await ro.rest.repos.get({ owner, repo });
+    check("read-only token reads; permissions.push false", rr.status === 200 && rr.data.permissions?.push === false);
+    await expectError("read-only token cannot write", 403, () =>
+      ro.rest.repos.createOrUpdateFileContents({ owner, repo, path: "octokit/ro.txt", message: "ro", content: b64("ro\n") }));
+  }
   const r0 = await octokit.rest.repos.get({ owner, repo });
   check("repos.get default_branch", r0.data.default_branch === "main", JSON.stringify(r0.data.default_branch));
   const rev0 = r0.headers["x-revision"];
@@ -110,6 +132,16 @@ try {
   const commits = await octokit.paginate(octokit.rest.repos.listCommits, { owner, repo, path, per_page: 1 });
   check("listCommits(path) paginates to 3 commits", commits.length === 3, String(commits.length));
   check("listCommits newest first", commits[0]?.commit?.message?.startsWith("merge "), commits[0]?.commit?.message);
+
+  // paging the whole history: Link rel="last" gives the total (one per page), and paginate agrees with it
+  const first = await octokit.rest.repos.listCommits({ owner, repo, per_page: 1 });
+  const last = /[?&]page=(\d+)>; rel="last"/.exec(first.headers.link || "");
+  check("listCommits per_page=1 has Link rel=\"last\"", last !== null, first.headers.link);
+  const everything = await octokit.paginate(octokit.rest.repos.listCommits, { owner, repo, per_page: 2 });
+  check("paginate(listCommits) total equals the rel=\"last\" page at per_page=1",
+    last !== null && everything.length === Number(last[1]), `${everything.length} vs ${last?.[1]}`);
+  const lastPage = await octokit.rest.repos.listCommits({ owner, repo, per_page: 1, page: Number(last?.[1] ?? 1) });
+  check("the last page holds the first commit", lastPage.data.length === 1 && lastPage.data[0].parents.length === 0);
 
   const one = await octokit.rest.repos.getCommit({ owner, repo, ref: m.data.commit.sha });
   check("getCommit files[].patch", one.data.files?.[0]?.filename === path && one.data.files[0].patch?.includes("+FIVE"));

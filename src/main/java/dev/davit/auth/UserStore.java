@@ -20,6 +20,8 @@ public final class UserStore {
     private static final long CACHE_MILLIS = java.util.concurrent.TimeUnit.MINUTES.toMillis(10);
 
     private final Map<String, UserAccount> users;
+    /** Token id → its account and token. */
+    private final Map<String, Map.Entry<UserAccount, UserAccount.Token>> tokens;
     private final Map<String, Long> verified = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final List<UserAccount.Grant> anonymousGrants;
@@ -51,6 +53,15 @@ public final class UserStore {
     public UserStore(List<UserAccount> accounts, List<UserAccount.Grant> anonymousGrants, FailedLoginLimiter limiter,
                      PasswordChecks checks, Clock clock) {
         this.users = accounts.stream().collect(Collectors.toUnmodifiableMap(UserAccount::name, Function.identity()));
+        Map<String, Map.Entry<UserAccount, UserAccount.Token>> t = new java.util.HashMap<>();
+        for (UserAccount a : accounts) {
+            for (UserAccount.Token token : a.tokens()) {
+                if (t.put(token.id(), Map.entry(a, token)) != null) {
+                    throw new IllegalArgumentException("two tokens with the id " + token.id());
+                }
+            }
+        }
+        this.tokens = Map.copyOf(t);
         this.anonymousGrants = anonymousGrants.stream().map(g -> new UserAccount.Grant(g.pattern(), Access.READ)).toList();
         this.limiter = limiter;
         this.checks = checks;
@@ -80,6 +91,10 @@ public final class UserStore {
         if (authorization == null) {
             return AuthResult.NONE;
         }
+        String token = AccessTokens.fromAuthorization(authorization);
+        if (token != null) {
+            return authenticateToken(token, client, null);
+        }
         if (!authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
             return AuthResult.REJECTED;
         }
@@ -100,6 +115,10 @@ public final class UserStore {
         }
         String name = decoded.substring(0, colon);
         String password = decoded.substring(colon + 1);
+        if (AccessTokens.idOf(password) != null) {
+            // git and other Basic-only clients send a token as the password (as GitHub accepts): the user's own.
+            return authenticateToken(password, client, name);
+        }
         UserAccount account = users.get(name);
         String key = PasswordHash.credentialKey(name, password.getBytes(StandardCharsets.UTF_8));
         if (account != null && isCached(key)) {
@@ -115,6 +134,38 @@ public final class UserStore {
                     return AuthResult.REJECTED;
                 })
                 .orElseGet(() -> refusal(client, name));
+    }
+
+    /**
+     * A personal access token (issue 13): found by its id, checked against its hash, under the same failure
+     * limit and bounded turns as a password (its hash is PBKDF2 too), and remembered like one.
+     *
+     * @param requiredName the user it must belong to (a token sent as a Basic password), or null
+     */
+    private AuthResult authenticateToken(String token, String client, String requiredName) {
+        String id = AccessTokens.idOf(token);
+        Map.Entry<UserAccount, UserAccount.Token> e = id == null ? null : tokens.get(id);
+        boolean owned = e != null && (requiredName == null || e.getKey().name().equals(requiredName));
+        String key = PasswordHash.credentialKey("token " + id, token.getBytes(StandardCharsets.UTF_8));
+        if (owned && isCached(key)) {
+            return AuthResult.authenticated(principal(e));
+        }
+        String limited = requiredName != null ? requiredName : e == null ? null : e.getKey().name();
+        boolean expensive = owned && PasswordHash.isHash(e.getValue().hash());
+        return guarded(client, limited, () -> owned && PasswordHash.isHash(e.getValue().hash())
+                        && PasswordHash.matches(token, e.getValue().hash()), expensive)
+                .map(ok -> {
+                    if (ok) {
+                        remember(key);
+                        return AuthResult.authenticated(principal(e));
+                    }
+                    return AuthResult.REJECTED;
+                })
+                .orElseGet(() -> refusal(client, limited));
+    }
+
+    private static Principal principal(Map.Entry<UserAccount, UserAccount.Token> e) {
+        return new Principal(e.getKey().name(), e.getKey().email(), e.getValue().readOnly());
     }
 
     /**
@@ -195,6 +246,9 @@ public final class UserStore {
             return false;
         }
         List<UserAccount.Grant> grants;
+        if (principal.readOnly() && access == Access.WRITE) {
+            return false; // a read-only token
+        }
         if (principal.isAnonymous()) {
             grants = anonymousGrants; // read only, whatever was configured
         } else {

@@ -103,7 +103,8 @@ public final class ConfigLoader {
                 new DavitConfig.Limits(longSetting(p, "limits.body.bytes", "17179869184"),
                         intSetting(p, "limits.header.bytes", "8192"),
                         intSetting(p, "limits.propfind.entries", "100000"),
-                        intSetting(p, "limits.locks.per.user", "1000")),
+                        intSetting(p, "limits.locks.per.user", "1000"),
+                        longSetting(p, "limits.repository.bytes", "0")),
                 users(p),
                 gcEveryCommits(p),
                 tls(p),
@@ -233,7 +234,32 @@ public final class ConfigLoader {
                 };
                 grants.add(new UserAccount.Grant(g.substring(0, colon), access));
             }
-            out.add(new UserAccount(name, password, email, List.copyOf(grants)));
+            out.add(new UserAccount(name, password, email, List.copyOf(grants), tokens(p, name)));
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * {@code user.NAME.token.ID=<hash>} (from {@code davit token NAME}) and {@code user.NAME.token.ID.readonly=true}:
+     * the user's personal access tokens.
+     */
+    private static List<UserAccount.Token> tokens(Properties p, String name) throws ConfigException {
+        String prefix = "user." + name + ".token.";
+        List<UserAccount.Token> out = new ArrayList<>();
+        for (String key : new TreeSet<>(p.stringPropertyNames())) {
+            if (!key.startsWith(prefix) || key.endsWith(".readonly")) {
+                continue;
+            }
+            String id = key.substring(prefix.length());
+            String hash = p.getProperty(key).trim();
+            if (!id.matches("[0-9a-f]{8}") || !dev.davit.auth.PasswordHash.isHash(hash)) {
+                throw new ConfigException(key + ": a token line is user.NAME.token.<8 hex digits>=<hash>, as `davit token NAME` prints it");
+            }
+            String ro = p.getProperty(key + ".readonly", "false").trim();
+            if (!ro.equals("true") && !ro.equals("false")) {
+                throw new ConfigException(key + ".readonly must be true or false");
+            }
+            out.add(new UserAccount.Token(id, hash, ro.equals("true")));
         }
         return List.copyOf(out);
     }

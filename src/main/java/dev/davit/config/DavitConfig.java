@@ -40,7 +40,7 @@ public record DavitConfig(String bind, int port, Path dataDir, String sampleRepo
      * @param propfindEntries most entries a PROPFIND Depth: infinity may list (403 propfind-finite-depth)
      * @param locksPerUser    most active locks one user may hold (507)
      */
-    public record Limits(long bodyBytes, int headerBytes, int propfindEntries, int locksPerUser) {
+    public record Limits(long bodyBytes, int headerBytes, int propfindEntries, int locksPerUser, long repositoryBytes) {
     }
 
     /**

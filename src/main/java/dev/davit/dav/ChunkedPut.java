@@ -53,7 +53,7 @@ final class ChunkedPut {
             // A doomed upload (stale If-Match, missing folder, someone's lock) is refused at its first chunk.
             PutHandler.check(x, target, s::lookup, s.lookup(target).orElse(null), s.lookup(target.parent()).orElse(null));
         }
-        Path all = x.repository.jgit().getDirectory().toPath().resolve("davit-chunks");
+        Path all = x.repository.gitDir().resolve("davit-chunks");
         removeAbandoned(all);
         // One folder per user and transfer: another user's upload with the same number is another upload.
         Path dir = all.resolve(hex(x.user.name()) + "-" + m.group(2) + "-" + count);

@@ -53,7 +53,7 @@ public final class ClientMetadata implements AutoCloseable {
         String key = repository.owner() + "/" + repository.name();
         Repo r = repos.get(key);
         if (r == null) {
-            Path dir = repository.jgit().getDirectory().toPath();
+            Path dir = repository.gitDir();
             r = new Repo(new PathLog(dir.resolve("davit-fileids"), durable), new PathLog(dir.resolve("davit-mtimes"), durable));
             r.instance(); // made (and made durable) now, not in the middle of a listing
             repos.put(key, r);

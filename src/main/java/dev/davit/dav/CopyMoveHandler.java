@@ -44,6 +44,12 @@ final class CopyMoveHandler extends DavMethod {
             if (SideFileRequests.copyOrMove(x, s, source, target, move, overwrite)) {
                 return;
             }
+            Entry src = s.lookup(source).orElse(null);
+            if (!move && src != null && x.quota.limited() && (!src.isFolder() || depth.equals("infinity"))) {
+                // A COPY adds the source's files again (git shares the objects; the user's files do not).
+                Entry replaced = s.lookup(target).orElse(null);
+                x.quota.checkGrowth(s, x.quota.sizeOf(s, src) - (replaced == null ? 0 : x.quota.sizeOf(s, replaced)));
+            }
         }
         String verb = move ? "MOVE" : "COPY";
         WriteResult<Boolean> r = x.repository.write(x.author(), verb + " " + source + " -> " + target, edit -> {
@@ -132,6 +138,9 @@ final class CopyMoveHandler extends DavMethod {
             }
             int slash = d.indexOf('/', scheme + 3);
             String authority = slash < 0 ? d.substring(scheme + 3) : d.substring(scheme + 3, slash);
+            // Credentials in the URL (lftp sends http://user:pass@host:port/...) do not make it another
+            // server: the host is what follows the userinfo (RFC 3986 §3.2.1).
+            authority = authority.substring(authority.lastIndexOf('@') + 1);
             String host = x.header("Host");
             if (host == null || !authority.equalsIgnoreCase(host)) {
                 throw new DavProblem(502, "other-server", "Destination " + d + " is on another server");

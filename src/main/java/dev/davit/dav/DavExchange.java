@@ -30,12 +30,15 @@ final class DavExchange {
     /** The user may write this repository (Nextcloud's {@code oc:permissions} say so). */
     boolean writable;
     private ClientMetadata.Repo clientMetadata;
+    final Quota quota;
     private IfHeader ifHeader;
+    private long[] quotaFigures;
     private boolean ifParsed;
 
     DavExchange(HttpServletRequest request, HttpServletResponse response, Principal user, DavTarget target,
                 GitRepository repository, DavSettings settings, Locking locking, JunkNames junk, DavMount mount,
-                ClientMetadata clientMetadataStore) {
+                ClientMetadata clientMetadataStore, Quota quota) {
+        this.quota = quota;
         this.mount = mount;
         this.clientMetadataStore = clientMetadataStore;
         this.request = request;
@@ -119,6 +122,19 @@ final class DavExchange {
             }
             return body;
         }
+    }
+
+    /**
+     * The repository's quota figures, {used, available} (RFC 4331), from the head: computed once per request,
+     * however many collections a PROPFIND lists.
+     */
+    long[] quotaFigures() throws IOException {
+        if (quotaFigures == null) {
+            try (dev.davit.storage.Snapshot s = repository.head()) {
+                quotaFigures = new long[] {quota.used(s), quota.available(s)};
+            }
+        }
+        return quotaFigures;
     }
 
     /** True when the request carries a body (a length above zero or a chunked transfer). */

@@ -40,6 +40,7 @@ public final class DavServlet extends HttpServlet {
     private final transient JunkNames junk;
     private final transient DavMount mount;
     private final transient ClientMetadata clientMetadata;
+    private final transient Quota quota;
 
     /**
      * @param mount          where it is mounted: {@link DavMount#dav()}, or again at the sync clients' paths
@@ -56,6 +57,7 @@ public final class DavServlet extends HttpServlet {
         this.users = users;
         this.settings = settings;
         this.manager = buildManager(settings);
+        this.quota = new Quota(settings.maxRepositoryBytes(), repositories.dataDir());
     }
 
     /**
@@ -119,7 +121,7 @@ public final class DavServlet extends HttpServlet {
             if (write && !users.allows(user, target.owner(), target.repo(), Access.WRITE)) {
                 throw new DavProblem(403, "read-only", user.name() + " may read but not write " + target.owner() + "/" + target.repo());
             }
-            DavExchange x = new DavExchange(req, resp, user, target, repo, settings, locking, junk, mount, clientMetadata);
+            DavExchange x = new DavExchange(req, resp, user, target, repo, settings, locking, junk, mount, clientMetadata, quota);
             x.writable = users.allows(user, target.owner(), target.repo(), Access.WRITE);
             if (write && x.rev() != null) {
                 throw new DavProblem(405, "past-revision", "a past revision (?rev=) is read-only");

@@ -21,11 +21,13 @@ final class DeleteHandler extends DavMethod {
         if (path.isRoot()) {
             throw new DavProblem(403, "root", "the repository root cannot be deleted");
         }
-        String depth = x.header("Depth");
-        if (depth != null && !depth.trim().equalsIgnoreCase("infinity")) {
-            // RFC 4918 §9.6.1: a DELETE of a collection acts as Depth: infinity; other values are errors.
-            throw DavProblem.badRequest("DELETE takes only Depth: infinity");
+        String depth = x.header("Depth") == null ? "infinity" : x.header("Depth").trim().toLowerCase(java.util.Locale.ROOT);
+        if (!depth.equals("infinity") && !depth.equals("0") && !depth.equals("1")) {
+            throw DavProblem.badRequest("malformed Depth: " + depth);
         }
+        // RFC 4918 §9.6.1 restricts Depth to infinity for a collection only; on a file it means nothing
+        // (some clients send Depth: 0 with every DELETE), so it is checked on what the path holds.
+        boolean finite = !depth.equals("infinity");
         try (Snapshot s = x.repository.head()) {
             Optional<SideFiles.SideFile> side = SideFileRequests.find(x, s, path);
             if (side.isPresent()) {
@@ -37,6 +39,9 @@ final class DeleteHandler extends DavMethod {
             Entry current = edit.lookup(path).orElse(null);
             if (current == null && x.header("If-Match") == null) {
                 throw new NotFoundException(path, "/" + path + " does not exist");
+            }
+            if (finite && current != null && current.isFolder()) {
+                throw DavProblem.badRequest("DELETE of a collection takes only Depth: infinity");
             }
             Preconditions.checkWrite(x, path, current);
             x.locking.checkIf(x, edit::lookup);

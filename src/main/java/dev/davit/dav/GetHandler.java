@@ -126,6 +126,14 @@ final class GetHandler extends DavMethod {
         }
     }
 
+    /** Dates in the listing as Apache's index shows them (UTC), which mirroring clients (lftp, wget) parse. */
+    private static final java.time.format.DateTimeFormatter LISTED = java.time.format.DateTimeFormatter
+            .ofPattern("yyyy-MM-dd HH:mm", java.util.Locale.ROOT).withZone(java.time.ZoneOffset.UTC);
+
+    /**
+     * A folder as an HTML table in the shape of Apache's index (name, last modified, size): browsers show it,
+     * and mirroring clients parse the sizes and dates from it. Sizes are exact bytes ("-" for a folder).
+     */
     private static void listing(DavExchange x, Snapshot s, Entry folder) throws IOException {
         HttpServletResponse resp = x.response;
         resp.setStatus(200);
@@ -136,19 +144,24 @@ final class GetHandler extends DavMethod {
         List<Entry> members = s.list(folder);
         String title = x.target.owner() + "/" + x.target.repo() + "/" + folder.path();
         try (Writer w = new java.io.OutputStreamWriter(resp.getOutputStream(), StandardCharsets.UTF_8)) {
-            w.write("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + Xml.text(title) + "</title></head><body>\n");
-            w.write("<h1>" + Xml.text(title) + "</h1>\n<p>revision " + (s.revision() == null ? "(none)" : s.revision().name()) + "</p>\n<ul>\n");
+            w.write("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Index of " + Xml.text(title) + "</title></head><body>\n");
+            w.write("<h1>Index of " + Xml.text(title) + "</h1>\n<p>revision " + (s.revision() == null ? "(none)" : s.revision().name()) + "</p>\n");
+            w.write("<table>\n<tr><th>Name</th><th>Last modified</th><th>Size</th></tr>\n");
             if (!folder.path().isRoot()) {
-                w.write("<li><a href=\"" + x.target.href(folder.path().parent(), true) + "\">../</a></li>\n");
+                w.write("<tr><td><a href=\"" + x.target.href(folder.path().parent(), true) + "\">Parent Directory</a></td>"
+                        + "<td>&nbsp;</td><td align=\"right\">-</td></tr>\n");
             }
             for (Entry m : members) {
                 if (HistoryView.claims(m.path())) {
                     continue; // shadowed by the computed .history
                 }
-                w.write("<li><a href=\"" + Xml.attr(x.target.href(m.path(), m.isFolder())) + "\">" + Xml.text(m.name())
-                        + (m.isFolder() ? "/" : "") + "</a></li>\n");
+                java.time.Instant modified = s.times(m).modified();
+                w.write("<tr><td><a href=\"" + Xml.attr(x.target.href(m.path(), m.isFolder())) + "\">" + Xml.text(m.name())
+                        + (m.isFolder() ? "/" : "") + "</a></td><td align=\"right\"><time datetime=\"" + HttpDates.rfc3339(modified)
+                        + "\">" + LISTED.format(modified) + "</time></td><td align=\"right\">" + (m.isFolder() ? "-" : Long.toString(s.size(m)))
+                        + "</td></tr>\n");
             }
-            w.write("</ul></body></html>\n");
+            w.write("</table></body></html>\n");
         }
     }
 }

@@ -21,6 +21,9 @@ final class LiveProperties {
     static final PropertyName RESOURCETYPE = PropertyName.dav("resourcetype");
     static final PropertyName LOCKDISCOVERY = PropertyName.dav("lockdiscovery");
     static final PropertyName SUPPORTEDLOCK = PropertyName.dav("supportedlock");
+    /** RFC 4331 §3: on collections, only when asked for by name (never in allprop). */
+    static final PropertyName QUOTA_AVAILABLE = PropertyName.dav("quota-available-bytes");
+    static final PropertyName QUOTA_USED = PropertyName.dav("quota-used-bytes");
 
     static final List<PropertyName> ALL = List.of(CREATIONDATE, DISPLAYNAME, GETCONTENTLENGTH, GETCONTENTTYPE, GETETAG,
             GETLASTMODIFIED, RESOURCETYPE, LOCKDISCOVERY, SUPPORTEDLOCK);
@@ -36,7 +39,7 @@ final class LiveProperties {
      * shown instead of the computed value (sync clients keep their own modification times this way).
      */
     static final Set<PropertyName> PROTECTED = Set.of(CREATIONDATE, GETCONTENTLENGTH, GETETAG, RESOURCETYPE,
-            PropertyName.dav("lockdiscovery"), PropertyName.dav("supportedlock"));
+            PropertyName.dav("lockdiscovery"), PropertyName.dav("supportedlock"), QUOTA_AVAILABLE, QUOTA_USED);
 
     private LiveProperties() {
     }
@@ -121,6 +124,10 @@ final class LiveProperties {
             }
             case "supportedlock":
                 return SUPPORTED_LOCKS;
+            case "quota-used-bytes":
+                return e.isFolder() ? "<D:quota-used-bytes>" + x.quotaFigures()[0] + "</D:quota-used-bytes>" : null;
+            case "quota-available-bytes":
+                return e.isFolder() ? "<D:quota-available-bytes>" + x.quotaFigures()[1] + "</D:quota-available-bytes>" : null;
             case "resourcetype":
                 return e.isFolder() ? "<D:resourcetype><D:collection/></D:resourcetype>" : "<D:resourcetype/>";
             default:

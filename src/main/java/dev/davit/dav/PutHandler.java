@@ -1,6 +1,5 @@
 package dev.davit.dav;
 
-import java.io.InputStream;
 import java.time.Instant;
 
 import org.eclipse.jgit.lib.ObjectId;
@@ -42,14 +41,30 @@ final class PutHandler extends DavMethod {
                 SideFileRequests.put(x, s);
                 return;
             }
-            check(x, path, s::lookup, s.lookup(path).orElse(null), s.lookup(path.parent()).orElse(null));
+            Entry current = s.lookup(path).orElse(null);
+            check(x, path, s::lookup, current, s.lookup(path.parent()).orElse(null));
+            long declared = x.request.getContentLengthLong();
+            if (declared >= 0) {
+                // Refused before the body is transferred (RFC 4331 §6: 507 with quota-not-exceeded).
+                x.quota.checkGrowth(s, declared - (current == null ? 0 : s.size(current)));
+            }
         }
         Instant mtime = clientTime(x.header("X-OC-Mtime"));
         // Read the stream as bytes: the servlet's form parsing is never touched, so a form-encoded or
         // multipart body is stored byte for byte (milton-ce.md §4).
         ObjectId blob;
-        try (InputStream in = BodyLimit.of(x, x.request.getInputStream())) {
+        long size;
+        try (org.apache.commons.io.input.BoundedInputStream in = org.apache.commons.io.input.BoundedInputStream.builder()
+                .setInputStream(BodyLimit.of(x, x.request.getInputStream())).get()) {
             blob = x.repository.insertBlob(in, x.request.getContentLengthLong());
+            size = in.getCount();
+        }
+        if (x.quota.limited()) {
+            // A chunked body's size is known only now; checked again on the head before the write.
+            try (Snapshot s = x.repository.head()) {
+                Entry current = s.lookup(path).orElse(null);
+                x.quota.checkGrowth(s, size - (current == null || current.isFolder() ? 0 : s.size(current)));
+            }
         }
         store(x, path, blob, mtime);
     }

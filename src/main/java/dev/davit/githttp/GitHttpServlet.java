@@ -28,7 +28,7 @@ public final class GitHttpServlet extends GitServlet {
 
     public GitHttpServlet(Repositories repositories, UserStore users, LockStore locks) {
         setRepositoryResolver((HttpServletRequest req, String name) -> resolve(repositories, users, req, name));
-        setUploadPackFactory((req, db) -> new UploadPack(db));
+        setUploadPackFactory((req, db) -> uploadPack(req, db));
         setReceivePackFactory((req, db) -> {
             Principal user = principal(req);
             RepoName repo = RepoName.parse(req.getPathInfo());
@@ -51,6 +51,26 @@ public final class GitHttpServlet extends GitServlet {
             rp.setPreReceiveHook(new LockedPathsHook(locks, repo.owner() + "/" + repo.name(), user.name()));
             return rp;
         });
+    }
+
+    /**
+     * Fetch and clone. Protocol v2 ({@code git -c protocol.version=2}) is asked for in the {@code Git-Protocol}
+     * header, which JGit's UploadPack reads from its extra parameters (as JGit's default factory passes them).
+     * Partial clone ({@code --filter=blob:none}): {@code uploadpack.allowFilter}; the client later fetches
+     * the blobs it lacks by id, so wants need not be ref tips ({@code allowAnySHA1InWant}): whoever may fetch
+     * may read every object of the repository anyway (the REST API serves blobs by id).
+     */
+    private static UploadPack uploadPack(HttpServletRequest req, Repository db) {
+        UploadPack up = new UploadPack(db);
+        org.eclipse.jgit.lib.Config c = new org.eclipse.jgit.lib.Config(db.getConfig());
+        c.setBoolean("uploadpack", null, "allowfilter", true);
+        c.setBoolean("uploadpack", null, "allowanysha1inwant", true);
+        up.setTransferConfig(new org.eclipse.jgit.transport.TransferConfig(c));
+        String protocol = req.getHeader("Git-Protocol");
+        if (protocol != null) {
+            up.setExtraParameters(java.util.Arrays.asList(protocol.split(":")));
+        }
+        return up;
     }
 
     private static Repository resolve(Repositories repositories, UserStore users, HttpServletRequest req, String name)

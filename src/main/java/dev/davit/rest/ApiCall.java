@@ -30,11 +30,14 @@ final class ApiCall {
     final GitRepository repository;
     final Links links;
     final RestLocks locks;
+    final CommitCounts commitCounts;
     private final Map<String, String> query;
     private byte[] body;
 
-    ApiCall(HttpServletRequest request, Principal user, ApiRoute route, GitRepository repository, LockStore lockStore) {
+    ApiCall(HttpServletRequest request, Principal user, ApiRoute route, GitRepository repository, LockStore lockStore,
+            CommitCounts commitCounts) {
         this.request = request;
+        this.commitCounts = commitCounts;
         this.user = user;
         this.route = route;
         this.repository = repository;

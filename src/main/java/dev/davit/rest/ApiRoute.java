@@ -14,8 +14,20 @@ import java.util.List;
  * what follows the repository: {@code contents, docs, a.txt}.
  */
 record ApiRoute(String owner, String repo, List<String> rest) {
+    /**
+     * {@code /api/v3/...} is {@code /api/...}: GitHub Enterprise serves its API under {@code /api/v3}, and
+     * CLIs and libraries given a host other than github.com build their URLs that way.
+     */
+    static String unaliased(String rawUri) {
+        if (rawUri.equals("/api/v3") || rawUri.startsWith("/api/v3/")) {
+            return "/api" + rawUri.substring("/api/v3".length());
+        }
+        return rawUri;
+    }
+
     /** Null when the URI is not under a repository (the caller answers 404). */
     static ApiRoute parse(String rawUri) {
+        rawUri = unaliased(rawUri);
         String prefix = "/api/repos/";
         if (!rawUri.startsWith(prefix)) {
             return null;

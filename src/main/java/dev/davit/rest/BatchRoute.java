@@ -145,6 +145,8 @@ final class BatchRoute {
                     if (o.sha() != null) {
                         checkSha(path, current, o.sha());
                     }
+                } else if (o.sha() != null) {
+                    throw goneSince(path, o.sha());
                 } else {
                     edit.makeParents(path);
                 }
@@ -155,13 +157,13 @@ final class BatchRoute {
                 if (o.from() != null && !o.from().equals(path)) {
                     return move(edit, o);
                 }
-                Entry e = existing(current, path);
+                Entry e = existing(current, path, o.sha());
                 checkSha(path, e, o.sha());
                 edit.putFile(path, o.blob());
                 return o;
             }
             case "delete" -> {
-                Entry e = existing(current, path);
+                Entry e = existing(current, path, o.sha());
                 checkSha(path, e, o.sha());
                 edit.delete(path);
                 return o;
@@ -175,7 +177,7 @@ final class BatchRoute {
 
     /** Moves {@code from_path} to {@code path} (its dead properties travel with it), then sets new content if given. */
     private static Op move(TreeEdit edit, Op o) throws IOException, StorageException {
-        Entry source = existing(edit.lookup(o.from()).orElse(null), o.from());
+        Entry source = existing(edit.lookup(o.from()).orElse(null), o.from(), o.sha());
         checkSha(o.from(), source, o.sha());
         if (edit.lookup(o.path()).isPresent()) {
             throw new AlreadyExistsException(o.path());
@@ -190,12 +192,21 @@ final class BatchRoute {
         return new Op(o.operation(), o.path(), o.from(), o.sha(), source.id(), -1);
     }
 
-    private static Entry existing(Entry current, RepoPath path) throws NotFoundException {
+    /** A missing file is stale when the client named a version of it (its sha), else not found. */
+    private static Entry existing(Entry current, RepoPath path, String sha) throws NotFoundException, StaleException {
+        if (current == null && sha != null) {
+            throw goneSince(path, sha);
+        }
         if (current == null) {
             throw new NotFoundException(path, path + " not found");
         }
         ContentsRoutes.requireFile(current);
         return current;
+    }
+
+    /** The client's sha names a version of a file that no longer exists (or never did): stale, current null. */
+    private static StaleException goneSince(RepoPath path, String sha) {
+        return new StaleException(path, null, sha, path + " does not exist any more; it does not match " + sha);
     }
 
     private static void checkSha(RepoPath path, Entry current, String sha) throws StaleException {

@@ -34,8 +34,8 @@ final class CommitRoutes {
     /**
      * The history from {@code sha} (a commit or branch; default the default branch), only the commits that
      * changed {@code path} when given, paged by {@code per_page}/{@code page} with a {@code Link} header
-     * (RFC 8288) as GitHub sends it: {@code next} while more follow, {@code prev} and {@code first} after
-     * the first page. ({@code last} would need a walk of the whole history, so it is not sent.)
+     * (RFC 8288) as GitHub sends it: {@code next} and {@code last} while more follow, {@code prev} and
+     * {@code first} after the first page. ({@code last} comes from {@link CommitCounts}, not a walk per request.)
      */
     static Reply list(ApiCall call) throws IOException, StorageException {
         History h = call.repository.history();
@@ -59,7 +59,12 @@ final class CommitRoutes {
         Reply reply = Reply.json(200, arr);
         List<String> links = new ArrayList<>();
         if (p.more()) {
+            // rel="last" as GitHub sends it on every page but the last: clients compute totals from it
+            // (PyGithub's totalCount) and read lists backwards (its reversed). The count is remembered per head.
+            long total = call.commitCounts.count(call.repository, start, path);
+            long last = Math.max(page + 1, (total + perPage - 1) / perPage);
             links.add("<" + pageUrl(call, page + 1, perPage) + ">; rel=\"next\"");
+            links.add("<" + pageUrl(call, last, perPage) + ">; rel=\"last\"");
         }
         if (page > 1) {
             links.add("<" + pageUrl(call, page - 1, perPage) + ">; rel=\"prev\"");
@@ -117,10 +122,10 @@ final class CommitRoutes {
         return Reply.json(200, n);
     }
 
-    private static String pageUrl(ApiCall call, int page, int perPage) {
+    private static String pageUrl(ApiCall call, long page, int perPage) {
         Map<String, String> q = new LinkedHashMap<>(call.queryParameters());
         q.put("per_page", Integer.toString(perPage));
-        q.put("page", Integer.toString(page));
+        q.put("page", Long.toString(page));
         StringBuilder sb = new StringBuilder(call.links.api()).append("/commits");
         char sep = '?';
         for (Map.Entry<String, String> e : q.entrySet()) {

@@ -83,6 +83,31 @@ final class ContentsRoutes {
         }
     }
 
+    /**
+     * {@code GET readme?ref=}: the top folder's README (GitHub's preference: {@code README.md} first, then
+     * any {@code README} or {@code README.*}, case-insensitively), as {@link #get} shows a file; 404 when none.
+     */
+    static Reply readme(ApiCall call) throws IOException, StorageException {
+        String ref = call.query("ref");
+        GitRepository repo = call.repository;
+        RepoPath found = null;
+        try (Snapshot s = ref == null ? repo.head() : repo.at(repo.history().resolve(ref).name())) {
+            for (Entry m : s.list(s.root())) {
+                String name = m.path().name().toLowerCase(java.util.Locale.ROOT);
+                if (m.isFolder() || !(name.equals("readme") || name.startsWith("readme."))) {
+                    continue;
+                }
+                if (found == null || name.equals("readme.md")) {
+                    found = m.path();
+                }
+            }
+        }
+        if (found == null) {
+            throw new NotFoundException(RepoPath.ROOT, "no README");
+        }
+        return get(call, found);
+    }
+
     /** What a PUT did: the blob now at the path, whether it created the file, whether a merge made it. */
     private record PutOutcome(ObjectId blob, long size, boolean created, boolean merged) {
     }
@@ -109,7 +134,12 @@ final class ContentsRoutes {
             Entry current = edit.lookup(path).orElse(null);
             call.locks.check(path, current == null);
             if (current == null) {
-                // GitHub: a path that does not exist is created (201) whatever sha says; folders are made as needed.
+                if (sha != null) {
+                    // A sha names a version the client saw; the file is gone (deleted since) or never was:
+                    // re-creating it would silently undo someone else's delete (DESIGN.md: stale, current null).
+                    throw new StaleException(path, null, sha, path + " does not exist any more; it does not match " + sha);
+                }
+                // No sha: a create (201); folders are made as needed, as on GitHub.
                 edit.makeParents(path);
                 edit.putFile(path, blob);
                 return new PutOutcome(blob, bytes.length, true, false);
@@ -167,7 +197,14 @@ final class ContentsRoutes {
         String sha = Json.string(body, "sha");
         GitRepository repo = call.repository;
         WriteResult<Void> r = repo.write(opts.author(), opts.committer(), opts.message(), edit -> {
-            Entry current = edit.lookup(path).orElseThrow(() -> new NotFoundException(path, path + " not found"));
+            Entry current = edit.lookup(path).orElse(null);
+            if (current == null && sha != null) {
+                // The version the client wants to delete is gone: its view is stale, as over WebDAV (If-Match).
+                throw new StaleException(path, null, sha, path + " does not exist any more; it does not match " + sha);
+            }
+            if (current == null) {
+                throw new NotFoundException(path, path + " not found");
+            }
             call.locks.check(path, true);
             requireFile(current);
             if (sha == null) {

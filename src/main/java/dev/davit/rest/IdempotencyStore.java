@@ -13,7 +13,7 @@ import java.util.function.Supplier;
 /**
  * Replays of writes that carry an {@code Idempotency-Key} (draft-ietf-httpapi-idempotency-key-header):
  * the first answer to a key is kept, and the same request again (same user, repository, method, URL and
- * body) gets that answer back, with {@code Idempotent-Replayed: true}, and no second commit. So a client
+ * body, a JSON body compared as a value, whatever the order of its members) gets that answer back, with {@code Idempotent-Replayed: true}, and no second commit. So a client
  * that lost the answer to a create can retry it and get the 201, not a 409 for its own file.
  *
  * <p>Bounded and in memory: the last {@value #MAX_ENTRIES} keys, each for {@link #TTL}; a restart
@@ -56,7 +56,8 @@ final class IdempotencyStore {
      */
     Reply run(String scope, String key, String method, String uri, byte[] body, Supplier<Reply> action) {
         String id = scope + "\n" + key;
-        String fingerprint = method + " " + uri + "\n" + sha256(body);
+        // The same JSON with its members in another order is the same request (clients build bodies from maps).
+        String fingerprint = method + " " + uri + "\n" + sha256(Json.canonical(body));
         Slot slot;
         synchronized (slots) {
             slot = slots.get(id);

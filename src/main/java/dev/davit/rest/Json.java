@@ -6,12 +6,15 @@ import java.util.Base64;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** The one JSON mapper of the REST API, and the base64 GitHub uses for file content. */
 final class Json {
     static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Writes the members of every object sorted by name: one spelling of a JSON value. */
+    private static final ObjectMapper SORTED = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
     private Json() {
     }
@@ -47,6 +50,23 @@ final class Json {
             throw RestProblem.badJson();
         }
         return o;
+    }
+
+    /**
+     * One spelling of the same JSON value (members sorted by name, no insignificant white space), so that
+     * {@code {"a":1,"b":2}} and {@code { "b": 2, "a": 1 }} compare equal (RFC 8259 §4: members are
+     * unordered). A body that is not JSON is returned as it is.
+     */
+    static byte[] canonical(byte[] body) {
+        if (body.length == 0) {
+            return body;
+        }
+        try {
+            // As plain maps and lists: ORDER_MAP_ENTRIES_BY_KEYS sorts maps, not tree nodes.
+            return SORTED.writeValueAsBytes(MAPPER.readValue(body, Object.class));
+        } catch (IOException e) {
+            return body;
+        }
     }
 
     /** GitHub sends file content as base64 in lines of 60 characters, each ended by a newline. */

@@ -24,7 +24,8 @@ import dev.davit.storage.RepoPath;
 import dev.davit.storage.Repositories;
 
 /**
- * {@code /api/*}: the GitHub-compatible REST API (Octokit's {@code baseUrl} is {@code http://host:port/api}).
+ * {@code /api/*} (and {@code /api/v3/*}, GitHub Enterprise's layout): the GitHub-compatible REST API
+ * (Octokit's {@code baseUrl} is {@code http://host:port/api}).
  * Resolves the repository, checks the user's right (a repository you may not read does not exist for you:
  * 404, as on GitHub; a write without write access: 403), routes, and writes the {@link Reply} with
  * {@code X-Revision} and an {@code ETag} on every answer under a repository, errors included.
@@ -35,7 +36,9 @@ public final class RestServlet extends HttpServlet {
 
     private final transient Repositories repositories;
     private final transient UserStore users;
-    private final transient IdempotencyStore idempotency = new IdempotencyStore(Clock.systemUTC());
+    private final transient Clock clock = Clock.systemUTC();
+    private final transient IdempotencyStore idempotency = new IdempotencyStore(clock);
+    private final transient CommitCounts commitCounts = new CommitCounts();
 
     private final transient LockStore locks;
 
@@ -52,6 +55,11 @@ public final class RestServlet extends HttpServlet {
         Reply reply;
         try {
             Principal user = (Principal) req.getAttribute(Principal.REQUEST_ATTRIBUTE);
+            Reply account = AccountRoutes.dispatch(req, user, ApiRoute.unaliased(req.getRequestURI()), clock);
+            if (account != null) {
+                write(req, resp, account, null);
+                return;
+            }
             ApiRoute route = ApiRoute.parse(req.getRequestURI());
             if (route == null || !users.allows(user, route.owner(), route.repo(), Access.READ)) {
                 throw RestProblem.notFound();
@@ -61,7 +69,7 @@ public final class RestServlet extends HttpServlet {
             if (write && !users.allows(user, route.owner(), route.repo(), Access.WRITE)) {
                 throw new RestProblem(403, user.name() + " may read but not write " + route.owner() + "/" + route.repo());
             }
-            ApiCall call = new ApiCall(req, user, route, repo, locks);
+            ApiCall call = new ApiCall(req, user, route, repo, locks, commitCounts);
             String key = req.getHeader("Idempotency-Key");
             if (write && key != null && !key.isBlank()) {
                 String uri = req.getRequestURI() + (req.getQueryString() == null ? "" : "?" + req.getQueryString());
@@ -128,6 +136,9 @@ public final class RestServlet extends HttpServlet {
                 }
             }
             case "git" -> {
+                if (get && r.size() == 2 && r.get(1).equals("matching-refs")) {
+                    return RefRoutes.matching(call, ""); // every ref
+                }
                 if (get && r.size() >= 3) {
                     switch (r.get(1)) {
                         case "blobs" -> {
@@ -138,6 +149,12 @@ public final class RestServlet extends HttpServlet {
                         }
                         case "commits" -> {
                             return GitDataRoutes.commit(call, call.route.tail(2));
+                        }
+                        case "ref", "refs" -> {
+                            return RefRoutes.ref(call, call.route.tail(2));
+                        }
+                        case "matching-refs" -> {
+                            return RefRoutes.matching(call, call.route.tail(2));
                         }
                         default -> {
                         }
@@ -152,6 +169,16 @@ public final class RestServlet extends HttpServlet {
             case "compare" -> {
                 if (get && r.size() >= 2) {
                     return CommitRoutes.compare(call, call.route.tail(1));
+                }
+            }
+            case "readme" -> {
+                if (get && r.size() == 1) {
+                    return ContentsRoutes.readme(call);
+                }
+            }
+            case "tags" -> {
+                if (get && r.size() == 1) {
+                    return RefRoutes.tags(call);
                 }
             }
             case "branches" -> {

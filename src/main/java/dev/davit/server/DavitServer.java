@@ -124,7 +124,7 @@ public final class DavitServer implements AutoCloseable {
         context.addFilter(new FilterHolder(new AuthenticationFilter(users, config.tls().basicOnlyOverTls())), "/dav/*", EnumSet.of(DispatcherType.REQUEST));
         DavSettings davSettings = new DavSettings(config.staleStatus(), config.maxXmlBodyBytes(), config.lockStatus(),
                 config.maxLockSeconds(), config.junkPatterns(), config.limits().bodyBytes(), config.limits().propfindEntries(),
-                config.limits().locksPerUser());
+                config.limits().locksPerUser(), config.limits().repositoryBytes());
         context.addServlet(new ServletHolder("dav", new DavServlet(repositories, users, locks, davSettings, DavMount.dav(),
                 clientMetadata)), "/dav/*");
         // The Nextcloud/ownCloud clients' paths: the same WebDAV front end, users, locks and limits, each

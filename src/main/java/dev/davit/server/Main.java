@@ -37,9 +37,33 @@ public final class Main {
         System.err.println("put it in the config as user.NAME.password=<the line above>");
     }
 
+    /**
+     * {@code davit token NAME [--read-only]}: a new personal access token for NAME. The config lines (the
+     * token's hash) go to standard output, to be appended to the config; the token itself to standard error,
+     * shown once and never stored.
+     */
+    private static int token(String[] args) {
+        if (args.length < 2 || args.length > 3 || args.length == 3 && !args[2].equals("--read-only")) {
+            System.err.println("usage: java -jar davit.jar token USER [--read-only]");
+            return 2;
+        }
+        dev.davit.auth.AccessTokens.Issued t = dev.davit.auth.AccessTokens.issue(new java.security.SecureRandom());
+        System.out.println(t.configLines(args[1], args.length == 3));
+        System.err.println("token for " + args[1] + (args.length == 3 ? " (read-only)" : "") + ", shown once: " + t.token());
+        System.err.println("add the line(s) above to the config (user." + args[1] + ".token." + t.id() + ") and restart");
+        return 0;
+    }
+
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("passwd")) {
             passwd();
+            return;
+        }
+        if (args.length > 0 && args[0].equals("token")) {
+            int rc = token(args);
+            if (rc != 0) {
+                System.exit(rc);
+            }
             return;
         }
         DavitConfig config;

@@ -370,7 +370,7 @@ public final class GitRepository implements AutoCloseable {
                     Instant now = Instant.now();
                     cb.setAuthor(new PersonIdent(w.author.name(), w.author.email(), now, TimeZone.getDefault().toZoneId()));
                     cb.setCommitter(new PersonIdent(w.committer.name(), w.committer.email(), now, TimeZone.getDefault().toZoneId()));
-                    cb.setMessage(w.message.endsWith("\n") ? w.message : w.message + "\n");
+                    cb.setMessage(w.message); // as given: a REST client reads its message back exactly as sent
                     cb.setTreeId(tree);
                     if (head != null) {
                         cb.setParentId(head);
@@ -633,6 +633,11 @@ public final class GitRepository implements AutoCloseable {
             LOG.warn("{}/{}: the repository on disk is behind the commit log: {}", owner, name, e.toString());
         }
         return repo;
+    }
+
+    /** The bare repository's folder (for files kept beside the repository, never inside its git data). */
+    public Path gitDir() {
+        return repo.getDirectory().toPath();
     }
 
     /** The JGit repository on disk as it is (possibly behind the log): for code that knows it need not wait. */

@@ -200,6 +200,62 @@ public final class History {
         return out;
     }
 
+    /**
+     * How many commits are reachable from {@code start} but not from {@code exclude} (null: none excluded),
+     * counting only those that changed {@code path} unless it is the root. One walk without commit bodies;
+     * callers remember the answer per head (the REST API's {@code Link rel="last"}).
+     */
+    public long count(ObjectId start, ObjectId exclude, RepoPath path) throws IOException {
+        try (RevWalk rw = new RevWalk(repository.newReader())) {
+            rw.setRetainBody(false);
+            if (!path.isRoot()) {
+                rw.setTreeFilter(AndTreeFilter.create(PathFilter.create(path.toString()), TreeFilter.ANY_DIFF));
+            }
+            rw.markStart(rw.parseCommit(start));
+            if (exclude != null) {
+                rw.markUninteresting(rw.parseCommit(exclude));
+            }
+            long n = 0;
+            for (RevCommit c = rw.next(); c != null; c = rw.next()) {
+                n++;
+            }
+            return n;
+        }
+    }
+
+    /** True when {@code ancestor} is {@code commit} or reachable from it. */
+    public boolean isAncestor(ObjectId ancestor, ObjectId commit) throws IOException {
+        try (RevWalk rw = new RevWalk(repository.newReader())) {
+            rw.setRetainBody(false);
+            return rw.isMergedInto(rw.parseCommit(ancestor), rw.parseCommit(commit));
+        }
+    }
+
+    /**
+     * The refs whose full names start with {@code prefix} ({@code refs/} for all, {@code refs/tags/} for
+     * tags), sorted by name, annotated tags peeled to their commit.
+     */
+    public List<NamedRef> refs(String prefix) throws IOException {
+        List<NamedRef> out = new ArrayList<>();
+        for (Ref r : repo.getRefDatabase().getRefsByPrefix(prefix)) {
+            if (r.getObjectId() == null || r.isSymbolic()) {
+                continue;
+            }
+            Ref peeled = r.isPeeled() ? r : repo.getRefDatabase().peel(r);
+            if (r.getName().equals(GitRepository.BRANCH)) {
+                continue; // from memory below: the disk may not have the newest commit yet
+            }
+            ObjectId commit = peeled.getPeeledObjectId() != null ? peeled.getPeeledObjectId() : r.getObjectId();
+            out.add(new NamedRef(r.getName(), r.getObjectId(), commit, peeled.getPeeledObjectId() != null));
+        }
+        ObjectId head = repository.headId();
+        if (head != null && GitRepository.BRANCH.startsWith(prefix)) {
+            out.add(new NamedRef(GitRepository.BRANCH, head, head, false));
+        }
+        out.sort((x, y) -> x.name().compareTo(y.name()));
+        return out;
+    }
+
     private List<FileChange> diff(ObjectId oldTree, ObjectId newTree) throws IOException {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         try (DiffFormatter fmt = new DiffFormatter(buf)) {

@@ -71,7 +71,7 @@ class AuthApiTest {
 
     @Test
     void outsideRepositoriesIs404Json() throws Exception {
-        HttpResponse<String> r = new Api(s).sendTo("GET", s.server.baseUrl() + "api/user", null);
+        HttpResponse<String> r = new Api(s).sendTo("GET", s.server.baseUrl() + "api/users/demo/gists", null);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(404);
         assertThat(Api.json(r).get("message").asText()).isEqualTo("Not Found");
     }

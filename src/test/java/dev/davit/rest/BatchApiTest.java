@@ -108,9 +108,14 @@ class BatchApiTest {
         assertThat(r2.statusCode()).as(r2.body()).isEqualTo(422);
 
         ObjectNode missing = Api.MAPPER.createObjectNode();
-        op(missing.putArray("files"), "delete", "nope.txt").put("sha", "0123456789abcdef0123456789abcdef01234567");
+        op(missing.putArray("files"), "delete", "nope.txt");
         HttpResponse<String> r3 = api.send("POST", "/contents", missing.toString());
         assertThat(r3.statusCode()).as(r3.body()).isEqualTo(404);
+
+        ObjectNode missingWithSha = Api.MAPPER.createObjectNode();
+        op(missingWithSha.putArray("files"), "delete", "nope.txt").put("sha", "0123456789abcdef0123456789abcdef01234567");
+        HttpResponse<String> r3s = api.send("POST", "/contents", missingWithSha.toString());
+        assertThat(r3s.statusCode()).as(r3s.body()).isEqualTo(409);
 
         ObjectNode badOp = Api.MAPPER.createObjectNode();
         op(badOp.putArray("files"), "chmod", "README.md");

@@ -56,13 +56,14 @@ class CommitsApiTest {
         HttpResponse<String> p1 = api.get("/commits?path=h.txt&per_page=2");
         assertThat(Api.json(p1).size()).isEqualTo(2);
         String link = p1.headers().firstValue("Link").orElseThrow();
-        assertThat(link).isEqualTo("<" + api.repoUrl() + "/commits?path=h.txt&per_page=2&page=2>; rel=\"next\"");
+        assertThat(link).isEqualTo("<" + api.repoUrl() + "/commits?path=h.txt&per_page=2&page=2>; rel=\"next\", <"
+                + api.repoUrl() + "/commits?path=h.txt&per_page=2&page=3>; rel=\"last\"");
         HttpResponse<String> p3 = api.get("/commits?path=h.txt&per_page=2&page=3");
         assertThat(Api.json(p3).size()).isEqualTo(1);
         assertThat(p3.headers().firstValue("Link").orElseThrow())
                 .isEqualTo("<" + api.repoUrl() + "/commits?path=h.txt&per_page=2&page=2>; rel=\"prev\", <"
                         + api.repoUrl() + "/commits?path=h.txt&per_page=2&page=1>; rel=\"first\"");
-        assertThat(Api.json(p3).get(0).get("commit").get("message").asText()).isEqualTo("put h.txt\n");
+        assertThat(Api.json(p3).get(0).get("commit").get("message").asText()).isEqualTo("put h.txt"); // exactly as sent
 
         HttpResponse<String> everything = api.get("/commits?per_page=100");
         assertThat(Api.json(everything).size()).isEqualTo(11);

@@ -222,9 +222,12 @@ class ContentsApiTest {
     }
 
     @Test
-    void createIgnoresAShaAsGitHubDoes() throws Exception {
+    void aShaOnANewPathIsStaleNotACreate() throws Exception {
+        // GitHub ignores it; Davit does not (issue 13): the sha names a version the client saw, so the file
+        // was deleted since, and re-creating it would undo that delete. StaleShaOfMissingFileTest has the rest.
         HttpResponse<String> r = api.putFile("fresh.txt", "x", "0123456789abcdef0123456789abcdef01234567");
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(409);
+        assertThat(api.putFile("fresh.txt", "x", null).statusCode()).isEqualTo(201);
     }
 
     @Test
@@ -299,7 +302,9 @@ class ContentsApiTest {
         assertThat(Api.json(stale).get("current").get("sha").asText()).isEqualTo(sha);
         assertThat(Api.json(stale).get("yours").get("sha").asText()).isEqualTo("0123456789abcdef0123456789abcdef01234567");
         HttpResponse<String> missing = api.send("DELETE", "/contents/nope.txt", "{\"message\":\"m\",\"sha\":\"" + sha + "\"}");
-        assertThat(missing.statusCode()).as(missing.body()).isEqualTo(404);
+        assertThat(missing.statusCode()).as(missing.body()).isEqualTo(409); // a sha of a file that is not there: stale
+        HttpResponse<String> missingNoSha = api.send("DELETE", "/contents/nope.txt", "{\"message\":\"m\"}");
+        assertThat(missingNoSha.statusCode()).as(missingNoSha.body()).isEqualTo(404);
         HttpResponse<String> noMessage = api.send("DELETE", "/contents/README.md", "{\"sha\":\"" + sha + "\"}");
         assertThat(noMessage.statusCode()).as(noMessage.body()).isEqualTo(422);
         assertThat(api.get("/contents/README.md").statusCode()).isEqualTo(200);

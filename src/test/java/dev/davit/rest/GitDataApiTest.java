@@ -107,7 +107,7 @@ class GitDataApiTest {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         JsonNode j = Api.json(r);
         assertThat(j.get("sha").asText()).isEqualTo(head);
-        assertThat(j.get("message").asText()).isEqualTo("Import sample\n");
+        assertThat(j.get("message").asText()).isEqualTo("Import sample");
         assertThat(j.get("parents").size()).isZero();
         assertThat(j.get("author").get("name").asText()).isEqualTo("Davit");
     }

@@ -88,4 +88,21 @@ class IdempotencyApiTest {
         HttpResponse<String> reader = new Api(s, "reader", "reader").putFile("u.txt", "one", null, "Idempotency-Key", "k-3");
         assertThat(reader.statusCode()).as(reader.body()).isEqualTo(403);
     }
+
+    /** Clients build bodies from maps: the same JSON with its members in another order is the same request. */
+    @Test
+    void theSameJsonWithMembersInAnotherOrderReplays() throws Exception {
+        String a = "{\"message\":\"m\",\"content\":\"" + Api.b64("o\n") + "\",\"committer\":{\"name\":\"A\",\"email\":\"a@x\"}}";
+        String b = "{ \"committer\": {\"email\":\"a@x\", \"name\":\"A\"}, \"content\": \"" + Api.b64("o\n") + "\", \"message\": \"m\" }";
+        HttpResponse<String> first = api.send("PUT", "/contents/order.txt", a, "Idempotency-Key", "k-4");
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(201);
+        int commits = s.commitCount();
+        HttpResponse<String> again = api.send("PUT", "/contents/order.txt", b, "Idempotency-Key", "k-4");
+        assertThat(again.statusCode()).as(again.body()).isEqualTo(201);
+        assertThat(again.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+        assertThat(s.commitCount()).isEqualTo(commits);
+        // a different value is still a different request
+        String c = b.replace("\"A\"", "\"B\"");
+        assertThat(api.send("PUT", "/contents/order.txt", c, "Idempotency-Key", "k-4").statusCode()).isEqualTo(422);
+    }
 }

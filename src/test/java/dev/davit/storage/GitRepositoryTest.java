@@ -103,7 +103,7 @@ class GitRepositoryTest {
             assertThat(c.getAuthorIdent().getName()).isEqualTo("Bob");
             assertThat(c.getAuthorIdent().getEmailAddress()).isEqualTo("bob@example.org");
             assertThat(c.getCommitterIdent().getName()).isEqualTo("Bob");
-            assertThat(c.getFullMessage()).isEqualTo("PUT b.txt\n\nbody line\n");
+            assertThat(c.getFullMessage()).isEqualTo("PUT b.txt\n\nbody line"); // as given, no newline added
             assertThat(c.getShortMessage()).isEqualTo("PUT b.txt");
             assertThat(c.getParentCount()).isEqualTo(1);
             assertThat(c.getParent(0).getId()).isEqualTo(first.revision());
@@ -112,7 +112,7 @@ class GitRepositoryTest {
 
             RevCommit root = f.history().get(1);
             assertThat(root.getParentCount()).isZero();
-            assertThat(root.getFullMessage()).isEqualTo("PUT a.txt\n");
+            assertThat(root.getFullMessage()).isEqualTo("PUT a.txt");
             assertThat(root.getAuthorIdent().getName()).isEqualTo("Alice");
             f.assertFsckClean();
         }

@@ -27,8 +27,17 @@ public final class Api {
     }
 
     public Api(TestServer server, String user, String password) {
+        this(server, TestServer.basic(user, password), true);
+    }
+
+    private Api(TestServer server, String authorization, boolean unused) {
         this.server = server;
-        this.authorization = TestServer.basic(user, password);
+        this.authorization = authorization;
+    }
+
+    /** Requests with this {@code Authorization} value (a token: {@code token X}, {@code Bearer X}); null for none. */
+    public static Api withAuthorization(TestServer server, String authorization) {
+        return new Api(server, authorization, true);
     }
 
     /** {@code http://127.0.0.1:PORT/api/repos/demo/sample}. */

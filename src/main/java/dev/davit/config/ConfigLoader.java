@@ -110,7 +110,8 @@ public final class ConfigLoader {
                 tls(p),
                 anonymousGrants(p),
                 defences(p),
-                homes(p));
+                homes(p),
+                shutdownSeconds(p));
     }
 
     private static DavitConfig.Defences defences(Properties p) throws ConfigException {
@@ -162,6 +163,15 @@ public final class ConfigLoader {
             }
         }
         return out;
+    }
+
+    /** {@code shutdown.timeout.seconds}: how long a stop may take to bring the disk up to date (issue 12). */
+    private static int shutdownSeconds(Properties p) throws ConfigException {
+        int s = intSetting(p, "shutdown.timeout.seconds", "30");
+        if (s < 1) {
+            throw new ConfigException("shutdown.timeout.seconds must be at least 1");
+        }
+        return s;
     }
 
     private static DavitConfig.Tls tls(Properties p) throws ConfigException {

@@ -17,7 +17,7 @@ public record DavitConfig(String bind, int port, Path dataDir, String sampleRepo
                           int staleStatus, int lockStatus, long maxLockSeconds, boolean durable, long maxXmlBodyBytes,
                           List<String> junkPatterns, Limits limits, List<UserAccount> users,
                           int gcEveryCommits, Tls tls, List<UserAccount.Grant> anonymous, Defences defences,
-                          java.util.Map<String, String> homes) {
+                          java.util.Map<String, String> homes, int shutdownSeconds) {
     /**
      * HTTPS and the plain-HTTP rule.
      *

@@ -81,15 +81,15 @@ public final class Main {
             System.err.println("davit: " + e.getMessage());
             System.exit(2);
             return;
+        } catch (java.io.IOException e) {
+            // Another server on the data directory, or a repository that must not be opened (its branch is
+            // lost): the message says which and why; nothing was changed.
+            System.err.println("davit: " + e.getMessage());
+            System.exit(2);
+            return;
         }
         server.start();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                server.close();
-            } catch (Exception e) {
-                System.err.println("davit: shutdown failed: " + e);
-            }
-        }, "davit-shutdown"));
+        Stopping.install(server, java.time.Duration.ofSeconds(config.shutdownSeconds()));
         System.out.println("Davit listening on " + server.baseUrl() + " (WebDAV: " + server.baseUrl() + "dav/"
                 + (config.sampleRepository().isEmpty() ? "{owner}/{repo}/" : config.sampleRepository() + "/")
                 + ", data: " + config.dataDir().toAbsolutePath() + ")");

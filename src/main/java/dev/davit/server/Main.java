@@ -67,6 +67,9 @@ public final class Main {
             return;
         }
         DavitConfig config;
+        // JGit's own setting for the JDK's SHA-1 (CPU instructions) instead of its collision-detecting one:
+        // see dev.davit.storage.ObjectIds for why, and for what keeps collisions out. Before JGit is used.
+        System.setProperty("org.eclipse.jgit.util.sha1.implementation", "jdkNative");
         try {
             config = ConfigLoader.load(args);
         } catch (ConfigLoader.ConfigException e) {

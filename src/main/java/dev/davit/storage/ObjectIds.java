@@ -1,44 +1,28 @@
 package dev.davit.storage;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 
-import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectInserter;
 
 /**
- * Git object ids computed with the JDK's SHA-1, which runs on the CPU's SHA instructions (~1-2 GB/s here)
- * where JGit's collision-detecting SHA-1 runs at ~100-150 MB/s. Every commit hashes each tree on the
- * changed path in full, and a folder of thousands of files is a tree of hundreds of KB: with JGit's hash
- * that was the largest cost of a PUT.
+ * Git object ids, computed by JGit ({@link ObjectInserter.Formatter}). The server runs JGit with its own
+ * JDK SHA-1 setting ({@code org.eclipse.jgit.util.sha1.implementation=jdkNative}, set by
+ * {@code dev.davit.server.Main}), which runs on the CPU's SHA instructions (~1-2 GB/s here) where JGit's
+ * default collision-detecting SHA-1 runs at ~100-150 MB/s: every commit hashes each tree on the changed path
+ * in full, and with the default hash that was the largest cost of a PUT.
  *
  * <p>What collision detection protected against is kept by the callers: an id that the repository already
  * has is never trusted blindly; its stored bytes are compared with the new ones and a difference is refused
  * ({@link #requireSame}), as {@link LargeBlobs} does for large files. A crafted pair of files with one SHA-1
- * thus cannot replace one another. Objects received by git push still go through JGit's own checks.
+ * thus cannot replace one another.
  */
 final class ObjectIds {
-    private static final ThreadLocal<MessageDigest> SHA1 = ThreadLocal.withInitial(() -> {
-        try {
-            return MessageDigest.getInstance("SHA-1");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-1", e);
-        }
-    });
-
     private ObjectIds() {
     }
 
     /** The id of {@code data[off, off+len)} as an object of {@code type}: SHA-1 of "type size\0content". */
     static ObjectId of(int type, byte[] data, int off, int len) {
-        MessageDigest md = SHA1.get();
-        md.reset();
-        md.update(Constants.encodedTypeString(type));
-        md.update((byte) ' ');
-        md.update(Constants.encodeASCII(len));
-        md.update((byte) 0);
-        md.update(data, off, len);
-        return ObjectId.fromRaw(md.digest());
+        return new ObjectInserter.Formatter().idFor(type, data, off, len);
     }
 
     /**

@@ -125,7 +125,7 @@ final class DavErrors {
                     ? new Problem(403, "forbidden-path", null, i.getMessage(), null, null, null, null)
                     : new Problem(400, "bad-path", null, i.getMessage(), null, null, null, null);
         }
-        if (t instanceof dev.davit.storage.NoSpaceException n) {
+        if (t instanceof dev.davit.storage.disk.NoSpaceException n) {
             // RFC 4918 §11.5: the server is unable to store what is needed to complete the request.
             return new Problem(507, "insufficient-storage", null,
                     "the disk is full: nothing of this write was kept; reads still work, and writes work again once space is freed",

@@ -1,5 +1,7 @@
 package dev.davit.dav;
 
+import dev.davit.storage.history.History;
+
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
@@ -13,7 +15,7 @@ import java.util.Set;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectReader;
 
-import dev.davit.storage.CommitInfo;
+import dev.davit.storage.history.CommitInfo;
 import dev.davit.storage.Entry;
 import dev.davit.storage.InvalidPathException;
 import dev.davit.storage.NotFoundException;
@@ -123,7 +125,7 @@ final class HistoryView {
         members.add(folder(root.child(HistoryNames.BY_PATH), headId, now));
         if (headId != null) {
             try (ObjectReader reader = x.repository.newReader()) {
-                for (CommitInfo c : x.repository.history().log(headId, RepoPath.ROOT, 0, MAX_COMMITS).commits()) {
+                for (CommitInfo c : History.of(x.repository).log(headId, RepoPath.ROOT, 0, MAX_COMMITS).commits()) {
                     Instant when = c.committer().when();
                     String name = HistoryNames.commitFolder(when, reader.abbreviate(c.id(), 7).name(), c.message());
                     members.add(folder(root.child(name), c.tree(), new Timestamps(when, when)));
@@ -176,7 +178,7 @@ final class HistoryView {
             return out;
         }
         try (ObjectReader reader = x.repository.newReader()) {
-            for (CommitInfo c : x.repository.history().log(headId, p, 0, MAX_COMMITS).commits()) {
+            for (CommitInfo c : History.of(x.repository).log(headId, p, 0, MAX_COMMITS).commits()) {
                 String shortId = reader.abbreviate(c.id(), 7).name();
                 try (Snapshot s = x.repository.at(c.id().name())) {
                     Optional<Entry> e = s.lookup(p);

@@ -1,5 +1,7 @@
 package dev.davit.rest;
 
+import dev.davit.storage.history.History;
+
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -79,7 +81,7 @@ final class BatchRoute {
         }
         ObjectNode answer = Json.object();
         answer.set("files", answered);
-        answer.set("commit", Shapes.gitCommit(call.links, repo.history().commit(r.revision())));
+        answer.set("commit", Shapes.gitCommit(call.links, History.of(repo).commit(r.revision())));
         answer.set("verification", Json.object().put("verified", false).put("reason", "unsigned")
                 .putNull("signature").putNull("payload"));
         return Reply.json(201, answer).withRevision(r.revision());

@@ -1,5 +1,7 @@
 package dev.davit.rest;
 
+import dev.davit.storage.history.History;
+
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -48,12 +50,12 @@ final class CommitCounts {
             base = latest.get(history);
         }
         long n;
-        if (base != null && repo.history().isAncestor(base.start(), start)) {
-            n = base.count() + repo.history().count(start, base.start(), path);
+        if (base != null && History.of(repo).isAncestor(base.start(), start)) {
+            n = base.count() + History.of(repo).count(start, base.start(), path);
         } else {
             // The first request for this history, or one that does not contain the last (another branch, a
             // ?sha= in the past): one walk, remembered.
-            n = repo.history().count(start, null, path);
+            n = History.of(repo).count(start, null, path);
         }
         synchronized (this) {
             exact.put(key, n);

@@ -13,11 +13,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.eclipse.jgit.lib.ObjectId;
 
-import dev.davit.storage.CommitInfo;
-import dev.davit.storage.CommitPage;
-import dev.davit.storage.Comparison;
+import dev.davit.storage.history.CommitInfo;
+import dev.davit.storage.history.CommitPage;
+import dev.davit.storage.history.Comparison;
 import dev.davit.storage.GitRepository;
-import dev.davit.storage.History;
+import dev.davit.storage.history.History;
 import dev.davit.storage.NotFoundException;
 import dev.davit.storage.RepoPath;
 import dev.davit.storage.StorageException;
@@ -38,7 +38,7 @@ final class CommitRoutes {
      * {@code first} after the first page. ({@code last} comes from {@link CommitCounts}, not a walk per request.)
      */
     static Reply list(ApiCall call) throws IOException, StorageException {
-        History h = call.repository.history();
+        History h = History.of(call.repository);
         String sha = call.query("sha");
         ObjectId start;
         try {
@@ -74,7 +74,7 @@ final class CommitRoutes {
     }
 
     static Reply one(ApiCall call, String ref) throws IOException, StorageException {
-        History h = call.repository.history();
+        History h = History.of(call.repository);
         CommitInfo c;
         try {
             c = h.commit(ref);
@@ -95,7 +95,7 @@ final class CommitRoutes {
         }
         String base = spec.substring(0, dots);
         String head = spec.substring(dots + 3);
-        Comparison c = call.repository.history().compare(base, head);
+        Comparison c = History.of(call.repository).compare(base, head);
         if (c.mergeBase() == null) {
             throw new RestProblem(404, "No common ancestor between " + base + " and " + head + ".");
         }

@@ -1,5 +1,8 @@
 package dev.davit.rest;
 
+import dev.davit.storage.history.History;
+import dev.davit.storage.history.GitObjects;
+
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,7 +41,7 @@ final class ContentsRoutes {
     static Reply get(ApiCall call, RepoPath path) throws IOException, StorageException {
         String ref = call.query("ref");
         GitRepository repo = call.repository;
-        try (Snapshot s = ref == null ? repo.head() : repo.at(repo.history().resolve(ref).name())) {
+        try (Snapshot s = ref == null ? repo.head() : repo.at(History.of(repo).resolve(ref).name())) {
             Entry e = s.lookup(path).orElseThrow(() -> new NotFoundException(path, path + " not found"));
             String shownRef = ref == null ? GitRepository.BRANCH.substring("refs/heads/".length()) : ref;
             String accept = call.request.getHeader("Accept");
@@ -91,7 +94,7 @@ final class ContentsRoutes {
         String ref = call.query("ref");
         GitRepository repo = call.repository;
         RepoPath found = null;
-        try (Snapshot s = ref == null ? repo.head() : repo.at(repo.history().resolve(ref).name())) {
+        try (Snapshot s = ref == null ? repo.head() : repo.at(History.of(repo).resolve(ref).name())) {
             for (Entry m : s.list(s.root())) {
                 String name = m.path().name().toLowerCase(java.util.Locale.ROOT);
                 if (m.isFolder() || !(name.equals("readme") || name.startsWith("readme."))) {
@@ -160,7 +163,7 @@ final class ContentsRoutes {
         PutOutcome o = r.value();
         ObjectNode answer = Json.object();
         answer.set("content", Shapes.contentItem(call.links, path, false, o.blob(), o.size(), null));
-        answer.set("commit", Shapes.gitCommit(call.links, repo.history().commit(r.revision())));
+        answer.set("commit", Shapes.gitCommit(call.links, History.of(repo).commit(r.revision())));
         if (o.merged()) {
             answer.put("merged", true);
         }
@@ -175,7 +178,7 @@ final class ContentsRoutes {
     private static PutOutcome merge(GitRepository repo, TreeEdit edit, RepoPath path, Entry current, String sha, byte[] yours)
             throws IOException, StorageException {
         ObjectId base = sha.matches("[0-9a-fA-F]{40}") ? ObjectId.fromString(sha) : null;
-        if (base == null || !repo.objects().hasBlob(base)) {
+        if (base == null || !GitObjects.of(repo).hasBlob(base)) {
             // Without the base there is nothing to merge against: a plain stale write.
             throw new StaleException(path, current.id(), sha, path + " does not match " + sha);
         }
@@ -218,7 +221,7 @@ final class ContentsRoutes {
         });
         ObjectNode answer = Json.object();
         answer.putNull("content");
-        answer.set("commit", Shapes.gitCommit(call.links, repo.history().commit(r.revision())));
+        answer.set("commit", Shapes.gitCommit(call.links, History.of(repo).commit(r.revision())));
         return Reply.json(200, answer).withRevision(r.revision());
     }
 

@@ -1,15 +1,18 @@
 package dev.davit.rest;
 
+import dev.davit.storage.history.History;
+import dev.davit.storage.history.GitObjects;
+
 import java.io.IOException;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import dev.davit.storage.Blob;
-import dev.davit.storage.CommitInfo;
+import dev.davit.storage.history.Blob;
+import dev.davit.storage.history.CommitInfo;
 import dev.davit.storage.StorageException;
-import dev.davit.storage.TreeItem;
-import dev.davit.storage.TreeListing;
+import dev.davit.storage.history.TreeItem;
+import dev.davit.storage.history.TreeListing;
 
 /** GitHub's Git database API, read side: {@code git/blobs/{sha}}, {@code git/trees/{sha}}, {@code git/commits/{sha}}. */
 final class GitDataRoutes {
@@ -17,7 +20,7 @@ final class GitDataRoutes {
     }
 
     static Reply blob(ApiCall call, String sha) throws IOException, StorageException {
-        Blob b = call.repository.objects().blob(sha);
+        Blob b = GitObjects.of(call.repository).blob(sha);
         if (MediaTypes.wantsRaw(call.request.getHeader("Accept"))) {
             return new Reply(200, MediaTypes.rawType(b.bytes()), b.bytes(), null, null, java.util.Map.of()).withEtag(b.id());
         }
@@ -34,7 +37,7 @@ final class GitDataRoutes {
     static Reply tree(ApiCall call, String sha) throws IOException, StorageException {
         String rec = call.query("recursive");
         boolean recursive = rec != null && !rec.equals("0") && !rec.equalsIgnoreCase("false");
-        TreeListing t = call.repository.objects().tree(sha, recursive);
+        TreeListing t = GitObjects.of(call.repository).tree(sha, recursive);
         ObjectNode n = Json.object();
         n.put("sha", t.id().name());
         n.put("url", call.links.tree(t.id()));
@@ -60,7 +63,7 @@ final class GitDataRoutes {
         if (!sha.matches("[0-9a-fA-F]{40}")) {
             throw RestProblem.notFound();
         }
-        CommitInfo c = call.repository.history().commit(sha);
+        CommitInfo c = History.of(call.repository).commit(sha);
         return Reply.json(200, Shapes.gitCommit(call.links, c)).withEtag(c.id());
     }
 }

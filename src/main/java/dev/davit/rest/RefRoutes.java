@@ -1,5 +1,7 @@
 package dev.davit.rest;
 
+import dev.davit.storage.history.History;
+
 import java.io.IOException;
 import java.util.List;
 
@@ -8,7 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.eclipse.jgit.lib.Constants;
 
-import dev.davit.storage.NamedRef;
+import dev.davit.storage.history.NamedRef;
 import dev.davit.storage.NotFoundException;
 import dev.davit.storage.RepoPath;
 
@@ -24,7 +26,7 @@ final class RefRoutes {
     /** {@code heads/main} names {@code refs/heads/main} exactly; a prefix or a missing ref is 404. */
     static Reply ref(ApiCall call, String name) throws IOException, NotFoundException {
         String full = Constants.R_REFS + name;
-        for (NamedRef r : call.repository.history().refs(full)) {
+        for (NamedRef r : History.of(call.repository).refs(full)) {
             if (r.name().equals(full)) {
                 return Reply.json(200, shape(call, r)).withEtag(r.target());
             }
@@ -35,14 +37,14 @@ final class RefRoutes {
     /** Every ref whose name starts with {@code refs/} + {@code prefix} (GitHub: an empty list when none). */
     static Reply matching(ApiCall call, String prefix) throws IOException {
         ArrayNode arr = Json.array();
-        for (NamedRef r : call.repository.history().refs(Constants.R_REFS + prefix)) {
+        for (NamedRef r : History.of(call.repository).refs(Constants.R_REFS + prefix)) {
             arr.add(shape(call, r));
         }
         return Reply.json(200, arr);
     }
 
     static Reply tags(ApiCall call) throws IOException {
-        List<NamedRef> tags = call.repository.history().refs(Constants.R_TAGS);
+        List<NamedRef> tags = History.of(call.repository).refs(Constants.R_TAGS);
         ArrayNode arr = Json.array();
         for (NamedRef t : tags) {
             String name = t.name().substring(Constants.R_TAGS.length());

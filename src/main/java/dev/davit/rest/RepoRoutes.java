@@ -1,5 +1,7 @@
 package dev.davit.rest;
 
+import dev.davit.storage.history.History;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32;
@@ -9,7 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.davit.auth.Access;
 import dev.davit.auth.UserStore;
-import dev.davit.storage.Branch;
+import dev.davit.storage.history.Branch;
 import dev.davit.storage.GitRepository;
 import dev.davit.storage.NotFoundException;
 import dev.davit.storage.RepoPath;
@@ -45,14 +47,14 @@ final class RepoRoutes {
 
     static Reply branches(ApiCall call) throws IOException {
         ArrayNode arr = Json.array();
-        for (Branch b : call.repository.history().branches()) {
+        for (Branch b : History.of(call.repository).branches()) {
             arr.add(branch(call, b));
         }
         return Reply.json(200, arr);
     }
 
     static Reply branch(ApiCall call, String name) throws IOException, NotFoundException {
-        for (Branch b : call.repository.history().branches()) {
+        for (Branch b : History.of(call.repository).branches()) {
             if (b.name().equals(name)) {
                 return Reply.json(200, branch(call, b)).withEtag(b.head());
             }

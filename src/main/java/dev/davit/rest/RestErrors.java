@@ -71,7 +71,7 @@ final class RestErrors {
                 body.put("missing", mp.blocker().toString());
                 return Reply.json(409, body);
             }
-            if (e instanceof dev.davit.storage.NoSpaceException) {
+            if (e instanceof dev.davit.storage.disk.NoSpaceException) {
                 // 507 (RFC 4918 §11.5), as WebDAV answers: nothing was kept, and a retry later can succeed.
                 ObjectNode body = body("the disk is full: nothing of this write was kept; retry once space is freed", docs, 507);
                 body.put("error", "insufficient-storage");

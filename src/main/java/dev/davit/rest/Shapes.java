@@ -7,9 +7,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.eclipse.jgit.lib.ObjectId;
 
-import dev.davit.storage.CommitInfo;
-import dev.davit.storage.FileChange;
-import dev.davit.storage.Person;
+import dev.davit.storage.history.CommitInfo;
+import dev.davit.storage.history.FileChange;
+import dev.davit.storage.history.Person;
 import dev.davit.storage.RepoPath;
 
 /**

@@ -1,5 +1,7 @@
 package dev.davit.rest;
 
+import dev.davit.storage.history.History;
+
 import java.io.IOException;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -45,7 +47,7 @@ record WriteOptions(String message, Identity author, Identity committer) {
         if (branch == null || branch.equals(main) || branch.equals(GitRepository.BRANCH)) {
             return;
         }
-        boolean exists = call.repository.history().branches().stream().anyMatch(b -> b.name().equals(branch));
+        boolean exists = History.of(call.repository).branches().stream().anyMatch(b -> b.name().equals(branch));
         if (!exists) {
             throw new RestProblem(404, "Branch " + branch + " not found");
         }

@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * An OS file lock on {@code {data}/.davit/instance.lock}, held while a server uses the data directory. A
+ * An OS file lock on {@code {data}/.davit/instance.flock}, held while a server uses the data directory. A
  * second server on the same directory used to delete the first one's lock files and log segments as
  * "left by a crash"; now it stops before touching anything. The kernel drops the lock when the process
  * dies, however it dies, so a crash never leaves a stale lock behind.
@@ -26,7 +26,7 @@ final class DataDirLock implements AutoCloseable {
     static DataDirLock acquire(Path dataDir) throws IOException {
         Path dir = dataDir.resolve(".davit");
         Files.createDirectories(dir);
-        Path file = dir.resolve("instance.lock");
+        Path file = dir.resolve("instance.flock");
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock;
         try {

@@ -1,5 +1,19 @@
 package dev.davit.storage;
 
+import dev.davit.storage.disk.DurableFiles;
+import dev.davit.storage.disk.NoSpaceException;
+import dev.davit.storage.log.CommitLog;
+import dev.davit.storage.log.DiskApplier;
+import dev.davit.storage.log.LogRecovery;
+import dev.davit.storage.maintenance.Maintenance;
+import dev.davit.storage.objects.BatchInserter;
+import dev.davit.storage.objects.LargeBlobs;
+import dev.davit.storage.objects.LooseObject;
+import dev.davit.storage.objects.NewObject;
+import dev.davit.storage.objects.ObjectCache;
+import dev.davit.storage.objects.ObjectIds;
+import dev.davit.storage.objects.PackFiles;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -44,7 +58,7 @@ import org.eclipse.jgit.revwalk.RevWalk;
  * shutdown bring it up to date first ({@link #applyToDisk}). Writers inside this process queue on a lock
  * (group commit); a push takes the same lock ({@link #exclusive}).
  */
-public final class GitRepository implements AutoCloseable {
+public final class GitRepository implements AutoCloseable, Maintenance.Target {
     public static final String BRANCH = Constants.R_HEADS + "main";
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GitRepository.class);
 
@@ -126,10 +140,12 @@ public final class GitRepository implements AutoCloseable {
         index.catchUp(this::newReader, headId());
     }
 
+    @Override
     public String owner() {
         return owner;
     }
 
+    @Override
     public String name() {
         return name;
     }
@@ -194,7 +210,7 @@ public final class GitRepository implements AutoCloseable {
      * abbreviated id (also of commits not yet on disk), or another ref or revision expression (from disk).
      * Null when it names nothing.
      */
-    ObjectId resolve(String rev) throws IOException {
+    public ObjectId resolve(String rev) throws IOException {
         if (rev.equals("main") || rev.equals(BRANCH) || rev.equals("HEAD")) {
             return headId();
         }
@@ -452,6 +468,7 @@ public final class GitRepository implements AutoCloseable {
      * Brings the bare repository on disk up to date with every acknowledged write and waits for it (git
      * smart HTTP calls it before it serves, so clones, fetches and pushes see what WebDAV and REST see).
      */
+    @Override
     public void applyToDisk() throws IOException {
         applier.awaitApplied(DISK_WAIT_NANOS);
     }
@@ -589,16 +606,6 @@ public final class GitRepository implements AutoCloseable {
         return sideFiles;
     }
 
-    /** Commits, history, diffs and branches of this repository. */
-    public History history() {
-        return new History(this);
-    }
-
-    /** Blobs and trees by id. */
-    public GitObjects objects() {
-        return new GitObjects(this, history());
-    }
-
     /**
      * The bytes of blob {@code id} (for a merge inside a {@link Mutation}).
      *
@@ -641,7 +648,8 @@ public final class GitRepository implements AutoCloseable {
     }
 
     /** The JGit repository on disk as it is (possibly behind the log): for code that knows it need not wait. */
-    Repository disk() {
+    @Override
+    public Repository disk() {
         return repo;
     }
 

@@ -1,5 +1,8 @@
 package dev.davit.storage;
 
+import dev.davit.storage.maintenance.Maintenance;
+import dev.davit.storage.maintenance.StaleLockFiles;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

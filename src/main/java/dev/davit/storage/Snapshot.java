@@ -1,5 +1,7 @@
 package dev.davit.storage;
 
+import dev.davit.storage.objects.LargeBlobs;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;

@@ -1,5 +1,7 @@
 package dev.davit.storage;
 
+import dev.davit.storage.objects.RawTree;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

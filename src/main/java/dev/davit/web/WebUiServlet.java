@@ -1,5 +1,7 @@
 package dev.davit.web;
 
+import dev.davit.storage.history.History;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,9 +21,9 @@ import org.eclipse.jgit.lib.ObjectId;
 import dev.davit.auth.Access;
 import dev.davit.auth.Principal;
 import dev.davit.auth.UserStore;
-import dev.davit.storage.CommitInfo;
+import dev.davit.storage.history.CommitInfo;
 import dev.davit.storage.Entry;
-import dev.davit.storage.FileChange;
+import dev.davit.storage.history.FileChange;
 import dev.davit.storage.GitRepository;
 import dev.davit.storage.InvalidPathException;
 import dev.davit.storage.NotFoundException;
@@ -150,7 +152,7 @@ public final class WebUiServlet extends HttpServlet {
     private void history(HttpServletResponse resp, Route r, GitRepository repo, RepoPath path) throws IOException, NotFoundException {
         ObjectId head = repo.headId();
         List<CommitInfo> commits = head == null || path.isRoot() ? List.of()
-                : repo.history().log(head, path, 0, MAX_VERSIONS).commits();
+                : History.of(repo).log(head, path, 0, MAX_VERSIONS).commits();
         if (commits.isEmpty()) {
             throw new NotFoundException(path, "/" + path + " has no history");
         }
@@ -196,9 +198,9 @@ public final class WebUiServlet extends HttpServlet {
         if (from == null || to == null) {
             throw new NotFoundException(path, "diff needs from= and to=");
         }
-        ObjectId a = repo.history().resolve(from);
-        ObjectId b2 = repo.history().resolve(to);
-        Optional<FileChange> change = repo.history().changes(a, b2).stream()
+        ObjectId a = History.of(repo).resolve(from);
+        ObjectId b2 = History.of(repo).resolve(to);
+        Optional<FileChange> change = History.of(repo).changes(a, b2).stream()
                 .filter(c -> c.path().equals(path.toString()) || path.toString().equals(c.previousPath())).findFirst();
         StringBuilder b = new StringBuilder();
         b.append("<h1>").append(Html.text(path.toString())).append(": ").append(shortId(a)).append(" → ").append(shortId(b2)).append("</h1>\n");

@@ -96,7 +96,7 @@ class FullDiskTest {
                 assertThat(s.lookup(dev.davit.storage.RepoPath.parse("a.txt"))).isPresent();
             }
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> write(r, who, "b.txt", "x".repeat(200_000)))
-                    .isInstanceOf(dev.davit.storage.NoSpaceException.class);
+                    .isInstanceOf(dev.davit.storage.disk.NoSpaceException.class);
             Files.delete(filler);
             write(r, who, "b.txt", "room again");
             r.applyToDisk();

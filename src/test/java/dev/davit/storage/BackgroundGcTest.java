@@ -1,5 +1,7 @@
 package dev.davit.storage;
 
+import dev.davit.storage.maintenance.Maintenance;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;

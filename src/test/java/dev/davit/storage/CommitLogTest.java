@@ -1,5 +1,7 @@
 package dev.davit.storage;
 
+import dev.davit.storage.log.CommitLog;
+
 import static dev.davit.storage.StorageFixture.ALICE;
 import static dev.davit.storage.StorageFixture.p;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,5 +1,7 @@
 package dev.davit.storage;
 
+import dev.davit.storage.history.History;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -21,7 +23,7 @@ class CommitMessageTest {
                     edit.putFile(p, f.blob(message + "!"));
                     return null;
                 });
-                assertThat(f.repo.history().commit(r.revision()).message()).isEqualTo(message);
+                assertThat(History.of(f.repo).commit(r.revision()).message()).isEqualTo(message);
             }
         }
     }

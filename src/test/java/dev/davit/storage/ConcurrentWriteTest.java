@@ -1,5 +1,7 @@
 package dev.davit.storage;
 
+import dev.davit.storage.history.History;
+
 import static dev.davit.storage.StorageFixture.ALICE;
 import static dev.davit.storage.StorageFixture.BOB;
 import static dev.davit.storage.StorageFixture.p;

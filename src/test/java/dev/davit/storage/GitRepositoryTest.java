@@ -1,5 +1,9 @@
 package dev.davit.storage;
 
+import dev.davit.storage.history.History;
+
+import dev.davit.storage.objects.LooseObject;
+
 import static dev.davit.storage.StorageFixture.ALICE;
 import static dev.davit.storage.StorageFixture.BOB;
 import static dev.davit.storage.StorageFixture.p;

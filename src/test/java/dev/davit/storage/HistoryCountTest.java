@@ -1,5 +1,7 @@
 package dev.davit.storage;
 
+import dev.davit.storage.history.History;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -22,7 +24,7 @@ class HistoryCountTest {
             f.put("a.txt", "2");
             f.put("c.txt", "1");
             ObjectId head = f.repo.headId();
-            History h = f.repo.history();
+            History h = History.of(f.repo);
             assertThat(h.count(head, null, RepoPath.ROOT)).isEqualTo(4);
             assertThat(h.count(head, null, StorageFixture.p("a.txt"))).isEqualTo(2);
             assertThat(h.count(head, middle, RepoPath.ROOT)).isEqualTo(2);

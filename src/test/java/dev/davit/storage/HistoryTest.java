@@ -1,5 +1,15 @@
 package dev.davit.storage;
 
+import dev.davit.storage.history.GitObjects;
+
+import dev.davit.storage.history.Branch;
+import dev.davit.storage.history.CommitPage;
+import dev.davit.storage.history.Comparison;
+import dev.davit.storage.history.FileChange;
+import dev.davit.storage.history.History;
+import dev.davit.storage.history.TreeItem;
+import dev.davit.storage.history.TreeListing;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -34,7 +44,7 @@ class HistoryTest {
         f.put("b.txt", "x");
         f.put("a.txt", "2");
         ObjectId head = f.put("a.txt", "3").revision();
-        History h = f.repo.history();
+        History h = History.of(f.repo);
         CommitPage p1 = h.log(head, StorageFixture.p("a.txt"), 0, 2);
         assertThat(p1.commits()).hasSize(2);
         assertThat(p1.more()).isTrue();
@@ -48,7 +58,7 @@ class HistoryTest {
     @Test
     void resolveReadsIdsAndBranchNamesOnly() throws Exception {
         ObjectId head = f.put("a.txt", "1").revision();
-        History h = f.repo.history();
+        History h = History.of(f.repo);
         assertThat(h.resolve("main")).isEqualTo(head);
         assertThat(h.resolve("refs/heads/main")).isEqualTo(head);
         assertThat(h.resolve(head.name().substring(0, 10))).isEqualTo(head);
@@ -66,7 +76,7 @@ class HistoryTest {
             edit.mkdir(StorageFixture.p("d"));
             return null;
         }).revision();
-        List<FileChange> changes = f.repo.history().changes(first, second);
+        List<FileChange> changes = History.of(f.repo).changes(first, second);
         assertThat(changes).hasSize(1);
         FileChange c = changes.get(0);
         assertThat(c.path()).isEqualTo("a.txt");
@@ -80,25 +90,25 @@ class HistoryTest {
     void treesListWithoutHiddenFilesAndBlobsReadById() throws Exception {
         f.mkdir("d");
         ObjectId head = f.put("d/x.txt", "x").revision();
-        TreeListing t = f.repo.objects().tree(head.name(), true);
+        TreeListing t = GitObjects.of(f.repo).tree(head.name(), true);
         assertThat(t.items()).extracting(TreeItem::path).containsExactly("d", "d/x.txt");
         ObjectId blob = t.items().get(1).id();
-        assertThat(new String(f.repo.objects().blob(blob.name()).bytes())).isEqualTo("x");
-        assertThat(f.repo.objects().hasBlob(blob)).isTrue();
-        assertThatThrownBy(() -> f.repo.objects().blob(t.id().name())).isInstanceOf(NotFoundException.class);
+        assertThat(new String(GitObjects.of(f.repo).blob(blob.name()).bytes())).isEqualTo("x");
+        assertThat(GitObjects.of(f.repo).hasBlob(blob)).isTrue();
+        assertThatThrownBy(() -> GitObjects.of(f.repo).blob(t.id().name())).isInstanceOf(NotFoundException.class);
     }
 
     @Test
     void compareCountsBothSides() throws Exception {
         ObjectId base = f.put("a.txt", "1").revision();
         ObjectId head = f.put("b.txt", "2").revision();
-        Comparison c = f.repo.history().compare(base.name(), head.name());
+        Comparison c = History.of(f.repo).compare(base.name(), head.name());
         assertThat(c.status()).isEqualTo("ahead");
         assertThat(c.ahead()).hasSize(1);
         assertThat(c.behindBy()).isZero();
         assertThat(c.mergeBase().id()).isEqualTo(base);
         assertThat(c.files()).extracting(FileChange::path).containsExactly("b.txt");
-        assertThat(f.repo.history().compare(head.name(), base.name()).status()).isEqualTo("behind");
-        assertThat(f.repo.history().branches()).containsExactly(new Branch("main", head));
+        assertThat(History.of(f.repo).compare(head.name(), base.name()).status()).isEqualTo("behind");
+        assertThat(History.of(f.repo).branches()).containsExactly(new Branch("main", head));
     }
 }

@@ -1,5 +1,8 @@
 package dev.davit.storage;
 
+import dev.davit.storage.objects.LargeBlobs;
+import dev.davit.storage.objects.LooseObject;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

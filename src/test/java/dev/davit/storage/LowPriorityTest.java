@@ -1,5 +1,7 @@
 package dev.davit.storage;
 
+import dev.davit.storage.maintenance.LowPriority;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 

@@ -1,5 +1,7 @@
 package dev.davit.storage;
 
+import dev.davit.storage.objects.ObjectCache;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,7 @@
 package dev.davit.storage;
 
+import dev.davit.storage.objects.RawTree;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;

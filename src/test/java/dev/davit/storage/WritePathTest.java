@@ -1,5 +1,8 @@
 package dev.davit.storage;
 
+import dev.davit.storage.objects.LooseObject;
+import dev.davit.storage.objects.ObjectIds;
+
 import static dev.davit.storage.StorageFixture.ALICE;
 import static dev.davit.storage.StorageFixture.p;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,7 +1,0 @@
-package dev.davit.storage;
-
-import org.eclipse.jgit.lib.ObjectId;
-
-/** A blob's id and bytes. */
-public record Blob(ObjectId id, byte[] bytes) {
-}

@@ -1,7 +1,0 @@
-package dev.davit.storage;
-
-import org.eclipse.jgit.lib.ObjectId;
-
-/** A branch: its short name ({@code main}) and the commit it points at. */
-public record Branch(String name, ObjectId head) {
-}

@@ -1,0 +1,276 @@
+package dev.davit.storage.log;
+
+import dev.davit.storage.disk.DurableFiles;
+import dev.davit.storage.disk.NoSpaceException;
+import dev.davit.storage.objects.LooseObject;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+import org.eclipse.jgit.lib.ObjectId;
+
+/**
+ * A repository's commit log: the commit point of every write. A batch of commits is one record holding
+ * everything the commits need (the loose-format bytes of every object they add, and the branch's move from
+ * old to new id), appended to the current segment file and synced with one fdatasync. When {@link #append}
+ * returns, the writes are acknowledged; the bare repository catches up later ({@link DiskApplier}), and
+ * the segments it has caught up with are deleted ({@link #trim}).
+ *
+ * <p>As Gitaly's write-ahead log (a transaction's objects and reference changes as one durable log entry,
+ * applied to the repository afterwards) and PostgreSQL's WAL (flushed per group commit, data files written
+ * by the checkpointer), written anew for git's loose object format.
+ *
+ * <p>Faults: a record that could not be written and synced entirely is cut off again (truncate to where it
+ * began), and when even that fails the segment is abandoned and the next record starts a new one, so a torn
+ * record never hides a later one (a reader stops at the first torn record of a segment: its write was never
+ * acknowledged). A full disk surfaces as {@link NoSpaceException}.
+ *
+ * <p>Segment {@code segment-NNNNNNNNNNNNNNNN}: records of {@code MAGIC, payload length, CRC32C(payload),
+ * payload}; payload: ref name, old id, new id, object count, then per object its id, length and loose
+ * (deflated) bytes. Not thread-safe on its own: {@link GitRepository} appends under its write lock and the
+ * applier rotates and trims under this object's monitor.
+ */
+public final class CommitLog implements AutoCloseable {
+    private static final int MAGIC = 0x44564a31; // "DVJ1"
+    private static final String SEGMENT_PREFIX = "segment-";
+
+    /** One batch of commits as the log holds it. */
+    public record Record(String ref, ObjectId oldHead, ObjectId newHead, List<LooseObject> objects) {
+    }
+
+    private final Path dir;
+    private final boolean durable;
+    private final String label;
+    /** The segment records go to, or null: the next append creates one. */
+    private FileChannel segment;
+    private long segmentNumber;
+    private boolean closed;
+
+    /**
+     * @param durable sync each record before {@link #append} returns (off only for tests of speed)
+     */
+    public CommitLog(Path dir, boolean durable, String label) throws IOException {
+        this.dir = dir;
+        this.durable = durable;
+        this.label = label;
+        long last = 0;
+        for (Path p : segments(dir)) {
+            last = Math.max(last, number(p));
+        }
+        // No file is made here: a server starting on a full disk must still start (writes then answer 507).
+        this.segmentNumber = last;
+    }
+
+    /** The number of the newest segment there is or was (records appended from now on go to a later one after {@link #rotate}). */
+    public synchronized long currentSegment() {
+        return segmentNumber;
+    }
+
+    /**
+     * Appends one record and, when durable, syncs it. On return the record survives a power cut; on an
+     * exception the log is as it was before the call.
+     */
+    public synchronized void append(Record record) throws IOException {
+        if (closed) {
+            throw new IOException("the commit log of " + label + " is closed");
+        }
+        byte[] payload = encode(record);
+        CRC32C crc = new CRC32C();
+        crc.update(payload);
+        ByteBuffer buf = ByteBuffer.allocate(12 + payload.length);
+        buf.putInt(MAGIC).putInt(payload.length).putInt((int) crc.getValue()).put(payload).flip();
+        if (segment == null) {
+            openSegment(segmentNumber + 1);
+        }
+        long start = segment.position();
+        try {
+            while (buf.hasRemaining()) {
+                segment.write(buf);
+            }
+            if (durable) {
+                segment.force(false);
+            }
+        } catch (IOException e) {
+            undo(start, e);
+            throw NoSpaceException.translate(e);
+        } catch (RuntimeException e) {
+            undo(start, e);
+            throw e;
+        }
+    }
+
+    /**
+     * Cuts a failed record off. After a failed fdatasync the state of the written pages is unknown (Linux
+     * may drop them and report success next time), so the segment is abandoned even when the cut worked:
+     * the next record goes to a new segment, never after bytes that might be a torn record.
+     */
+    private void undo(long start, Throwable cause) {
+        FileChannel ch = segment;
+        segment = null;
+        try (ch) {
+            ch.truncate(start);
+            ch.force(false);
+        } catch (IOException | RuntimeException e) {
+            cause.addSuppressed(e); // the torn tail stays; readers stop there, and nothing follows it in this segment
+        }
+    }
+
+    private void openSegment(long number) throws IOException {
+        Files.createDirectories(dir);
+        Path file = dir.resolve(String.format("%s%016d", SEGMENT_PREFIX, number));
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        try {
+            // The segment's name must be durable before a record in it is promised: fdatasync of the file
+            // covers its data and size, not its directory entry.
+            DurableFiles.forceDirectory(dir);
+        } catch (IOException e) {
+            ch.close();
+            Files.deleteIfExists(file);
+            throw NoSpaceException.translate(e);
+        }
+        segment = ch;
+        segmentNumber = number;
+    }
+
+    /**
+     * Ends the current segment: later records go to a new one. Returns the number of the last segment that
+     * holds records appended so far; once they are all applied, {@link #trim} of it deletes them.
+     */
+    public synchronized long rotate() throws IOException {
+        if (segment != null) {
+            FileChannel ch = segment;
+            segment = null;
+            ch.close();
+        }
+        return segmentNumber;
+    }
+
+    /** Deletes the segments up to {@code upTo}: every record in them is applied to the repository on disk. */
+    public void trim(long upTo) throws IOException {
+        for (Path p : segments(dir)) {
+            if (number(p) <= upTo) {
+                // No fsync of the folder needed: a deletion lost in a crash leaves records that recovery
+                // finds already applied (their old id is not the branch's value) and skips.
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        closed = true;
+        if (segment != null) {
+            segment.close();
+            segment = null;
+        }
+    }
+
+    /** The intact records of every segment in {@code dir}, oldest first; each segment up to its first torn record. */
+    public static List<Record> readAll(Path dir) throws IOException {
+        List<Record> out = new ArrayList<>();
+        for (Path seg : segments(dir)) {
+            out.addAll(readSegment(seg));
+        }
+        return out;
+    }
+
+    /** The intact records of a segment, in order, up to the first torn or foreign one. */
+    public static List<Record> readSegment(Path seg) throws IOException {
+        List<Record> records = new ArrayList<>();
+        byte[] all = Files.readAllBytes(seg);
+        ByteBuffer buf = ByteBuffer.wrap(all);
+        while (buf.remaining() >= 12) {
+            int magic = buf.getInt();
+            int len = buf.getInt();
+            int crcValue = buf.getInt();
+            if (magic != MAGIC || len < 0 || len > buf.remaining()) {
+                break;
+            }
+            CRC32C crc = new CRC32C();
+            crc.update(all, buf.position(), len);
+            if ((int) crc.getValue() != crcValue) {
+                break;
+            }
+            try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(all, buf.position(), len))) {
+                String ref = in.readUTF();
+                ObjectId oldHead = readId(in);
+                ObjectId newHead = readId(in);
+                int n = in.readInt();
+                List<LooseObject> objs = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    ObjectId id = readId(in);
+                    byte[] deflated = new byte[in.readInt()];
+                    in.readFully(deflated);
+                    objs.add(new LooseObject(id, deflated));
+                }
+                records.add(new Record(ref, oldHead, newHead, objs));
+            } catch (EOFException e) {
+                break;
+            }
+            buf.position(buf.position() + len);
+        }
+        return records;
+    }
+
+    public static List<Path> segments(Path dir) throws IOException {
+        List<Path> out = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return out;
+        }
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, SEGMENT_PREFIX + "*")) {
+            s.forEach(out::add);
+        }
+        out.sort((a, b) -> Long.compare(number(a), number(b)));
+        return out;
+    }
+
+    private static long number(Path segment) {
+        try {
+            return Long.parseLong(segment.getFileName().toString().substring(SEGMENT_PREFIX.length()));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static byte[] encode(Record r) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 + r.objects().stream().mapToInt(o -> o.deflated().length + 24).sum());
+        DataOutputStream out = new DataOutputStream(bytes);
+        out.writeUTF(r.ref());
+        writeId(out, r.oldHead());
+        writeId(out, r.newHead());
+        out.writeInt(r.objects().size());
+        for (LooseObject o : r.objects()) {
+            writeId(out, o.id());
+            out.writeInt(o.deflated().length);
+            out.write(o.deflated());
+        }
+        out.flush();
+        return bytes.toByteArray();
+    }
+
+    private static void writeId(DataOutputStream out, ObjectId id) throws IOException {
+        byte[] raw = new byte[20];
+        (id == null ? ObjectId.zeroId() : id).copyRawTo(raw, 0);
+        out.write(raw);
+    }
+
+    /** The zero id reads back as null (no previous head). */
+    private static ObjectId readId(DataInputStream in) throws IOException {
+        byte[] raw = new byte[20];
+        in.readFully(raw);
+        ObjectId id = ObjectId.fromRaw(raw);
+        return id.equals(ObjectId.zeroId()) ? null : id;
+    }
+}

@@ -1,0 +1,369 @@
+package dev.davit.storage.log;
+
+import dev.davit.storage.disk.DurableFiles;
+import dev.davit.storage.disk.NoSpaceException;
+import dev.davit.storage.objects.NewObject;
+import dev.davit.storage.objects.ObjectCache;
+import dev.davit.storage.objects.PackFiles;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+import org.eclipse.jgit.internal.storage.file.FileRepository;
+import org.eclipse.jgit.internal.storage.file.PackInserter;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.RefUpdate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Brings the bare repository on disk up to the commit log, in the background: the objects of the batches
+ * logged since the last run as one pack through JGit's {@link PackInserter} (not a loose file per object),
+ * the pack's files and folder fsynced, then the branch moved (JGit writes the ref file with
+ * {@code core.fsyncRefFiles}) and its folder fsynced, and only then the log segments trimmed. So a process
+ * reading the bare repository sees an older but always consistent state, never a ref to a missing object.
+ *
+ * <p>Pace: when idle a run starts at once; under load runs are at least {@link #INTERVAL_NANOS} apart, so a
+ * run packs many batches and packs stay few, and the repository lags the log by at most about a second.
+ * Objects of batches not yet applied stay pinned in the {@link ObjectCache}, where every reader in this
+ * process finds them; their bytes are capped ({@link #awaitRoom}: writers wait, memory stays bounded).
+ *
+ * <p>Threads: batches arrive under the {@link CommitLog}'s monitor (with their record), runs happen on the
+ * executor passed in, one at a time per repository.
+ */
+public final class DiskApplier {
+    private static final Logger LOG = LoggerFactory.getLogger(DiskApplier.class);
+    /** Under load, the least time between two runs' starts. */
+    public static final long INTERVAL_NANOS = 200_000_000L;
+    /** A run that failed (e.g. a full disk) is tried again after this long. */
+    private static final long RETRY_NANOS = 1_000_000_000L;
+
+    /** One logged batch of commits: the branch moved from {@code oldHead} to {@code newHead}, adding {@code objects}. */
+    public record Batch(ObjectId oldHead, ObjectId newHead, List<NewObject> objects) {
+        public long weight() {
+            return objects.stream().mapToLong(NewObject::weight).sum();
+        }
+    }
+
+    private final FileRepository repo;
+    private final String branch;
+    private final String label;
+    private final CommitLog log;
+    private final ObjectCache cache;
+    private final ScheduledExecutorService executor;
+    private final LongSupplier nanoTime;
+    private final long maxUnappliedBytes;
+    private final Runnable afterRun;
+
+    private final ArrayDeque<Batch> queue = new ArrayDeque<>();
+    private final Map<ObjectId, NewObject> unapplied = new ConcurrentHashMap<>();
+    private final AtomicLong unappliedBytes = new AtomicLong();
+    /** Batches ever queued and ever applied: equal when the repository on disk is up to date. */
+    private volatile long enqueued;
+    private volatile long applied;
+    private ScheduledFuture<?> pending;
+    private boolean running;
+    private int waiters;
+    private long lastRunStart = Long.MIN_VALUE / 2;
+    private IOException lastFailure;
+    private boolean closed;
+
+    public DiskApplier(FileRepository repo, String branch, String label, CommitLog log, ObjectCache cache,
+                ScheduledExecutorService executor, LongSupplier nanoTime, long maxUnappliedBytes, Runnable afterRun) {
+        this.repo = repo;
+        this.branch = branch;
+        this.label = label;
+        this.log = log;
+        this.cache = cache;
+        this.executor = executor;
+        this.nanoTime = nanoTime;
+        this.maxUnappliedBytes = maxUnappliedBytes;
+        this.afterRun = afterRun;
+    }
+
+    /** True when every logged batch is in the repository on disk. */
+    public boolean upToDate() {
+        long e = enqueued;
+        return applied == e;
+    }
+
+    /** True when {@code id} is in a logged batch not yet applied (durable in the log, not yet in a pack). */
+    public boolean holds(ObjectId id) {
+        return unapplied.containsKey(id);
+    }
+
+    /**
+     * Queues a batch whose record is durable. Called with the log's monitor held, right after the append, so
+     * that a run's {@link CommitLog#rotate} splits the queue exactly where it splits the segments.
+     */
+    public void enqueue(Batch b) {
+        for (NewObject o : b.objects()) {
+            if (unapplied.putIfAbsent(o.id(), o) == null) {
+                cache.pin(o.id(), o.type(), o.bytes());
+            }
+        }
+        unappliedBytes.addAndGet(b.weight());
+        synchronized (this) {
+            queue.add(b);
+            enqueued++;
+            kick(false);
+        }
+    }
+
+    /** Back-pressure: waits while the objects not yet applied exceed the cap (writers hold the write lock meanwhile). */
+    public void awaitRoom(long timeoutNanos) throws IOException {
+        if (unappliedBytes.get() <= maxUnappliedBytes) {
+            return;
+        }
+        long deadline = nanoTime.getAsLong() + timeoutNanos;
+        synchronized (this) {
+            waiters++;
+            try {
+                kick(true);
+                while (unappliedBytes.get() > maxUnappliedBytes) {
+                    long left = deadline - nanoTime.getAsLong();
+                    if (left <= 0) {
+                        throw behind("writes wait for the repository on disk to catch up");
+                    }
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while waiting for the repository on disk");
+            } finally {
+                waiters--;
+            }
+        }
+    }
+
+    /**
+     * Brings the repository on disk up to date now (git smart HTTP before it serves, a push, shutdown, a
+     * repack) and waits for it, at most {@code timeoutNanos}.
+     */
+    public void awaitApplied(long timeoutNanos) throws IOException {
+        long target = enqueued;
+        long deadline = nanoTime.getAsLong() + timeoutNanos;
+        synchronized (this) {
+            waiters++;
+            try {
+                kick(true);
+                while (applied < target) {
+                    long left = deadline - nanoTime.getAsLong();
+                    if (left <= 0 || closed) {
+                        throw behind("the repository on disk is not up to date");
+                    }
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while bringing the repository on disk up to date");
+            } finally {
+                waiters--;
+            }
+        }
+    }
+
+    private IOException behind(String what) {
+        IOException cause = lastFailure;
+        NoSpaceException full = NoSpaceException.of(cause);
+        if (full != null) {
+            return full;
+        }
+        return new IOException(what + " (" + label + (cause == null ? "" : ": " + cause.getMessage()) + ")", cause);
+    }
+
+    /** Under this monitor: makes sure a run is scheduled; {@code now}: without the pause between runs. */
+    private void kick(boolean now) {
+        if (running || closed) {
+            return; // the run in progress schedules the next one when it ends
+        }
+        if (pending != null) {
+            if (now && pending.getDelay(TimeUnit.NANOSECONDS) > 0 && pending.cancel(false)) {
+                pending = schedule(0);
+            }
+            return;
+        }
+        if (queue.isEmpty()) {
+            return;
+        }
+        long wait = now ? 0 : Math.max(0, lastRunStart + INTERVAL_NANOS - nanoTime.getAsLong());
+        pending = schedule(wait);
+    }
+
+    private ScheduledFuture<?> schedule(long delayNanos) {
+        try {
+            return executor.schedule(this::run, delayNanos, TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return null; // shutting down: the log keeps what is not applied
+        }
+    }
+
+    private void run() {
+        synchronized (this) {
+            pending = null;
+            if (running || closed) {
+                return;
+            }
+            running = true;
+            lastRunStart = nanoTime.getAsLong();
+        }
+        boolean ok = false;
+        try {
+            applyQueued();
+            ok = true;
+        } catch (IOException | RuntimeException e) {
+            LOG.error("bringing {} on disk up to date failed (the commit log keeps the writes; trying again): {}", label, e.toString());
+            synchronized (this) {
+                lastFailure = e instanceof IOException io ? NoSpaceException.translate(io) : new IOException(e);
+            }
+        } finally {
+            synchronized (this) {
+                running = false;
+                if (ok) {
+                    lastFailure = null;
+                }
+                notifyAll();
+                if (!queue.isEmpty() && !closed) {
+                    pending = schedule(!ok ? RETRY_NANOS : waiters > 0 ? 0 : Math.max(0, lastRunStart + INTERVAL_NANOS - nanoTime.getAsLong()));
+                }
+            }
+        }
+        if (ok) {
+            afterRun.run();
+        }
+    }
+
+    private void applyQueued() throws IOException {
+        List<Batch> batches;
+        long sealed;
+        synchronized (log) {
+            synchronized (this) {
+                batches = new ArrayList<>(queue);
+            }
+            sealed = log.rotate();
+        }
+        if (batches.isEmpty()) {
+            return;
+        }
+        writePack(batches);
+        moveBranch(batches.get(0).oldHead(), batches.get(batches.size() - 1).newHead());
+        long weight = 0;
+        synchronized (this) {
+            for (int i = 0; i < batches.size(); i++) {
+                queue.removeFirst();
+            }
+            for (Batch b : batches) {
+                weight += b.weight();
+                for (NewObject o : b.objects()) {
+                    // In a durable pack now, and registered with JGit: readers find it there from here on.
+                    if (unapplied.remove(o.id()) != null) {
+                        cache.unpin(o.id());
+                    }
+                }
+            }
+            unappliedBytes.addAndGet(-weight);
+            applied += batches.size();
+            notifyAll();
+        }
+        log.trim(sealed);
+    }
+
+    /** One pack of every object of {@code batches} the repository does not have yet; durable on return. */
+    private void writePack(List<Batch> batches) throws IOException {
+        Path packDir = repo.getObjectDatabase().getPackDirectory().toPath();
+        java.nio.file.Files.createDirectories(packDir);
+        Set<String> before = PackFiles.names(packDir);
+        int count = 0;
+        try (ObjectReader reader = repo.newObjectReader(); PackInserter ins = repo.getObjectDatabase().newPackInserter()) {
+            // Level 1: this pack lives until the next merge or repack, which compresses properly (PackMerge).
+            ins.setCompressionLevel(java.util.zip.Deflater.BEST_SPEED);
+            Set<ObjectId> seen = new java.util.HashSet<>();
+            for (Batch b : batches) {
+                for (NewObject o : b.objects()) {
+                    if (seen.add(o.id()) && !reader.has(o.id())) {
+                        ins.insert(o.type(), o.bytes());
+                        count++;
+                    }
+                }
+            }
+            if (count > 0) {
+                ins.flush();
+            }
+        }
+        if (count > 0) {
+            Set<String> added = PackFiles.names(packDir);
+            added.removeAll(before);
+            PackFiles.force(packDir, added);
+        }
+    }
+
+    /**
+     * Moves the branch on disk from {@code from} to {@code to}. A branch moved meanwhile by someone outside
+     * this server (git writing into the bare repository directly, not through /git) loses: the writes in the
+     * log were acknowledged and win, and the other commit is kept under {@code refs/davit/displaced/...} and
+     * logged, never dropped.
+     */
+    private void moveBranch(ObjectId from, ObjectId to) throws IOException {
+        repo.getRefDatabase().refresh();
+        Ref ref = repo.exactRef(branch);
+        ObjectId onDisk = ref == null ? null : ref.getObjectId();
+        if (Objects.equals(onDisk, to)) {
+            forceRefFolder();
+            return;
+        }
+        RefUpdate ru = repo.updateRef(branch);
+        ru.setNewObjectId(to);
+        ru.setExpectedOldObjectId(onDisk == null ? ObjectId.zeroId() : onDisk);
+        ru.disableRefLog(); // bare repositories keep no reflog; asking JGit re-reads three config files per update
+        if (!Objects.equals(onDisk, from)) {
+            String keep = "refs/davit/displaced/" + System.currentTimeMillis();
+            LOG.error("{}: {} was moved outside Davit to {} while acknowledged writes were waiting for the disk; "
+                    + "they win, and that commit is kept as {}", label, branch, onDisk == null ? "nothing" : onDisk.name(), keep);
+            if (onDisk != null) {
+                RefUpdate save = repo.updateRef(keep);
+                save.setNewObjectId(onDisk);
+                save.disableRefLog();
+                save.update();
+            }
+            ru.setForceUpdate(true);
+        }
+        RefUpdate.Result r = ru.update();
+        switch (r) {
+            case NEW, FAST_FORWARD, FORCED, NO_CHANGE -> forceRefFolder();
+            default -> throw new IOException("moving " + branch + " of " + label + " to " + to.name() + " failed: " + r);
+        }
+    }
+
+    /** The ref file was fsynced by JGit (core.fsyncRefFiles) before its rename; the rename needs its folder's. */
+    private void forceRefFolder() throws IOException {
+        Path file = repo.getDirectory().toPath().resolve(branch);
+        DurableFiles.forceDirectory(file.getParent());
+    }
+
+    /** Stops scheduling runs; what is not applied stays in the log for the next start. */
+    public void close() {
+        synchronized (this) {
+            closed = true;
+            if (pending != null) {
+                pending.cancel(false);
+                pending = null;
+            }
+            notifyAll();
+        }
+    }
+}

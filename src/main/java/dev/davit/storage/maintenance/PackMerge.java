@@ -1,0 +1,87 @@
+package dev.davit.storage.maintenance;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+import org.eclipse.jgit.internal.storage.file.FileRepository;
+import org.eclipse.jgit.internal.storage.file.Pack;
+import org.eclipse.jgit.internal.storage.file.PackIndex;
+import org.eclipse.jgit.internal.storage.pack.PackWriter;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.revwalk.RevObject;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.storage.pack.PackConfig;
+
+/**
+ * Merges the small packs the {@link DiskApplier} writes (one per run, a few a second under load) into one,
+ * with every object they hold (reachable or not: nothing is decided about garbage here), so that lookups
+ * do not check hundreds of packs. As git's {@code repack --geometric}: only the small packs are rewritten,
+ * so the cost follows what was written since, not the size of the repository. The merged pack is synced
+ * and renamed into place before the small ones are deleted. Runs on the {@link Maintenance} thread, never
+ * at the same time as a repack of the same repository.
+ */
+public final class PackMerge {
+    /** Packs smaller than this are merged... */
+    public static final long SMALL = 32L << 20;
+    /** ...once there are this many of them. */
+    public static final int MIN_PACKS = 8;
+
+    private PackMerge() {
+    }
+
+    /** Small packs there are now. */
+    public static List<Pack> smallPacks(FileRepository repo) {
+        List<Pack> out = new ArrayList<>();
+        for (Pack p : repo.getObjectDatabase().getPacks()) {
+            if (p.getPackFile().length() < SMALL && !p.shouldBeKept()) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    /** Merges the small packs when there are enough of them; returns how many were merged (0: none). */
+    public static int mergeIfMany(FileRepository repo, PackConfig config) throws IOException {
+        List<Pack> small = smallPacks(repo);
+        if (small.size() < MIN_PACKS) {
+            return 0;
+        }
+        Path dir = repo.getObjectDatabase().getPackDirectory().toPath();
+        try (ObjectReader reader = repo.newObjectReader(); RevWalk rw = new RevWalk(reader);
+             PackWriter pw = new PackWriter(config, reader)) {
+            pw.setDeltaBaseAsOffset(true);
+            List<RevObject> objects = new ArrayList<>();
+            java.util.Set<ObjectId> seen = new java.util.HashSet<>();
+            for (Pack p : small) {
+                PackIndex idx = p.getIndex();
+                for (PackIndex.MutableEntry e : idx) {
+                    ObjectId id = e.toObjectId();
+                    if (seen.add(id)) {
+                        objects.add(rw.lookupAny(id, reader.open(id).getType()));
+                    }
+                }
+            }
+            Iterator<RevObject> it = objects.iterator();
+            pw.preparePack(it);
+            String merged = IncrementalPack.writeDurable(pw, dir);
+            for (Pack p : small) {
+                String base = p.getPackFile().getName().replaceFirst("\\.pack$", "");
+                if (base.equals(merged)) {
+                    continue;
+                }
+                // The index first: JGit finds packs by their .pack files and never opens one without its index.
+                for (String ext : new String[] {".idx", ".rev", ".objsize", ".bitmap", ".pack"}) {
+                    Files.deleteIfExists(dir.resolve(base + ext));
+                }
+            }
+            // Deletions need no sync: a pack that comes back after a power cut duplicates objects, harmlessly.
+            repo.getObjectDatabase().getPacks(); // rescan: readers stop looking into the deleted ones
+            return small.size();
+        }
+    }
+}

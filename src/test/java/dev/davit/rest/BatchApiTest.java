@@ -60,7 +60,7 @@ class BatchApiTest {
         assertThat(j.get("files").get(2).get("sha").asText()).isEqualTo(welcome);
         assertThat(j.get("files").get(2).get("size").asLong()).isEqualTo(8);
         assertThat(j.get("commit").get("sha").asText()).isEqualTo(s.head());
-        assertThat(j.get("commit").get("message").asText()).isEqualTo("reorganise\n");
+        assertThat(j.get("commit").get("message").asText()).isEqualTo("reorganise");
         assertThat(r.headers().firstValue("X-Revision")).hasValue(s.head());
         assertThat(s.commitCount()).isEqualTo(commits + 1);
         assertThat(s.get("new/a.txt").body()).isEqualTo("a\n");

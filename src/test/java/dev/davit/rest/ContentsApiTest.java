@@ -166,7 +166,7 @@ class ContentsApiTest {
         assertThat(content.get("git_url").asText()).isEqualTo(api.repoUrl() + "/git/blobs/" + blob);
         JsonNode commit = j.get("commit");
         assertThat(commit.get("sha").asText()).isEqualTo(s.head());
-        assertThat(commit.get("message").asText()).isEqualTo("add notes\n");
+        assertThat(commit.get("message").asText()).isEqualTo("add notes");
         assertThat(commit.get("parents").size()).isEqualTo(1);
         assertThat(commit.get("parents").get(0).get("sha").asText()).isEqualTo(before);
         assertThat(commit.get("author").get("name").asText()).isEqualTo("Ada");
@@ -284,7 +284,7 @@ class ContentsApiTest {
         JsonNode j = Api.json(r);
         assertThat(j.get("content").isNull()).isTrue();
         assertThat(j.get("commit").get("sha").asText()).isEqualTo(s.head());
-        assertThat(j.get("commit").get("message").asText()).isEqualTo("remove welcome\n");
+        assertThat(j.get("commit").get("message").asText()).isEqualTo("remove welcome");
         assertThat(r.headers().firstValue("X-Revision")).hasValue(s.head());
         assertThat(r.headers().firstValue("ETag")).isPresent();
         assertThat(api.get("/contents/docs/welcome.txt").statusCode()).isEqualTo(404);

@@ -95,7 +95,9 @@ class FullDiskTest {
             try (dev.davit.storage.Snapshot s = r.head()) {
                 assertThat(s.lookup(dev.davit.storage.RepoPath.parse("a.txt"))).isPresent();
             }
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> write(r, who, "b.txt", "x".repeat(200_000)))
+            byte[] noise = new byte[192 * 1024];
+            new java.util.Random(7).nextBytes(noise);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> write(r, who, "b.txt", java.util.Base64.getEncoder().encodeToString(noise)))
                     .isInstanceOf(dev.davit.storage.disk.NoSpaceException.class);
             Files.delete(filler);
             write(r, who, "b.txt", "room again");
@@ -138,7 +140,10 @@ class FullDiskTest {
             String revision = first.headers().firstValue("X-Revision").orElseThrow();
 
             Path filler = fill(mnt);
-            String big = "x".repeat(256 * 1024);
+            // Incompressible: the record must need new pages (a few bytes may still fit in the log's last page).
+            byte[] noise = new byte[192 * 1024];
+            new java.util.Random(12).nextBytes(noise);
+            String big = java.util.Base64.getEncoder().encodeToString(noise);
             HttpResponse<String> refused = s.put("big.txt", big);
             assertThat(refused.statusCode()).as(refused.body()).isEqualTo(507);
             assertThat(refused.body()).contains("disk is full");

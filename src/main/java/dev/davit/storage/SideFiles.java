@@ -71,6 +71,11 @@ public final class SideFiles {
         return p;
     }
 
+    /** True when a file is kept aside at {@code path} (one stat, nothing read). */
+    public boolean has(RepoPath path) {
+        return Files.isRegularFile(file(path));
+    }
+
     public Optional<SideFile> get(RepoPath path) throws IOException {
         Path f = file(path);
         if (!Files.isRegularFile(f)) {

@@ -20,8 +20,13 @@ import dev.davit.auth.UserAccount;
  */
 public final class ConfigLoader {
     public static final Path DEFAULT_CONFIG = Path.of("config", "davit.properties");
-    /** macOS Finder, Windows Explorer and Office leave these in every folder they touch. */
-    public static final String DEFAULT_JUNK = ".DS_Store,._*,Thumbs.db,desktop.ini,~$*";
+    /**
+     * macOS Finder, Windows Explorer and Office leave these in every folder they touch; editors and tools
+     * save through them (vim's swap files and its 4913 probe, LibreOffice's lock and lu*.tmp files, Word's
+     * ~WRD/~WRL temp files, backups ending in ~, sed -i's and rsync's mkstemp names, GIO's .goutputstream-).
+     */
+    public static final String DEFAULT_JUNK = ".DS_Store,._*,Thumbs.db,desktop.ini,~$*,.*.sw?,.~lock.*#,*~,~WRD*.tmp,~WRL*.tmp,"
+            + "lu*.tmp,sedXXXXXX,.*.XXXXXX,.goutputstream-*,4913";
 
     private ConfigLoader() {
     }

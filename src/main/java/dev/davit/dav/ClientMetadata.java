@@ -23,7 +23,13 @@ import dev.davit.storage.Snapshot;
  * the path through WebDAV MOVEs, dropped with DELETE, and never given twice (a counter that only grows),
  * which is how the Nextcloud and ownCloud clients recognise a rename;</li>
  * <li>client modification times ({@code X-OC-Mtime}): kept with the blob id they were given for, so a
- * change through another front end (REST, git push) makes the commit time current again.</li>
+ * change through another front end (REST, git push) makes the commit time current again;</li>
+ * <li>client-only properties (PROPPATCH of Windows' {@code Win32*} times and attributes, {@code getlastmodified}):
+ * file-system facts of one client's copy, not content, kept with the blob id like the times, so Explorer's
+ * PROPPATCH after its PUT makes no commit of its own;</li>
+ * <li>files moved away: a committed file MOVEd onto a name kept aside (Word's {@code doc -> ~WRL0001.tmp}, a
+ * backup {@code name~}) is hidden from WebDAV with no commit, because an editor moves it there only to put
+ * the new version in its place; what comes back is committed as a modification (see {@link SideFileRequests}).</li>
  * </ul>
  * One instance for the server, shared by every WebDAV mount, since a MOVE through {@code /dav} must move
  * the ids the sync clients see.
@@ -54,7 +60,8 @@ public final class ClientMetadata implements AutoCloseable {
         Repo r = repos.get(key);
         if (r == null) {
             Path dir = repository.gitDir();
-            r = new Repo(new PathLog(dir.resolve("davit-fileids"), durable), new PathLog(dir.resolve("davit-mtimes"), durable));
+            r = new Repo(new PathLog(dir.resolve("davit-fileids"), durable), new PathLog(dir.resolve("davit-mtimes"), durable),
+                    new PathLog(dir.resolve("davit-clientprops"), durable), new PathLog(dir.resolve("davit-away"), durable));
             r.instance(); // made (and made durable) now, not in the middle of a listing
             repos.put(key, r);
         }
@@ -86,6 +93,8 @@ public final class ClientMetadata implements AutoCloseable {
             try {
                 r.ids.close();
                 r.times.close();
+                r.props.close();
+                r.away.close();
             } catch (IOException e) {
                 failures.add(e);
             }
@@ -100,10 +109,75 @@ public final class ClientMetadata implements AutoCloseable {
     static final class Repo {
         private final PathLog ids;
         private final PathLog times;
+        private final PathLog props;
+        private final PathLog away;
 
-        Repo(PathLog ids, PathLog times) {
+        Repo(PathLog ids, PathLog times, PathLog props, PathLog away) {
             this.ids = ids;
             this.times = times;
+            this.props = props;
+            this.away = away;
+        }
+
+        /** The client-only properties (a {@link DeadProperties} document) of this content at this path, or null. */
+        byte[] clientProperties(RepoPath path, ObjectId blob) {
+            String v = props.get(path.toString());
+            if (v == null) {
+                return null;
+            }
+            int space = v.indexOf(' ');
+            return v.substring(0, space).equals(blob.name()) ? java.util.Base64.getDecoder().decode(v.substring(space + 1)) : null;
+        }
+
+        /** Keeps (or, with null, forgets) the client-only properties of a file's content. */
+        void setClientProperties(RepoPath path, ObjectId blob, byte[] document) {
+            if (document == null) {
+                props.delete(path.toString());
+            } else {
+                props.put(path.toString(), blob.name() + " " + java.util.Base64.getEncoder().encodeToString(document));
+            }
+        }
+
+        /** A path this log wrote (so valid when written). */
+        private static RepoPath stored(String path) {
+            try {
+                return RepoPath.parse(path);
+            } catch (dev.davit.storage.InvalidPathException e) {
+                throw new IllegalStateException("bad path in a Davit path log: " + path, e);
+            }
+        }
+
+        /** The kept-aside name a committed file was moved to (and hidden under), or null. */
+        RepoPath awayAt(RepoPath path) {
+            if (path.isRoot()) {
+                return null;
+            }
+            String v = away.get(path.toString());
+            return v == null ? null : stored(v);
+        }
+
+        /** The paths of the committed files moved away now (usually none). */
+        java.util.Set<String> awayPaths() {
+            return away.entries().keySet();
+        }
+
+        /** The committed file that was moved away to the kept-aside name {@code aside}, or null. */
+        RepoPath awayFrom(RepoPath aside) {
+            for (Map.Entry<String, String> e : away.entries().entrySet()) {
+                if (e.getValue().equals(aside.toString())) {
+                    return stored(e.getKey());
+                }
+            }
+            return null;
+        }
+
+        /** Marks a committed file as moved away to {@code aside} (null: back, committed or deleted). */
+        void setAway(RepoPath path, RepoPath aside) {
+            if (aside == null) {
+                away.delete(path.toString());
+            } else {
+                away.put(path.toString(), aside.toString());
+            }
         }
 
         /**
@@ -170,24 +244,29 @@ public final class ClientMetadata implements AutoCloseable {
         void moved(RepoPath from, RepoPath to) {
             ids.move(from.toString(), to.toString(), true);
             times.move(from.toString(), to.toString(), true);
+            props.move(from.toString(), to.toString(), true);
         }
 
         /** A COPY: times are copied (the content is the same); the copy gets new ids when first shown. */
         void copied(RepoPath from, RepoPath to) {
             ids.delete(to.toString());
             times.move(from.toString(), to.toString(), false);
+            props.move(from.toString(), to.toString(), false);
         }
 
         /** A DELETE (or a MOVE/COPY overwriting): the path's ids end, never to be given again. */
         void deleted(RepoPath path) {
             ids.delete(path.toString());
             times.delete(path.toString());
+            props.delete(path.toString());
         }
 
         /** Makes every change so far durable; called before a request that made one is answered. */
         void sync() {
             ids.sync();
             times.sync();
+            props.sync();
+            away.sync();
         }
     }
 }

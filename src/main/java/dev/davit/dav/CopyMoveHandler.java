@@ -88,6 +88,7 @@ final class CopyMoveHandler extends DavMethod {
             x.locking.store().removeWithin(Locking.key(x), source.toString());
             x.repository.sideFiles().move(source, target); // kept-aside files travel with their folder
         }
+        SideFileRequests.committed(x, target); // a LOCK's waiting file or a moved-away mark there is done with
         // File ids follow a MOVE (that is how sync clients see a rename); a COPY is new files with new ids.
         ClientMetadata.Repo meta = x.clientMetadata();
         if (move) {

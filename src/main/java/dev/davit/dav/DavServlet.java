@@ -126,6 +126,10 @@ public final class DavServlet extends HttpServlet {
             if (write && x.rev() != null) {
                 throw new DavProblem(405, "past-revision", "a past revision (?rev=) is read-only");
             }
+            if (x.writable && x.rev() == null && !"OPTIONS".equals(method) && !HistoryView.claims(target.path())) {
+                // The empty file of a LOCK that expired without its holder's PUT is committed now (RFC 4918 §7.3).
+                SideFileRequests.settle(x, target.path(), x.author());
+            }
             ObjectId head = repo.headId();
             x.revision(head);
             if (HistoryView.claims(target.path())) {

@@ -34,6 +34,9 @@ final class DeleteHandler extends DavMethod {
                 SideFileRequests.delete(x, side.get());
                 return;
             }
+            if (SideFileRequests.hidden(x, path)) {
+                throw new NotFoundException(path, "/" + path + " does not exist");
+            }
         }
         WriteResult<Entry> r = x.repository.write(x.author(), "DELETE " + path, edit -> {
             Entry current = edit.lookup(path).orElse(null);
@@ -53,6 +56,7 @@ final class DeleteHandler extends DavMethod {
         x.locking.store().removeWithin(Locking.key(x), path.toString());
         x.repository.sideFiles().deleteTree(path);
         ClientMetadata.Repo meta = x.clientMetadata();
+        meta.setAway(path, null);
         meta.deleted(path); // its ids end with it and are never given again
         meta.sync();
         x.revision(r.revision());

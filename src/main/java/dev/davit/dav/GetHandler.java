@@ -43,6 +43,9 @@ final class GetHandler extends DavMethod {
                     file(x, e, f.size(), () -> x.repository.sideFiles().open(f.path()));
                     return;
                 }
+                if (SideFileRequests.hidden(x, x.path())) {
+                    throw new NotFoundException(x.path(), "/" + x.path() + " does not exist");
+                }
             }
             Entry e = s.lookup(x.path()).orElseThrow(() -> new NotFoundException(x.path(),
                     "/" + x.path() + " does not exist" + (rev == null ? "" : " at " + rev)));

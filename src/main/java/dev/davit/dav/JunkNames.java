@@ -4,11 +4,18 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * Names of the files desktops write on their own ({@code .DS_Store}, {@code ._*} AppleDouble files,
- * {@code Thumbs.db}, {@code desktop.ini}, Office's {@code ~$*} owner files): kept aside, never committed
- * (setting {@code junk.patterns}, globs with {@code *} and {@code ?}; empty turns the feature off).
+ * Names of the files desktops and editors write on their own ({@code .DS_Store}, {@code ._*} AppleDouble
+ * files, {@code Thumbs.db}, {@code desktop.ini}, Office's {@code ~$*} owner and {@code ~WRD*.tmp} temp files,
+ * vim's swap files, LibreOffice's lock files, the temp files of {@code sed -i} and rsync): kept aside, never
+ * committed (setting {@code junk.patterns}, globs with {@code *} and {@code ?}; empty turns the feature off).
+ * {@code XXXXXX} stands for the six random letters and digits of mkstemp(3) (what sed and rsync put in their
+ * temp names), and only when they are not six lowercase letters, so {@code sedentary} and {@code .env.sample}
+ * stay ordinary files while {@code sedq3Xk1a} and {@code .report.txt.Gx81bA} are junk.
  */
 final class JunkNames {
+    /** A glob's stand-in for mkstemp's random suffix (its template's own spelling). */
+    static final String MKSTEMP = "XXXXXX";
+
     private final List<Pattern> patterns;
 
     JunkNames(List<String> globs) {
@@ -17,7 +24,14 @@ final class JunkNames {
 
     private static Pattern compile(String glob) {
         StringBuilder re = new StringBuilder();
-        for (char c : glob.toCharArray()) {
+        for (int i = 0; i < glob.length(); i++) {
+            if (glob.startsWith(MKSTEMP, i)) {
+                // Case-sensitive inside the case-insensitive pattern: mkstemp mixes cases and digits.
+                re.append("(?-i:(?![a-z]{6})[A-Za-z0-9]{6})");
+                i += MKSTEMP.length() - 1;
+                continue;
+            }
+            char c = glob.charAt(i);
             switch (c) {
                 case '*' -> re.append(".*");
                 case '?' -> re.append('.');

@@ -22,8 +22,11 @@ import dev.davit.storage.WriteResult;
 
 /**
  * LOCK (RFC 4918 §9.10): a new exclusive or shared write lock at Depth 0 or infinity, or a refresh (no
- * body, the token in {@code If}). A LOCK of an unmapped URL creates an empty file (§7.3; one commit)
- * and answers 201. Runs inside the repository's write, so a lock and a write cannot pass each other.
+ * body, the token in {@code If}). A LOCK of an unmapped URL creates an empty file (§7.3) and answers 201;
+ * the file waits aside, with no commit, for the lock holder's first PUT (davfs2 and Explorer upload a new
+ * file as LOCK then PUT: one save, one commit), and is committed empty if the lock ends without one
+ * ({@link SideFileRequests#settle}). A LOCK of an existing resource runs inside the repository's write (a
+ * write with no change, so no commit), so a lock and a write cannot pass each other.
  */
 final class LockHandler extends DavMethod {
     LockHandler() {
@@ -52,7 +55,7 @@ final class LockHandler extends DavMethod {
                     + " locks already (limits.locks.per.user); UNLOCK some first");
         }
         try (var s = x.repository.head()) {
-            if (SideFileRequests.applies(x, s, path)) {
+            if (SideFileRequests.visible(x, s::lookup, path).isEmpty()) {
                 Lock lock = lockAside(x, s, path, new Lock(token, key, path.toString(), req.scope(), infinite, x.user.name(),
                         req.ownerXml(), timeout, Instant.now().plusSeconds(timeout), false));
                 x.response.setHeader("Lock-Token", "<" + token + ">");
@@ -60,10 +63,7 @@ final class LockHandler extends DavMethod {
                 return;
             }
         }
-        // The empty file's blob must be in the object store before a commit names it (a fresh repository
-        // has none: the hard-coded id alone left a commit pointing at a missing object).
-        ObjectId empty = x.repository.insertBlob(InputStream.nullInputStream(), 0);
-        WriteResult<Lock> r = x.repository.write(x.author(), "LOCK " + path + " (new empty file)", edit -> {
+        WriteResult<Lock> r = x.repository.write(x.author(), "LOCK " + path, edit -> {
             Entry current = edit.lookup(path).orElse(null);
             x.locking.checkIf(x, edit::lookup);
             Optional<Lock> mine = x.locking.store().get(key, token);
@@ -71,16 +71,15 @@ final class LockHandler extends DavMethod {
                 return mine.get(); // a re-run after a lost compare-and-swap: the lock is ours already
             }
             if (current == null) {
-                x.locking.requireTokens(x, path, Locking.Reach.MEMBER, null);
-                edit.putFile(path, empty);
+                throw new DavProblem(409, "changed", "/" + path + " was deleted while being locked; try again");
             }
             Lock lock = new Lock(token, key, path.toString(), req.scope(), infinite, x.user.name(), req.ownerXml(), timeout,
-                    Instant.now().plusSeconds(timeout), current == null);
+                    Instant.now().plusSeconds(timeout), false);
             try {
                 return x.locking.store().create(lock);
             } catch (LockConflictException e) {
                 throw new LockedProblem(e.existing(), Locking.rootHref(x, e.existing(), Locking.isFolder(x, e.existing())), true,
-                        current == null ? null : current.id(), e.getMessage());
+                        current.id(), e.getMessage());
             }
         });
         x.revision(r.revision());
@@ -89,14 +88,17 @@ final class LockHandler extends DavMethod {
         respond(x, r.value(), r.value().createdEmpty() ? 201 : 200, folder);
     }
 
-    /** A LOCK of a junk name: the empty resource it may create is kept aside too, never committed. */
+    /**
+     * A LOCK of a junk name or of a URL WebDAV shows nothing at: the empty resource it creates is kept aside
+     * (a junk name's for good, another's until the holder's first PUT).
+     */
     private static Lock lockAside(DavExchange x, dev.davit.storage.Snapshot s, RepoPath path, Lock proposed) throws Exception {
         Entry parent = s.lookup(path.parent()).orElse(null);
         if (parent == null || !parent.isFolder()) {
             throw PutHandler.missingParent(x, path);
         }
         Optional<dev.davit.storage.SideFiles.SideFile> current = x.repository.sideFiles().get(path);
-        x.locking.checkIf(x, p -> p.equals(path) ? current.map(SideFileRequests::entry) : s.lookup(p));
+        x.locking.checkIf(x, SideFileRequests.view(x, s::lookup));
         if (current.isEmpty()) {
             x.locking.requireTokens(x, path, Locking.Reach.MEMBER, null);
         }

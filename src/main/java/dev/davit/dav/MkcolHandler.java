@@ -19,6 +19,10 @@ final class MkcolHandler extends DavMethod {
         if (path.isRoot()) {
             throw new DavProblem(405, "exists", "the repository root exists");
         }
+        if (x.repository.sideFiles().has(path)) {
+            // A file kept aside there (junk, or a LOCK's empty file waiting for its PUT) is a resource (§9.3.1).
+            throw new DavProblem(405, "exists", "/" + path + " exists");
+        }
         WriteResult<Void> r = x.repository.write(x.author(), "MKCOL " + path, edit -> {
             Preconditions.checkWrite(x, path, edit.lookup(path).orElse(null));
             x.locking.checkIf(x, edit::lookup);

@@ -135,6 +135,11 @@ final class PathLog implements AutoCloseable {
         return values.get(path);
     }
 
+    /** A copy of every path and its value. */
+    synchronized Map<String, String> entries() {
+        return new TreeMap<>(values);
+    }
+
     synchronized String header(String key) {
         return header.get(key);
     }

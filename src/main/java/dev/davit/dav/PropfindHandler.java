@@ -44,6 +44,9 @@ final class PropfindHandler extends DavMethod {
                     }
                     return;
                 }
+                if (SideFileRequests.hidden(x, x.path())) {
+                    throw new NotFoundException(x.path(), "/" + x.path() + " does not exist");
+                }
             }
             Entry target = s.lookup(x.path()).orElseThrow(() -> new NotFoundException(x.path(), "/" + x.path() + " does not exist"));
             if (depth == Integer.MAX_VALUE && target.isFolder()) {
@@ -56,9 +59,13 @@ final class PropfindHandler extends DavMethod {
                     describeSideFiles(x, target, q, ms);
                 }
                 int base = target.path().depth();
+                java.util.Set<String> away = withSide ? x.clientMetadata().awayPaths() : java.util.Set.of();
                 s.walk(target, depth, (e, props) -> {
                     if (HistoryView.claims(e.path())) {
                         return; // a real .history is shadowed by the computed one and never listed
+                    }
+                    if (!away.isEmpty() && !e.isFolder() && away.contains(e.path().toString())) {
+                        return; // moved away in the middle of a save (Word's ~WRL): its new version comes back
                     }
                     describe(x, LiveProperties.of(s, e), e, props == null ? null : s.readMetadata(props), q, ms);
                     // Kept-aside files show in every folder whose members this answer lists.
@@ -159,6 +166,13 @@ final class PropfindHandler extends DavMethod {
     static void describe(DavExchange x, LiveProperties.Facts s, Entry e, byte[] props, Query q, Multistatus ms)
             throws IOException {
         DeadProperties dead = props == null ? DeadProperties.empty() : DeadProperties.parse(props);
+        if (!e.isFolder() && x.rev() == null) {
+            // Client-only properties (Win32 times, getlastmodified) are kept beside the repository per content.
+            byte[] client = x.clientMetadata().clientProperties(e.path(), e.id());
+            if (client != null) {
+                DeadProperties.parse(client).values().forEach(dead::set);
+            }
+        }
         ms.beginResponse(x.target.href(e.path(), e.isFolder()));
         List<String> found = new ArrayList<>();
         List<String> missing = new ArrayList<>();

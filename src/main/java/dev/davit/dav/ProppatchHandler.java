@@ -31,11 +31,38 @@ final class ProppatchHandler extends DavMethod {
     private record Outcome(List<Instruction> instructions, List<PropertyName> refused, byte[] document) {
     }
 
+    /** Windows' namespace for the file-system facts Explorer sets after every upload. */
+    static final String MICROSOFT = "urn:schemas-microsoft-com:";
+    /**
+     * Properties that describe one client's copy of a file (its file-system times and attributes), not the
+     * content: kept beside the repository with the content they were set for, never committed, so Explorer's
+     * PROPPATCH after its PUT is not a second commit per save.
+     */
+    static final java.util.Set<PropertyName> CLIENT_ONLY = java.util.Set.of(
+            new PropertyName(MICROSOFT, "Win32CreationTime"), new PropertyName(MICROSOFT, "Win32LastAccessTime"),
+            new PropertyName(MICROSOFT, "Win32LastModifiedTime"), new PropertyName(MICROSOFT, "Win32FileAttributes"),
+            LiveProperties.GETLASTMODIFIED);
+
     @Override
     void handle(DavExchange x) throws Exception {
         RepoPath path = x.path();
         List<Instruction> instructions = parse(x.xmlBody());
         try (Snapshot s = x.repository.head()) {
+            Locking.EntryLookup view = SideFileRequests.view(x, s::lookup);
+            Entry file = view.lookup(path).filter(e -> !e.isFolder()).orElse(null);
+            if (file != null && instructions.stream().allMatch(i -> CLIENT_ONLY.contains(i.name()))) {
+                Preconditions.checkWrite(x, path, file);
+                x.locking.checkIf(x, view);
+                x.locking.requireTokens(x, path, Locking.Reach.RESOURCE, file.id());
+                ClientMetadata.Repo meta = x.clientMetadata();
+                Outcome o = apply(instructions, meta.clientProperties(path, file.id()));
+                if (o.refused().isEmpty()) {
+                    meta.setClientProperties(path, file.id(), o.document());
+                    meta.sync();
+                }
+                answer(x, path, o);
+                return;
+            }
             Optional<SideFiles.SideFile> side = SideFileRequests.find(x, s, path);
             if (side.isPresent()) {
                 Entry current = SideFileRequests.entry(side.get());

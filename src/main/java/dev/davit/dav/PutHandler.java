@@ -41,12 +41,20 @@ final class PutHandler extends DavMethod {
                 SideFileRequests.put(x, s);
                 return;
             }
-            Entry current = s.lookup(path).orElse(null);
-            check(x, path, s::lookup, current, s.lookup(path.parent()).orElse(null));
+            if (x.request.getContentLengthLong() == 0 && SideFileRequests.isWaitingNewFile(x, s, path)) {
+                // Explorer PUTs 0 bytes into the file its LOCK made before the content: still nothing to commit.
+                SideFileRequests.put(x, s);
+                return;
+            }
+            Locking.EntryLookup view = SideFileRequests.view(x, s::lookup);
+            Entry current = view.lookup(path).orElse(null);
+            check(x, path, view, current, s.lookup(path.parent()).orElse(null));
             long declared = x.request.getContentLengthLong();
             if (declared >= 0) {
                 // Refused before the body is transferred (RFC 4331 §6: 507 with quota-not-exceeded).
-                x.quota.checkGrowth(s, declared - (current == null ? 0 : s.size(current)));
+                // The quota counts the tree: a file waiting aside adds nothing yet, a moved-away one is replaced.
+                Entry replaced = s.lookup(path).orElse(null);
+                x.quota.checkGrowth(s, declared - (replaced == null || replaced.isFolder() ? 0 : s.size(replaced)));
             }
         }
         Instant mtime = clientTime(x.header("X-OC-Mtime"));
@@ -72,12 +80,15 @@ final class PutHandler extends DavMethod {
     /** Commits a file whose bytes are in the object store, checking again on the head it commits on, and answers. */
     static void store(DavExchange x, RepoPath path, ObjectId blob, Instant mtime) throws StorageException, java.io.IOException {
         WriteResult<Boolean> r = x.repository.write(x.author(), "PUT " + path, edit -> {
-            Entry current = edit.lookup(path).orElse(null);
-            check(x, path, edit::lookup, current, edit.lookup(path.parent()).orElse(null));
+            // The view: a file moved away (Word, vim's backup) is absent; a LOCK's waiting empty file is there.
+            Locking.EntryLookup view = SideFileRequests.view(x, edit::lookup);
+            Entry current = view.lookup(path).orElse(null);
+            check(x, path, view, current, edit.lookup(path.parent()).orElse(null));
             edit.putFile(path, blob);
             dropStoredTime(edit, path);
             return current == null;
         });
+        SideFileRequests.committed(x, path);
         x.revision(r.revision());
         // The client's time is kept beside the repository, never as a file in its tree (git clone shows
         // only what people made); it holds while the content is this blob.

@@ -30,6 +30,10 @@ final class UnlockHandler extends DavMethod {
             throw new DavProblem(403, "not-lock-owner", "the lock belongs to another user");
         }
         x.locking.store().remove(Locking.key(x), token);
+        if (lock.get().createdEmpty()) {
+            // The lock made an empty file that waited aside for its holder's PUT; none came: commit it now.
+            SideFileRequests.settle(x, dev.davit.storage.RepoPath.parse(lock.get().root()), x.author());
+        }
         x.response.setStatus(204);
     }
 }

@@ -116,7 +116,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
         this.repo = repo;
         this.nanoTime = nanoTime;
         this.tmpDir = repo.getDirectory().toPath().resolve("davit-tmp");
-        this.sideFiles = new SideFiles(repo.getDirectory().toPath().resolve("davit-side"));
+        this.sideFiles = new SideFiles(repo.getDirectory().toPath().resolve("davit-side"), durable);
         Files.createDirectories(tmpDir);
         // Spooled uploads that a crash left behind belong to no write any more.
         try (java.util.stream.Stream<Path> stale = Files.list(tmpDir)) {

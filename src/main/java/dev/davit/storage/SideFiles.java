@@ -25,6 +25,9 @@ import org.eclipse.jgit.lib.ObjectInserter;
  * files). They are readable while they exist but never become commits, so the history holds only what
  * people meant to save. Stored as plain files under the repository's directory; their version is the id
  * git would give the same bytes. Thread-safe for distinct paths (a write is a rename of a finished file).
+ * Durable like a commit when {@code durable}: a file is written beside, fsynced, renamed over and its folder
+ * fsynced (new folders too) before the request that wrote it is answered, so an acknowledged save sequence
+ * (a temp file an editor will rename onto the document next) survives a power cut.
  */
 public final class SideFiles {
     /** One file kept aside. */
@@ -32,10 +35,28 @@ public final class SideFiles {
     }
 
     private final Path root;
+    private final boolean durable;
 
-    SideFiles(Path root) throws IOException {
+    SideFiles(Path root, boolean durable) throws IOException {
         this.root = root;
+        this.durable = durable;
         Files.createDirectories(root);
+    }
+
+    /** Creates {@code dir} and any missing parents below the root, each new name made durable in its parent. */
+    private void createFolders(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        createFolders(dir.getParent());
+        Files.createDirectories(dir);
+        syncFolder(dir.getParent());
+    }
+
+    private void syncFolder(Path dir) throws IOException {
+        if (durable) {
+            DurableFiles.forceDirectory(dir);
+        }
     }
 
     private Path file(RepoPath path) {
@@ -48,6 +69,11 @@ public final class SideFiles {
             throw new IllegalArgumentException("outside the side store: " + path);
         }
         return p;
+    }
+
+    /** True when a file is kept aside at {@code path} (one stat, nothing read). */
+    public boolean has(RepoPath path) {
+        return Files.isRegularFile(file(path));
     }
 
     public Optional<SideFile> get(RepoPath path) throws IOException {
@@ -92,18 +118,21 @@ public final class SideFiles {
     /** Stores (or replaces) a file from a stream; the old version stays readable until the new one is complete. */
     public SideFile put(RepoPath path, InputStream in) throws IOException {
         Path f = file(path);
-        Files.createDirectories(f.getParent());
+        createFolders(f.getParent());
         Path tmp = Files.createTempFile(f.getParent(), ".put-", ".tmp");
         try {
             Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.force(true);
+            if (durable) {
+                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                    ch.force(true);
+                }
             }
             try {
                 Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING);
             }
+            syncFolder(f.getParent());
         } finally {
             Files.deleteIfExists(tmp);
         }
@@ -111,8 +140,12 @@ public final class SideFiles {
     }
 
     public boolean delete(RepoPath path) throws IOException {
-        Files.deleteIfExists(propsFile(path));
-        return Files.deleteIfExists(file(path));
+        boolean props = Files.deleteIfExists(propsFile(path));
+        boolean deleted = Files.deleteIfExists(file(path));
+        if (props || deleted) {
+            syncFolder(file(path).getParent());
+        }
+        return deleted;
     }
 
     private Path propsFile(RepoPath path) {
@@ -129,7 +162,9 @@ public final class SideFiles {
     public void setMetadata(RepoPath path, byte[] document) throws IOException {
         Path p = propsFile(path);
         if (document == null) {
-            Files.deleteIfExists(p);
+            if (Files.deleteIfExists(p)) {
+                syncFolder(p.getParent());
+            }
         } else {
             put(path.parent().child(p.getFileName().toString()), new java.io.ByteArrayInputStream(document));
         }
@@ -146,6 +181,7 @@ public final class SideFiles {
                 Files.deleteIfExists(p);
             }
         }
+        syncFolder(top.getParent());
     }
 
     /** Copies a kept-aside file, with its dead properties. */
@@ -166,11 +202,16 @@ public final class SideFiles {
         }
         Path dst = file(to);
         deleteTree(to);
-        Files.createDirectories(dst.getParent());
+        createFolders(dst.getParent());
         Path props = propsFile(from);
         if (Files.isRegularFile(src) && Files.exists(props)) {
             Files.move(props, propsFile(to), StandardCopyOption.REPLACE_EXISTING);
         }
         Files.move(src, dst, StandardCopyOption.REPLACE_EXISTING);
+        // The new name first: a power cut between the two syncs leaves the file under both names, never none.
+        syncFolder(dst.getParent());
+        if (!src.getParent().equals(dst.getParent())) {
+            syncFolder(src.getParent());
+        }
     }
 }

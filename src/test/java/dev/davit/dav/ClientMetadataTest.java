@@ -20,7 +20,8 @@ class ClientMetadataTest {
     Path dir;
 
     ClientMetadata.Repo open() throws Exception {
-        return new ClientMetadata.Repo(new PathLog(dir.resolve("ids"), true), new PathLog(dir.resolve("times"), true));
+        return new ClientMetadata.Repo(new PathLog(dir.resolve("ids"), true), new PathLog(dir.resolve("times"), true),
+                new PathLog(dir.resolve("props"), true), new PathLog(dir.resolve("away"), true));
     }
 
     static RepoPath p(String s) throws Exception {

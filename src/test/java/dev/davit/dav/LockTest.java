@@ -18,6 +18,7 @@ import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 
 import dev.davit.testutil.Dav;
+import dev.davit.testutil.Git;
 import dev.davit.testutil.Locks;
 import dev.davit.testutil.MiniJson;
 import dev.davit.testutil.MultiStatus;
@@ -578,19 +579,24 @@ class LockTest {
     // ---- LOCK of an unmapped URL ----------------------------------------------------------------
 
     @Test
-    void lockOfAnUnmappedUrlCreatesAnEmptyFileInOneCommit() throws Exception {
+    void lockOfAnUnmappedUrlCreatesAnEmptyFileCommittedAtUnlockWhenNoPutCame() throws Exception {
         int commits = s.commitCount();
         HttpResponse<String> r = Locks.lock(s, "lk-new.txt", "exclusive", "0", OWNER);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
         String token = Locks.token(r);
         assertThat(Locks.hrefIn(activeLock(r), "locktoken")).isEqualTo(token);
-        assertThat(s.commitCount()).isEqualTo(commits + 1);
-        assertThat(s.commitMessages().get(0)).isEqualTo("LOCK lk-new.txt (new empty file)");
-        assertThat(r.headers().firstValue("X-Revision")).contains(s.head());
+        assertThat(s.commitCount()).as("the empty file waits aside for the holder's PUT").isEqualTo(commits);
+        // RFC 4918 §7.3: the resource exists from the LOCK on.
         HttpResponse<String> g = s.get("lk-new.txt");
         assertThat(g.statusCode()).as(g.body()).isEqualTo(200);
         assertThat(g.body()).isEmpty();
         assertThat(propfind0("lk-new.txt").text("getcontentlength")).isEqualTo("0");
+
+        assertThat(Locks.unlock(s, "lk-new.txt", token).statusCode()).isEqualTo(204);
+        assertThat(s.commitCount()).isEqualTo(commits + 1);
+        assertThat(s.commitMessages().get(0)).isEqualTo("Save lk-new.txt (new empty file)");
+        assertThat(Git.id(s, "lk-new.txt")).isEqualTo(Git.blobId(""));
+        assertThat(s.get("lk-new.txt").body()).isEmpty();
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.davit.storage;
 
+import dev.davit.storage.disk.DurableFiles;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;

@@ -101,6 +101,8 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
     /** Set once by {@link Repositories} right after opening; counts commits towards a background repack. */
     private volatile Maintenance maintenance;
     private final java.util.function.LongSupplier nanoTime;
+    /** The threads large uploads hash and flush on (owned by {@link Repositories}). */
+    private final java.util.concurrent.ExecutorService blobWorkers;
 
     private final Runnable onCommit;
 
@@ -108,8 +110,9 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
     }
 
     GitRepository(String owner, String name, Repository repo, Runnable onCommit, boolean durable,
-                  java.util.concurrent.ScheduledExecutorService diskExecutor, java.util.function.LongSupplier nanoTime)
-            throws IOException {
+                  java.util.concurrent.ScheduledExecutorService diskExecutor, java.util.concurrent.ExecutorService blobWorkers,
+                  java.util.function.LongSupplier nanoTime) throws IOException {
+        this.blobWorkers = blobWorkers;
         this.onCommit = onCommit;
         this.owner = owner;
         this.name = name;
@@ -307,7 +310,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
     }
 
     private ObjectId insertLargeBlob(InputStream in, long length) throws IOException {
-        return LargeBlobs.insert(repo, tmpDir, in, length); // streamed, synced before it returns
+        return LargeBlobs.insert(repo, tmpDir, in, length, blobWorkers); // streamed, synced before it returns
     }
 
     /**

@@ -32,6 +32,8 @@ public final class Repositories implements AutoCloseable {
     /** Runs of the {@link DiskApplier}s: they wait on the disk, not the CPU. */
     private final java.util.concurrent.ScheduledExecutorService diskExecutor;
     private final java.util.function.LongSupplier nanoTime;
+    /** Threads of large uploads (hashing, background flushes); shut down by {@link #close}. */
+    private final java.util.concurrent.ExecutorService blobWorkers = dev.davit.storage.objects.LargeBlobs.newWorkers();
     /** Held while open: a second server on the same data directory refuses to start (see {@link DataDirLock}). */
     private final DataDirLock dataDirLock;
 
@@ -118,7 +120,7 @@ public final class Repositories implements AutoCloseable {
             repo = open.get(key);
             if (repo == null) {
                 StaleLockFiles.clean(dir);
-                repo = new GitRepository(owner, name, openJgit(dir, false), () -> onCommit.run(), durable, diskExecutor, nanoTime);
+                repo = new GitRepository(owner, name, openJgit(dir, false), () -> onCommit.run(), durable, diskExecutor, blobWorkers, nanoTime);
                 repo.maintenance(maintenance);
                 open.put(key, repo);
             }
@@ -260,6 +262,7 @@ public final class Repositories implements AutoCloseable {
         open.values().forEach(GitRepository::close);
         open.clear();
         diskExecutor.shutdownNow();
+        blobWorkers.shutdownNow();
         dataDirLock.close();
     }
 }

@@ -34,6 +34,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class LargeBlobsTest {
+    /** The upload threads, as Repositories passes them in. */
+    private static final java.util.concurrent.ExecutorService WORKERS = LargeBlobs.newWorkers();
+
     @TempDir
     Path tmp;
     Repository repo;
@@ -68,7 +71,7 @@ class LargeBlobsTest {
         Path file = tmp.resolve("upload.bin");
         Files.write(file, data);
 
-        ObjectId id = LargeBlobs.insert(repo, spool, new ByteArrayInputStream(data), data.length);
+        ObjectId id = LargeBlobs.insert(repo, spool, new ByteArrayInputStream(data), data.length, WORKERS);
 
         assertThat(id.name()).isEqualTo(git("hash-object", file.toString()).trim());
         assertThat(id).isEqualTo(new ObjectInserter.Formatter().idFor(Constants.OBJ_BLOB, data));
@@ -89,7 +92,7 @@ class LargeBlobsTest {
     @Test
     void openLooseStreamsTheContentBack() throws Exception {
         byte[] data = content(2);
-        ObjectId id = LargeBlobs.insert(repo, spool, new ByteArrayInputStream(data), data.length);
+        ObjectId id = LargeBlobs.insert(repo, spool, new ByteArrayInputStream(data), data.length, WORKERS);
         try (InputStream in = LargeBlobs.openLoose(objects, id)) {
             assertThat(in).isNotNull();
             assertThat(in.readAllBytes()).isEqualTo(data);
@@ -114,7 +117,7 @@ class LargeBlobsTest {
     @Test
     void aDamagedObjectFailsTheReadThatReachesItsEnd() throws Exception {
         byte[] data = content(3);
-        ObjectId id = LargeBlobs.insert(repo, spool, new ByteArrayInputStream(data), data.length);
+        ObjectId id = LargeBlobs.insert(repo, spool, new ByteArrayInputStream(data), data.length, WORKERS);
         Path file = LooseObject.path(objects, id);
         byte[] raw = Files.readAllBytes(file);
         raw[raw.length / 2] ^= 0x01; // inside a stored block: only the checksum can tell
@@ -146,7 +149,7 @@ class LargeBlobsTest {
         }
         byte[] data = new byte[len];
         new Random(10).nextBytes(data);
-        ObjectId id = LargeBlobs.insert(repo, spool, new ByteArrayInputStream(data), data.length);
+        ObjectId id = LargeBlobs.insert(repo, spool, new ByteArrayInputStream(data), data.length, WORKERS);
         Path file = LooseObject.path(objects, id);
         byte[] raw = Files.readAllBytes(file);
         raw[raw.length / 3] ^= 0x01;
@@ -160,7 +163,7 @@ class LargeBlobsTest {
     @Test
     void aShortStreamStoresNothingAndThrows() throws Exception {
         byte[] data = content(4);
-        assertThatThrownBy(() -> LargeBlobs.insert(repo, spool, new ByteArrayInputStream(data), data.length + 1L))
+        assertThatThrownBy(() -> LargeBlobs.insert(repo, spool, new ByteArrayInputStream(data), data.length + 1L, WORKERS))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("expected " + (data.length + 1L) + " bytes");
         assertThat(looseObjects()).isEmpty();
@@ -176,7 +179,7 @@ class LargeBlobsTest {
                 throw new IOException("client went away");
             }
         });
-        assertThatThrownBy(() -> LargeBlobs.insert(repo, spool, broken, data.length)).hasMessage("client went away");
+        assertThatThrownBy(() -> LargeBlobs.insert(repo, spool, broken, data.length, WORKERS)).hasMessage("client went away");
         assertThat(looseObjects()).isEmpty();
         assertThat(leftovers()).isEmpty();
     }
@@ -184,14 +187,14 @@ class LargeBlobsTest {
     @Test
     void unknownLengthIsSpooledAndStoredUnderTheSameId() throws Exception {
         byte[] data = content(6);
-        ObjectId id = LargeBlobs.insert(repo, spool, new ByteArrayInputStream(data), -1);
+        ObjectId id = LargeBlobs.insert(repo, spool, new ByteArrayInputStream(data), -1, WORKERS);
         assertThat(id).isEqualTo(new ObjectInserter.Formatter().idFor(Constants.OBJ_BLOB, data));
         try (ObjectReader r = repo.newObjectReader()) {
             assertThat(r.open(id, Constants.OBJ_BLOB).getBytes()).isEqualTo(data);
         }
         assertThat(leftovers()).isEmpty();
         // Empty, too.
-        ObjectId empty = LargeBlobs.insert(repo, spool, InputStream.nullInputStream(), -1);
+        ObjectId empty = LargeBlobs.insert(repo, spool, InputStream.nullInputStream(), -1, WORKERS);
         assertThat(empty.name()).isEqualTo("e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");
         try (ObjectReader r = repo.newObjectReader()) {
             assertThat(r.open(empty, Constants.OBJ_BLOB).getSize()).isZero();
@@ -201,14 +204,14 @@ class LargeBlobsTest {
     @Test
     void anExistingObjectIsNotRewritten() throws Exception {
         byte[] data = content(7);
-        ObjectId id = LargeBlobs.insert(repo, spool, new ByteArrayInputStream(data), data.length);
+        ObjectId id = LargeBlobs.insert(repo, spool, new ByteArrayInputStream(data), data.length, WORKERS);
         Path file = LooseObject.path(objects, id);
         FileTime old = FileTime.fromMillis(1_000_000_000_000L);
         Files.setLastModifiedTime(file, old);
         Object inode = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
 
-        assertThat(LargeBlobs.insert(repo, spool, new ByteArrayInputStream(data), data.length)).isEqualTo(id);
-        assertThat(LargeBlobs.insert(repo, spool, new ByteArrayInputStream(data), -1)).isEqualTo(id);
+        assertThat(LargeBlobs.insert(repo, spool, new ByteArrayInputStream(data), data.length, WORKERS)).isEqualTo(id);
+        assertThat(LargeBlobs.insert(repo, spool, new ByteArrayInputStream(data), -1, WORKERS)).isEqualTo(id);
 
         assertThat(Files.getLastModifiedTime(file)).isEqualTo(old);
         assertThat(Files.readAttributes(file, BasicFileAttributes.class).fileKey()).isEqualTo(inode);
@@ -224,7 +227,7 @@ class LargeBlobsTest {
             packed = ins.insert(Constants.OBJ_BLOB, data);
             ins.flush();
         }
-        assertThat(LargeBlobs.insert(repo, spool, new ByteArrayInputStream(data), data.length)).isEqualTo(packed);
+        assertThat(LargeBlobs.insert(repo, spool, new ByteArrayInputStream(data), data.length, WORKERS)).isEqualTo(packed);
         assertThat(looseObjects()).isEmpty();
     }
 
@@ -244,7 +247,7 @@ class LargeBlobsTest {
         Files.write(forged, impostor.deflated());
         byte[] before = Files.readAllBytes(forged);
 
-        assertThatThrownBy(() -> LargeBlobs.insert(repo, spool, new ByteArrayInputStream(data), data.length))
+        assertThatThrownBy(() -> LargeBlobs.insert(repo, spool, new ByteArrayInputStream(data), data.length, WORKERS))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("SHA-1 collision");
         assertThat(Files.readAllBytes(forged)).isEqualTo(before);

@@ -84,12 +84,18 @@ public final class LargeBlobs {
     /** Largest stored deflate block. */
     private static final int MAX_BLOCK = 65535;
 
-    private static final AtomicInteger THREADS = new AtomicInteger();
-    private static final ExecutorService WORKERS = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "davit-large-blob-" + THREADS.incrementAndGet());
-        t.setDaemon(true);
-        return t;
-    });
+    /**
+     * The threads uploads hand their hashing and background flushes to (one or two per upload in flight): a
+     * cached pool, passed in by the owner of the repositories, which shuts it down.
+     */
+    public static ExecutorService newWorkers() {
+        AtomicInteger threads = new AtomicInteger();
+        return Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "davit-large-blob-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
 
     private LargeBlobs() {
     }
@@ -102,7 +108,7 @@ public final class LargeBlobs {
      * @throws IOException when the stream ends before {@code length} bytes (nothing is stored), or the
      *                     stored object of the same id has a different content (a SHA-1 collision)
      */
-    public static ObjectId insert(Repository repo, Path tmpDir, InputStream in, long length) throws IOException {
+    public static ObjectId insert(Repository repo, Path tmpDir, InputStream in, long length, ExecutorService workers) throws IOException {
         Files.createDirectories(tmpDir);
         if (length < 0) {
             Path spool = Files.createTempFile(tmpDir, "spool-", ".tmp");
@@ -112,7 +118,7 @@ public final class LargeBlobs {
                     size = copy(in, out);
                 }
                 try (InputStream s = Files.newInputStream(spool)) {
-                    return insert(repo, tmpDir, s, size);
+                    return insert(repo, tmpDir, s, size, workers);
                 }
             } finally {
                 Files.deleteIfExists(spool);
@@ -126,7 +132,7 @@ public final class LargeBlobs {
         try {
             ObjectId id;
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                id = write(in, length, ch);
+                id = write(in, length, ch, workers);
                 if (repo.getObjectDatabase().has(id)) {
                     requireSameContent(repo, objects, id, tmp);
                     return id;
@@ -203,7 +209,7 @@ public final class LargeBlobs {
      * Reads exactly {@code length} bytes of {@code in} on this thread and writes the loose object to
      * {@code ch} on a worker thread; returns the object's id once all of it is written (not yet synced).
      */
-    private static ObjectId write(InputStream in, long length, FileChannel ch) throws IOException {
+    private static ObjectId write(InputStream in, long length, FileChannel ch, ExecutorService workers) throws IOException {
         BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(BUFFERS);
         for (int i = 0; i < BUFFERS; i++) {
             free.add(new byte[BUFFER_SIZE]);
@@ -215,8 +221,8 @@ public final class LargeBlobs {
         // of an upload about evenly between the two (reading the socket costs about as much as adler32).
         Adler32 adler = new Adler32();
         adler.update(header);
-        Writer writer = new Writer(ch, header, length, full, free);
-        Future<ObjectId> result = WORKERS.submit(writer);
+        Writer writer = new Writer(ch, header, length, full, free, workers);
+        Future<ObjectId> result = workers.submit(writer);
         boolean ended = false;
         try {
             long total = 0;
@@ -282,6 +288,7 @@ public final class LargeBlobs {
 
     /** The worker: hashes, frames and writes the chunks the reader hands over, in order. */
     private static final class Writer implements Callable<ObjectId> {
+        private final ExecutorService workers;
         private final FileChannel ch;
         private final BlockingQueue<Chunk> full;
         private final BlockingQueue<byte[]> free;
@@ -298,7 +305,9 @@ public final class LargeBlobs {
         volatile boolean failed;
         private final List<ByteBuffer> out = new ArrayList<>();
 
-        public Writer(FileChannel ch, byte[] header, long length, BlockingQueue<Chunk> full, BlockingQueue<byte[]> free) {
+        public Writer(FileChannel ch, byte[] header, long length, BlockingQueue<Chunk> full, BlockingQueue<byte[]> free,
+                      ExecutorService workers) {
+            this.workers = workers;
             this.ch = ch;
             this.full = full;
             this.free = free;
@@ -404,7 +413,7 @@ public final class LargeBlobs {
                 return;
             }
             syncedUpTo = written;
-            sync = WORKERS.submit(() -> {
+            sync = workers.submit(() -> {
                 ch.force(false);
                 return null;
             });

@@ -44,12 +44,6 @@ final class CopyMoveHandler extends DavMethod {
             if (SideFileRequests.copyOrMove(x, s, source, target, move, overwrite)) {
                 return;
             }
-            Entry src = s.lookup(source).orElse(null);
-            if (!move && src != null && x.quota.limited() && (!src.isFolder() || depth.equals("infinity"))) {
-                // A COPY adds the source's files again (git shares the objects; the user's files do not).
-                Entry replaced = s.lookup(target).orElse(null);
-                x.quota.checkGrowth(s, x.quota.sizeOf(s, src) - (replaced == null ? 0 : x.quota.sizeOf(s, replaced)));
-            }
         }
         String verb = move ? "MOVE" : "COPY";
         WriteResult<Boolean> r = x.repository.write(x.author(), verb + " " + source + " -> " + target, edit -> {

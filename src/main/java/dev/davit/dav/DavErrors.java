@@ -125,6 +125,10 @@ final class DavErrors {
                     ? new Problem(403, "forbidden-path", null, i.getMessage(), null, null, null, null)
                     : new Problem(400, "bad-path", null, i.getMessage(), null, null, null, null);
         }
+        if (t instanceof dev.davit.storage.QuotaExceededException q) {
+            // RFC 4331 §6: the repository's limit (limits.repository.bytes), not the disk, is what is full.
+            return new Problem(507, "quota-not-exceeded", "quota-not-exceeded", q.getMessage(), null, null, null, null);
+        }
         if (t instanceof dev.davit.storage.disk.NoSpaceException n) {
             // RFC 4918 §11.5: the server is unable to store what is needed to complete the request.
             return new Problem(507, "insufficient-storage", null,

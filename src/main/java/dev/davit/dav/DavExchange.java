@@ -10,6 +10,7 @@ import org.eclipse.jgit.lib.ObjectId;
 
 import dev.davit.auth.Principal;
 import dev.davit.storage.GitRepository;
+import dev.davit.storage.RepositorySizes;
 import dev.davit.storage.Identity;
 import dev.davit.storage.RepoPath;
 
@@ -30,14 +31,14 @@ final class DavExchange {
     /** The user may write this repository (Nextcloud's {@code oc:permissions} say so). */
     boolean writable;
     private ClientMetadata.Repo clientMetadata;
-    final Quota quota;
+    final RepositorySizes quota;
     private IfHeader ifHeader;
     private long[] quotaFigures;
     private boolean ifParsed;
 
     DavExchange(HttpServletRequest request, HttpServletResponse response, Principal user, DavTarget target,
                 GitRepository repository, DavSettings settings, Locking locking, JunkNames junk, DavMount mount,
-                ClientMetadata clientMetadataStore, Quota quota) {
+                ClientMetadata clientMetadataStore, RepositorySizes quota) {
         this.quota = quota;
         this.mount = mount;
         this.clientMetadataStore = clientMetadataStore;

@@ -25,6 +25,7 @@ import dev.davit.storage.GitRepository;
 import dev.davit.storage.NotFoundException;
 import dev.davit.storage.RepoPath;
 import dev.davit.storage.Repositories;
+import dev.davit.storage.RepositorySizes;
 
 /**
  * {@code /dav/*}: resolves the repository and the path, checks the user's right, then lets milton's
@@ -40,7 +41,7 @@ public final class DavServlet extends HttpServlet {
     private final transient JunkNames junk;
     private final transient DavMount mount;
     private final transient ClientMetadata clientMetadata;
-    private final transient Quota quota;
+    private final transient RepositorySizes quota;
 
     /**
      * @param mount          where it is mounted: {@link DavMount#dav()}, or again at the sync clients' paths
@@ -57,7 +58,7 @@ public final class DavServlet extends HttpServlet {
         this.users = users;
         this.settings = settings;
         this.manager = buildManager(settings);
-        this.quota = new Quota(settings.maxRepositoryBytes(), repositories.dataDir());
+        this.quota = repositories.sizes();
     }
 
     /**

@@ -13,19 +13,13 @@ import java.util.List;
  * @param maxBodyBytes    largest PUT body (413 beyond); 0 = no limit
  * @param maxPropfindEntries most entries one PROPFIND Depth: infinity lists (403 propfind-finite-depth beyond)
  * @param maxLocksPerUser most active locks one user holds (507 beyond)
- * @param maxRepositoryBytes the size limit of each repository's files (RFC 4331 quota; 507 beyond); 0 = none
  */
 public record DavSettings(int staleStatus, long maxXmlBodyBytes, int lockStatus, long maxLockSeconds, List<String> junkPatterns,
-                          long maxBodyBytes, int maxPropfindEntries, int maxLocksPerUser, long maxRepositoryBytes) {
-    /** Without a repository size limit. */
-    public DavSettings(int staleStatus, long maxXmlBodyBytes, int lockStatus, long maxLockSeconds, List<String> junkPatterns,
-                       long maxBodyBytes, int maxPropfindEntries, int maxLocksPerUser) {
-        this(staleStatus, maxXmlBodyBytes, lockStatus, maxLockSeconds, junkPatterns, maxBodyBytes, maxPropfindEntries, maxLocksPerUser, 0);
-    }
+                          long maxBodyBytes, int maxPropfindEntries, int maxLocksPerUser) {
 
     /** The same settings with another answer for a stale version (the sync-client mount uses 412). */
     public DavSettings withStaleStatus(int status) {
         return new DavSettings(status, maxXmlBodyBytes, lockStatus, maxLockSeconds, junkPatterns, maxBodyBytes,
-                maxPropfindEntries, maxLocksPerUser, maxRepositoryBytes);
+                maxPropfindEntries, maxLocksPerUser);
     }
 }

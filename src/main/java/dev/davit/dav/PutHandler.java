@@ -51,7 +51,8 @@ final class PutHandler extends DavMethod {
             check(x, path, view, current, s.lookup(path.parent()).orElse(null));
             long declared = x.request.getContentLengthLong();
             if (declared >= 0) {
-                // Refused before the body is transferred (RFC 4331 §6: 507 with quota-not-exceeded).
+                // Refused before the body is transferred (RFC 4331 §6: 507 with quota-not-exceeded); a chunked
+                // body is measured by the commit itself (RepositorySizes.checkCommit), as every write is.
                 // The quota counts the tree: a file waiting aside adds nothing yet, a moved-away one is replaced.
                 Entry replaced = s.lookup(path).orElse(null);
                 x.quota.checkGrowth(s, declared - (replaced == null || replaced.isFolder() ? 0 : s.size(replaced)));
@@ -66,13 +67,6 @@ final class PutHandler extends DavMethod {
                 .setInputStream(BodyLimit.of(x, x.request.getInputStream())).get()) {
             blob = x.repository.insertBlob(in, x.request.getContentLengthLong());
             size = in.getCount();
-        }
-        if (x.quota.limited()) {
-            // A chunked body's size is known only now; checked again on the head before the write.
-            try (Snapshot s = x.repository.head()) {
-                Entry current = s.lookup(path).orElse(null);
-                x.quota.checkGrowth(s, size - (current == null || current.isFolder() ? 0 : s.size(current)));
-            }
         }
         store(x, path, blob, mtime);
     }

@@ -48,7 +48,9 @@ public final class GitHttpServlet extends GitServlet {
             // too (receive.denyNonFastForwards), because WebDAV clients hold ETags of the history it would drop.
             rp.setAllowNonFastForwards(false);
             rp.setRefLogIdent(new org.eclipse.jgit.lib.PersonIdent(user.name(), user.email()));
-            rp.setPreReceiveHook(new LockedPathsHook(locks, repo.owner() + "/" + repo.name(), user.name()));
+            rp.setPreReceiveHook(org.eclipse.jgit.transport.PreReceiveHookChain.newChain(java.util.List.of(
+                    new LockedPathsHook(locks, repo.owner() + "/" + repo.name(), user.name()),
+                    new SizeLimitHook(served))));
             return rp;
         });
     }

@@ -17,6 +17,7 @@ import dev.davit.storage.MergeConflictException;
 import dev.davit.storage.MergeOutcome;
 import dev.davit.storage.MissingParentException;
 import dev.davit.storage.NotFoundException;
+import dev.davit.storage.QuotaExceededException;
 import dev.davit.storage.StaleException;
 
 /**
@@ -70,6 +71,15 @@ final class RestErrors {
                 body.put("path", mp.path().toString());
                 body.put("missing", mp.blocker().toString());
                 return Reply.json(409, body);
+            }
+            if (e instanceof QuotaExceededException q) {
+                // 507 as for a full disk, and as WebDAV answers the same write (RFC 4331 §6): the repository's
+                // limit is full, nothing of this write was kept; freeing files in it makes room.
+                ObjectNode body = body(q.getMessage() + "; nothing of this write was kept", docs, 507);
+                body.put("error", "quota-exceeded");
+                body.put("limit", q.maxBytes());
+                body.put("would_hold", q.wouldHold());
+                return Reply.json(507, body);
             }
             if (e instanceof dev.davit.storage.disk.NoSpaceException) {
                 // 507 (RFC 4918 §11.5), as WebDAV answers: nothing was kept, and a retry later can succeed.

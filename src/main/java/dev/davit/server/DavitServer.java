@@ -65,6 +65,8 @@ public final class DavitServer implements AutoCloseable {
         this.config = config;
         this.repositories = new Repositories(config.dataDir(), config.durable(), config.gcEveryCommits());
         repositories.onCommit(metrics::commit);
+        // Every front end's writes commit through storage, which refuses one past the limit (and so does a push).
+        repositories.limitRepositorySize(config.limits().repositoryBytes());
         seedSample();
         DavitConfig.Defences defences = config.defences();
         // Failed authentications cost the guesser, and password checks can never take every thread (issue 14).
@@ -124,7 +126,7 @@ public final class DavitServer implements AutoCloseable {
         context.addFilter(new FilterHolder(new AuthenticationFilter(users, config.tls().basicOnlyOverTls())), "/dav/*", EnumSet.of(DispatcherType.REQUEST));
         DavSettings davSettings = new DavSettings(config.staleStatus(), config.maxXmlBodyBytes(), config.lockStatus(),
                 config.maxLockSeconds(), config.junkPatterns(), config.limits().bodyBytes(), config.limits().propfindEntries(),
-                config.limits().locksPerUser(), config.limits().repositoryBytes());
+                config.limits().locksPerUser());
         context.addServlet(new ServletHolder("dav", new DavServlet(repositories, users, locks, davSettings, DavMount.dav(),
                 clientMetadata)), "/dav/*");
         // The Nextcloud/ownCloud clients' paths: the same WebDAV front end, users, locks and limits, each

@@ -100,6 +100,8 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
     private final SideFiles sideFiles;
     /** Set once by {@link Repositories} right after opening; counts commits towards a background repack. */
     private volatile Maintenance maintenance;
+    /** Set once by {@link Repositories} right after opening; null (no limit) for a repository opened alone. */
+    private volatile RepositorySizes sizes;
     private final java.util.function.LongSupplier nanoTime;
     /** The threads large uploads hash and flush on (owned by {@link Repositories}). */
     private final java.util.concurrent.ExecutorService blobWorkers;
@@ -384,6 +386,12 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
                         w.result(head, false, value);
                         continue;
                     }
+                    RepositorySizes limit = sizes;
+                    if (limit != null) {
+                        // Here, not in each front end: every write of every front end commits through this point,
+                        // and the tree it would publish is known exactly (a chunked body, a COPY, a REST batch).
+                        limit.checkCommit(reader, baseTree, tree);
+                    }
                     takePlacedBlobs(edit, ins);
                     CommitBuilder cb = new CommitBuilder();
                     Instant now = Instant.now();
@@ -602,6 +610,15 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
 
     void maintenance(Maintenance m) {
         this.maintenance = m;
+    }
+
+    void sizes(RepositorySizes s) {
+        this.sizes = s;
+    }
+
+    /** The size of this repository's files and the limit on it (for a push's check), or null when none is kept. */
+    public RepositorySizes sizes() {
+        return sizes;
     }
 
     /** Files kept beside this repository instead of in it (desktop junk). */

@@ -29,6 +29,8 @@ public final class Repositories implements AutoCloseable {
     private final Map<String, GitRepository> open = new ConcurrentHashMap<>();
     private final Maintenance maintenance;
     private volatile Runnable onCommit = () -> { };
+    /** The size of every repository's files and the limit on it, known to every front end and to every commit. */
+    private final RepositorySizes sizes;
     /** Runs of the {@link DiskApplier}s: they wait on the disk, not the CPU. */
     private final java.util.concurrent.ScheduledExecutorService diskExecutor;
     private final java.util.function.LongSupplier nanoTime;
@@ -65,6 +67,7 @@ public final class Repositories implements AutoCloseable {
         // Before anything in the data directory is touched: the other server's files are not ours to clean.
         this.dataDirLock = DataDirLock.acquire(this.dataDir);
         this.maintenance = new Maintenance(gcEveryCommits);
+        this.sizes = new RepositorySizes(this.dataDir);
         this.durable = durable;
         this.diskExecutor = diskExecutor;
         this.nanoTime = nanoTime;
@@ -83,6 +86,19 @@ public final class Repositories implements AutoCloseable {
     /** Runs after every commit a write makes, in any repository (for the metrics). */
     public void onCommit(Runnable listener) {
         this.onCommit = listener;
+    }
+
+    /**
+     * Limits the size of each repository's files ({@code limits.repository.bytes}; 0 = none): a commit that
+     * would pass it is refused ({@link QuotaExceededException}), and so is a push ({@link RepositorySizes}).
+     */
+    public void limitRepositorySize(long maxBytes) {
+        sizes.limit(maxBytes);
+    }
+
+    /** The size of each repository's files and the limit on it. */
+    public RepositorySizes sizes() {
+        return sizes;
     }
 
     public Path dataDir() {
@@ -122,6 +138,7 @@ public final class Repositories implements AutoCloseable {
                 StaleLockFiles.clean(dir);
                 repo = new GitRepository(owner, name, openJgit(dir, false), () -> onCommit.run(), durable, diskExecutor, blobWorkers, nanoTime);
                 repo.maintenance(maintenance);
+                repo.sizes(sizes);
                 open.put(key, repo);
             }
             return repo;

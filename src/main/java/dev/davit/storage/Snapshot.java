@@ -54,6 +54,11 @@ public final class Snapshot implements AutoCloseable {
         return repository;
     }
 
+    /** The reader this view reads with (for {@link RepositorySizes}). */
+    ObjectReader reader() {
+        return reader;
+    }
+
     public Entry root() {
         return new Entry(RepoPath.ROOT, Entry.Kind.FOLDER, tree);
     }

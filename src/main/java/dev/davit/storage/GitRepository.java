@@ -132,7 +132,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
         this.headRef = new HeadRef(repo, BRANCH);
         Path logDir = repo.getDirectory().toPath().resolve("davit-journal");
         LogRecovery.Result recovered = LogRecovery.run(repo, logDir, BRANCH, owner + "/" + name);
-        this.log = new CommitLog(logDir, durable, owner + "/" + name);
+        this.log = new CommitLog(logDir, durable, owner + "/" + name, nanoTime);
         this.applier = new DiskApplier((org.eclipse.jgit.internal.storage.file.FileRepository) repo, BRANCH,
                 owner + "/" + name, log, cache, diskExecutor, nanoTime, MAX_UNAPPLIED_BYTES, this::appliedToDisk);
         this.memHead = recovered.head();

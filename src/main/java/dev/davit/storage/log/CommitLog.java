@@ -56,12 +56,19 @@ public final class CommitLog implements AutoCloseable {
     /** The segment records go to, or null: the next append creates one. */
     private FileChannel segment;
     private long segmentNumber;
+    private long openedAtNanos;
     private boolean closed;
+    private final java.util.function.LongSupplier nanoTime;
+    /** A segment is ended (so the applied ones can be deleted) once it holds this much... */
+    static final long ROTATE_BYTES = 8L << 20;
+    /** ...or is this old. Ending one per applier run made every run's first append create a file and sync its folder. */
+    static final long ROTATE_NANOS = 10_000_000_000L;
 
     /**
      * @param durable sync each record before {@link #append} returns (off only for tests of speed)
      */
-    public CommitLog(Path dir, boolean durable, String label) throws IOException {
+    public CommitLog(Path dir, boolean durable, String label, java.util.function.LongSupplier nanoTime) throws IOException {
+        this.nanoTime = nanoTime;
         this.dir = dir;
         this.durable = durable;
         this.label = label;
@@ -73,7 +80,7 @@ public final class CommitLog implements AutoCloseable {
         this.segmentNumber = last;
     }
 
-    /** The number of the newest segment there is or was (records appended from now on go to a later one after {@link #rotate}). */
+    /** The number of the newest segment there is or was (records appended from now on go to a later one after {@link #rotateTo}). */
     public synchronized long currentSegment() {
         return segmentNumber;
     }
@@ -128,6 +135,12 @@ public final class CommitLog implements AutoCloseable {
     }
 
     private void openSegment(long number) throws IOException {
+        segment = create(number);
+        segmentNumber = number;
+        openedAtNanos = nanoTime.getAsLong();
+    }
+
+    private FileChannel create(long number) throws IOException {
         Files.createDirectories(dir);
         Path file = dir.resolve(String.format("%s%016d", SEGMENT_PREFIX, number));
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
@@ -140,21 +153,51 @@ public final class CommitLog implements AutoCloseable {
             Files.deleteIfExists(file);
             throw NoSpaceException.translate(e);
         }
-        segment = ch;
-        segmentNumber = number;
+        return ch;
+    }
+
+    /** A segment made ahead of time, off the appenders' path, to take over at {@link #rotateTo}. */
+    public record Prepared(long number, FileChannel channel) {
     }
 
     /**
-     * Ends the current segment: later records go to a new one. Returns the number of the last segment that
-     * holds records appended so far; once they are all applied, {@link #trim} of it deletes them.
+     * When the current segment is due to end (big or old enough), makes the next one now, without holding
+     * this log's monitor, so that no append pays for creating a file and syncing the folder; else null.
      */
-    public synchronized long rotate() throws IOException {
-        if (segment != null) {
-            FileChannel ch = segment;
-            segment = null;
-            ch.close();
+    public Prepared prepareRotation() throws IOException {
+        long next;
+        synchronized (this) {
+            if (segment == null || closed || segment.position() < ROTATE_BYTES && nanoTime.getAsLong() - openedAtNanos < ROTATE_NANOS) {
+                return null;
+            }
+            next = segmentNumber + 1;
         }
-        return segmentNumber;
+        return new Prepared(next, create(next));
+    }
+
+    /**
+     * Called with this log's monitor held, together with taking the batches appended so far: ends the current
+     * segment and continues in {@code p}. Returns the number of the last segment that holds records appended
+     * so far (once they are applied, {@link #trim} of it deletes them), or -1 when {@code p} is null or no
+     * longer fits (an append opened a segment meanwhile; {@code p} is then deleted).
+     */
+    public long rotateTo(Prepared p) throws IOException {
+        if (p == null) {
+            return -1;
+        }
+        if (closed || p.number() != segmentNumber + 1) {
+            p.channel().close();
+            Files.deleteIfExists(dir.resolve(String.format("%s%016d", SEGMENT_PREFIX, p.number())));
+            return -1;
+        }
+        FileChannel old = segment;
+        segment = p.channel();
+        segmentNumber = p.number();
+        openedAtNanos = nanoTime.getAsLong();
+        if (old != null) {
+            old.close();
+        }
+        return p.number() - 1;
     }
 
     /** Deletes the segments up to {@code upTo}: every record in them is applied to the repository on disk. */

@@ -109,7 +109,7 @@ public final class DiskApplier {
 
     /**
      * Queues a batch whose record is durable. Called with the log's monitor held, right after the append, so
-     * that a run's {@link CommitLog#rotate} splits the queue exactly where it splits the segments.
+     * that a run's {@link CommitLog#rotateTo} splits the queue exactly where it splits the segments.
      */
     public void enqueue(Batch b) {
         for (NewObject o : b.objects()) {
@@ -251,11 +251,14 @@ public final class DiskApplier {
     private void applyQueued() throws IOException {
         List<Batch> batches;
         long sealed;
+        CommitLog.Prepared next = log.prepareRotation();
         synchronized (log) {
             synchronized (this) {
                 batches = new ArrayList<>(queue);
             }
-            sealed = log.rotate();
+            // Segments end only now and then (CommitLog.ROTATE_*), exactly where the queue is taken, so that
+            // every record of the segments up to `sealed` is in `batches` or applied before.
+            sealed = log.rotateTo(next);
         }
         if (batches.isEmpty()) {
             return;
@@ -280,7 +283,9 @@ public final class DiskApplier {
             applied += batches.size();
             notifyAll();
         }
-        log.trim(sealed);
+        if (sealed >= 0) {
+            log.trim(sealed);
+        }
     }
 
     /** One pack of every object of {@code batches} the repository does not have yet; durable on return. */

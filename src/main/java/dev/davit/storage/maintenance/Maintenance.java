@@ -108,6 +108,8 @@ public final class Maintenance implements AutoCloseable {
     /** Packs merged (for tests and operators). */
     private final AtomicLong merges = new AtomicLong();
     private final Set<Target> mergeQueued = ConcurrentHashMap.newKeySet();
+    /** Per repository: the packs merges replaced, kept a while before they go (PackMerge.Replaced). */
+    private final Map<Target, PackMerge.Replaced> replaced = new ConcurrentHashMap<>();
 
     /**
      * The {@link DiskApplier} of {@code repo} wrote a pack: merges the small packs on this thread when there
@@ -115,13 +117,13 @@ public final class Maintenance implements AutoCloseable {
      */
     public void packed(Target repo) {
         FileRepository fr = (FileRepository) repo.disk();
-        if (PackMerge.smallPacks(fr).size() < PackMerge.MIN_PACKS || !mergeQueued.add(repo)) {
+        if (PackMerge.smallPacks(fr, replaced.computeIfAbsent(repo, r -> new PackMerge.Replaced())).size() < PackMerge.MIN_PACKS || !mergeQueued.add(repo)) {
             return;
         }
         try {
             worker.execute(() -> {
                 try {
-                    PackMerge.mergeIfMany(fr, packConfig(fr));
+                    PackMerge.mergeIfMany(fr, packConfig(fr), replaced.computeIfAbsent(repo, r -> new PackMerge.Replaced()), System.nanoTime());
                     merges.incrementAndGet();
                 } catch (IOException | RuntimeException e) {
                     LOG.warn("merging packs of {}/{} failed: {}", repo.owner(), repo.name(), e.toString());

@@ -35,10 +35,28 @@ public final class PackMerge {
     }
 
     /** Small packs there are now. */
-    public static List<Pack> smallPacks(FileRepository repo) {
+    /**
+     * Packs a merge replaced, by base name, with the time they were replaced: they stay on disk for
+     * {@link #GRACE_NANOS} before they are deleted, as git and JGit keep replaced packs for a while, so that a
+     * reader outside the server that listed them a moment ago (git fsck, a clone, a backup) can still open
+     * them. Their objects are in the merged pack, so they are never merged again.
+     */
+    public static final class Replaced {
+        private final java.util.Map<String, Long> since = new java.util.concurrent.ConcurrentHashMap<>();
+
+        boolean contains(String base) {
+            return since.containsKey(base);
+        }
+    }
+
+    /** How long a replaced pack stays. */
+    static final long GRACE_NANOS = 60_000_000_000L;
+
+    public static List<Pack> smallPacks(FileRepository repo, Replaced replaced) {
         List<Pack> out = new ArrayList<>();
         for (Pack p : repo.getObjectDatabase().getPacks()) {
-            if (p.getPackFile().length() < SMALL && !p.shouldBeKept()) {
+            String base = p.getPackFile().getName().replaceFirst("\\.pack$", "");
+            if (p.getPackFile().length() < SMALL && !p.shouldBeKept() && !replaced.contains(base)) {
                 out.add(p);
             }
         }
@@ -46,12 +64,13 @@ public final class PackMerge {
     }
 
     /** Merges the small packs when there are enough of them; returns how many were merged (0: none). */
-    public static int mergeIfMany(FileRepository repo, PackConfig config) throws IOException {
-        List<Pack> small = smallPacks(repo);
+    public static int mergeIfMany(FileRepository repo, PackConfig config, Replaced replaced, long nowNanos) throws IOException {
+        Path dir = repo.getObjectDatabase().getPackDirectory().toPath();
+        deleteExpired(dir, replaced, nowNanos);
+        List<Pack> small = smallPacks(repo, replaced);
         if (small.size() < MIN_PACKS) {
             return 0;
         }
-        Path dir = repo.getObjectDatabase().getPackDirectory().toPath();
         try (ObjectReader reader = repo.newObjectReader(); RevWalk rw = new RevWalk(reader);
              PackWriter pw = new PackWriter(config, reader)) {
             pw.setDeltaBaseAsOffset(true);
@@ -71,17 +90,27 @@ public final class PackMerge {
             String merged = IncrementalPack.writeDurable(pw, dir);
             for (Pack p : small) {
                 String base = p.getPackFile().getName().replaceFirst("\\.pack$", "");
-                if (base.equals(merged)) {
-                    continue;
-                }
-                // The index first: JGit finds packs by their .pack files and never opens one without its index.
-                for (String ext : new String[] {".idx", ".rev", ".objsize", ".bitmap", ".pack"}) {
-                    Files.deleteIfExists(dir.resolve(base + ext));
+                if (!base.equals(merged)) {
+                    replaced.since.put(base, nowNanos);
                 }
             }
-            // Deletions need no sync: a pack that comes back after a power cut duplicates objects, harmlessly.
-            repo.getObjectDatabase().getPacks(); // rescan: readers stop looking into the deleted ones
             return small.size();
         }
+    }
+
+    /** Deletes the replaced packs whose grace is over. */
+    static void deleteExpired(Path dir, Replaced replaced, long nowNanos) throws IOException {
+        for (java.util.Map.Entry<String, Long> e : new ArrayList<>(replaced.since.entrySet())) {
+            if (nowNanos - e.getValue() < GRACE_NANOS) {
+                continue;
+            }
+            // The pack first, then its index: git finds packs by their index (and skips an index without its
+            // pack), JGit by the .pack file (and drops one whose file is gone).
+            for (String ext : new String[] {".pack", ".rev", ".objsize", ".bitmap", ".idx"}) {
+                Files.deleteIfExists(dir.resolve(e.getKey() + ext));
+            }
+            replaced.since.remove(e.getKey());
+        }
+        // Deletions need no sync: a pack that comes back after a power cut duplicates objects, harmlessly.
     }
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole suite: JUnit (mvn -B verify), the jar, the Debian packages of the real clients (as root, when
 # missing), then ONE Davit on a free port with a fresh data dir and the interop scripts against it:
-# commits, litmus, cadaver, rclone, davfs2, octokit (the REST API driven by @octokit/rest from npm), git (clone,
+# commits, litmus, cadaver, rclone, davfs2, drivesaves (its own Davit and davfs2 mounts: vim, nano, sed -i, rsync,
+# a replay of Office's save and cp, one commit per save, no temp names in git), octokit (the REST API driven by @octokit/rest from npm), git (clone,
 # push and pull over smart HTTP), browser (the /ui/ page in Debian's chromium via playwright-core), gc (2,000
 # WebDAV writes, then the objects packed and fsck clean), history (.history with rclone: list, read, restore), fuzz (Jazzer,
 # each @FuzzTest target ~30 s; needs no server), crash (its own Davit, SIGKILLed under concurrent PUTs), powercut
@@ -10,9 +11,9 @@
 # owncloud (the real nextcloudcmd / owncloudcmd desktop clients syncing their own Davit's demo/sample, ~10 s each). Prints a
 # summary table and, last, "interop: N passed, M failed" (N, M = interop scripts). Exit 1 if anything failed.
 # Runs from any working directory.
-# Env: INTEROP_SCRIPTS (default "commits litmus cadaver rclone lftp davfs2 octokit git browser gc history fuzz crash stop powercut nextcloud owncloud"), SKIP_JUNIT=1, INTEROP_KEEP=1,
+# Env: INTEROP_SCRIPTS (default "commits litmus cadaver rclone lftp davfs2 drivesaves octokit git browser gc history fuzz crash stop powercut nextcloud owncloud"), SKIP_JUNIT=1, INTEROP_KEEP=1,
 #      DAVIT_JAR (run this jar, build none; e.g. a copy made right after a build, as others rebuild target/),
-#      INTEROP_ALLOW_SKIP=1 (davfs2 and powercut may skip without root or /dev/fuse), INTEROP_LOGS (logs dir),
+#      INTEROP_ALLOW_SKIP=1 (davfs2, drivesaves and powercut may skip without root or /dev/fuse), INTEROP_LOGS (logs dir),
 #      INTEROP_BUDGET (s, default 1500): every step's timeout is cut to what is left of it, so the whole run
 #      stays under about 25 minutes plus package installation even when something hangs.
 set -uo pipefail
@@ -21,7 +22,7 @@ cd "$(dirname "$0")/.." || exit 1
 
 INTEROP_LOGS=${INTEROP_LOGS:-$(mktemp -d /tmp/davit-interop-logs.XXXXXX)}
 mkdir -p "$INTEROP_LOGS"; export INTEROP_LOGS
-SCRIPTS=${INTEROP_SCRIPTS:-commits litmus cadaver rclone lftp davfs2 octokit git browser gc history fuzz crash stop powercut nextcloud owncloud}
+SCRIPTS=${INTEROP_SCRIPTS:-commits litmus cadaver rclone lftp davfs2 drivesaves octokit git browser gc history fuzz crash stop powercut nextcloud owncloud}
 T_START=$SECONDS
 BUDGET=${INTEROP_BUDGET:-1500}
 # cap N: N, or the seconds left in the budget if fewer (at least 1)
@@ -37,7 +38,8 @@ say "$(java -version 2>&1 | head -n1); $(mvn -v 2>/dev/null | head -n1 | sed 's/
 
 section "packages"
 t0=$SECONDS
-pkgs=(litmus davfs2 rclone lftp cadaver fuse3 python3-fusepy curl git nextcloud-desktop-cmd owncloud-client-cmd)
+pkgs=(litmus davfs2 rclone lftp cadaver fuse3 python3-fusepy curl git nextcloud-desktop-cmd owncloud-client-cmd
+  vim nano tmux rsync)
 # the octokit script needs node and npm; a node installed otherwise (nvm, NodeSource) is used as it is
 command -v node >/dev/null || pkgs+=(nodejs npm)
 # the browser script drives Debian's chromium (Playwright's own browser download does not work here)

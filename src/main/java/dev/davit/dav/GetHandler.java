@@ -61,7 +61,7 @@ final class GetHandler extends DavMethod {
                 listing(x, s, e);
             } else {
                 long size = s.size(e);
-                file(x, e, size, () -> s.open(e, size));
+                file(x, e, size, () -> s.open(e, size), (start, length, out) -> s.send(e, size, start, length, out));
             }
         }
     }
@@ -81,7 +81,17 @@ final class GetHandler extends DavMethod {
         InputStream open() throws IOException;
     }
 
+    /** Sends a part of a representation straight to a channel, if it can (false: nothing sent, stream it). */
+    @FunctionalInterface
+    interface Sender {
+        boolean send(long start, long length, java.nio.channels.WritableByteChannel out) throws IOException;
+    }
+
     static void file(DavExchange x, Entry e, long size, Source source) throws IOException {
+        file(x, e, size, source, null);
+    }
+
+    static void file(DavExchange x, Entry e, long size, Source source, Sender sender) throws IOException {
         HttpServletResponse resp = x.response;
         String ifMatch = x.header("If-Match");
         if (ifMatch != null && !Preconditions.matches(ifMatch, ETags.of(e))) {
@@ -113,6 +123,35 @@ final class GetHandler extends DavMethod {
         resp.setContentLengthLong(length);
         if ("HEAD".equals(x.request.getMethod())) {
             return;
+        }
+        if (sender != null && length > 0 && resp.getOutputStream() instanceof org.eclipse.jetty.ee10.servlet.HttpOutput jetty) {
+            // Jetty writes a ByteBuffer to the socket as it is: the pages of the file go out without a copy
+            // through the heap (a 1 GiB GET ran at a third of Apache's rate through 64 KiB array copies).
+            java.nio.channels.WritableByteChannel ch = new java.nio.channels.WritableByteChannel() {
+                private boolean open = true;
+
+                @Override
+                public int write(java.nio.ByteBuffer src) throws IOException {
+                    int n = src.remaining();
+                    jetty.write(src); // blocking: the bytes are out of the buffer when it returns
+                    src.position(src.limit());
+                    return n;
+                }
+
+                @Override
+                public boolean isOpen() {
+                    return open;
+                }
+
+                @Override
+                public void close() {
+                    open = false;
+                }
+            };
+            if (sender.send(start, length, ch)) {
+                jetty.close();
+                return;
+            }
         }
         try (InputStream in = source.open(); OutputStream out = resp.getOutputStream()) {
             in.skipNBytes(start);

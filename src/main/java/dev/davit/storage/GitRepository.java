@@ -91,7 +91,16 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
     private final ObjectCache cache = new ObjectCache(16L << 20);
     /** Batches that moved the branch (each one log record and one sync). */
     private final java.util.concurrent.atomic.AtomicLong batches = new java.util.concurrent.atomic.AtomicLong();
-    private final LastModifiedIndex index = new LastModifiedIndex();
+    private final LastModifiedIndex index;
+    /** Where {@link #index} is kept between runs. */
+    private final Path indexFile;
+    private final boolean durable;
+    private final java.util.concurrent.ScheduledExecutorService diskExecutor;
+    /** A save of the index is scheduled and has not started yet. */
+    private final java.util.concurrent.atomic.AtomicBoolean indexSaveQueued = new java.util.concurrent.atomic.AtomicBoolean();
+    /** How long the last save of the index took: the next one waits 50 times that (at least 2 s). */
+    private volatile long indexSaveNanos;
+    private final Object indexSaveLock = new Object();
     private final HeadRef headRef;
     /** The branch's head as of the newest logged batch (the truth while the disk lags behind). */
     private volatile ObjectId memHead;
@@ -120,6 +129,9 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
         this.name = name;
         this.repo = repo;
         this.nanoTime = nanoTime;
+        this.durable = durable;
+        this.diskExecutor = diskExecutor;
+        this.indexFile = repo.getDirectory().toPath().resolve("davit-lastmodified");
         this.tmpDir = repo.getDirectory().toPath().resolve("davit-tmp");
         this.sideFiles = new SideFiles(repo.getDirectory().toPath().resolve("davit-side"), durable);
         Files.createDirectories(tmpDir);
@@ -142,7 +154,47 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
             }
         }
         headRef.forget();
+        this.index = LastModifiedIndex.load(indexFile);
         index.catchUp(this::newReader, headId());
+        saveIndexLater();
+    }
+
+    /**
+     * Saves the last-modified index in the background, off every request: at most one save waits, and
+     * saves are spaced so that they take at most 2% of the time (a repository of 100,000 files writes a
+     * few megabytes). What a crash loses is replayed from the history at the next open.
+     */
+    private void saveIndexLater() {
+        if (indexSaveQueued.get() || !index.unsaved() || !indexSaveQueued.compareAndSet(false, true)) {
+            return;
+        }
+        long delay = Math.max(2_000_000_000L, 50 * indexSaveNanos);
+        try {
+            diskExecutor.schedule(() -> {
+                indexSaveQueued.set(false);
+                saveIndex();
+            }, delay, java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            indexSaveQueued.set(false); // shutting down: close() saves it
+        }
+    }
+
+    private void saveIndex() {
+        synchronized (indexSaveLock) {
+            long t0 = nanoTime.getAsLong();
+            try {
+                index.save(indexFile, durable);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("{}/{}: could not save the last-modified index (it is replayed from the history at the next open): {}",
+                        owner, name, e.toString());
+            }
+            indexSaveNanos = Math.max(0, nanoTime.getAsLong() - t0);
+        }
+    }
+
+    /** Commits the last-modified index replayed since the repository opened (0 when the stored one was current). */
+    long indexReplayed() {
+        return index.replayed();
     }
 
     @Override
@@ -179,6 +231,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
                 headCommit = commit;
             }
             index.catchUp(this::newReader, head);
+            saveIndexLater();
             return new Snapshot(this, reader, commit, true);
         } catch (IOException | RuntimeException e) {
             reader.close();
@@ -435,6 +488,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
             }
             batches.incrementAndGet();
             index.catchUp(this::newReader, head);
+            saveIndexLater();
             Maintenance m = maintenance;
             for (int i = 0; i < committed.size(); i++) {
                 if (m != null) {
@@ -714,6 +768,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
             LOG.warn("closing {}/{} with writes not yet on disk (the commit log keeps them for the next start): {}", owner, name, e.toString());
         }
         applier.close();
+        saveIndex();
         try {
             log.close();
             if (applier.upToDate()) {

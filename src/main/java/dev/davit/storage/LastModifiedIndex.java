@@ -1,9 +1,23 @@
 package dev.davit.storage;
 
+import dev.davit.storage.disk.DurableFiles;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.zip.CRC32C;
+
+import org.eclipse.jgit.errors.MissingObjectException;
 
 import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
@@ -19,10 +33,23 @@ import org.eclipse.jgit.treewalk.filter.TreeFilter;
  * changed it (a folder changes when anything below it does). Kept up to date by replaying only the new
  * commits after each write or push, so {@code getlastmodified} never walks history on a request.
  * Thread-safe.
+ *
+ * <p>Stored beside the repository ({@link #save}, {@link #load}) with the commit it covers, so opening a
+ * repository of a long history replays only the commits made since that point, not all of them (a
+ * repository of 100,000 commits took 4 s to open). The stored point may lag the head (it is saved in the
+ * background, and a crash loses what came after); it is trusted only when it is an ancestor of the head,
+ * otherwise (history rewritten by a push, a damaged file) the index is built again from the root.
  */
 final class LastModifiedIndex {
+    private static final long MAGIC = 0x444156_49544c4d49L; // "DAVITLMI"
+    private static final int VERSION = 1;
+
     private final Map<String, long[]> times = new HashMap<>();
-    private ObjectId indexed;
+    private volatile ObjectId indexed;
+    /** Commits replayed since this index was made or loaded (tests check that a stored index is used). */
+    private long replayed;
+    /** The commit covered by the file on disk (null: none, or not known to match). */
+    private volatile ObjectId saved;
 
     /**
      * Replays the commits between the last indexed head and {@code head} (all of them the first time).
@@ -34,6 +61,12 @@ final class LastModifiedIndex {
             return;
         }
         try (org.eclipse.jgit.lib.ObjectReader reader = readers.get(); RevWalk rw = new RevWalk(reader)) {
+            if (indexed != null && !isAncestor(rw, indexed, head)) {
+                // Not a state the head grew from (a push rewrote history, or the stored point is unknown
+                // here): what the index holds says nothing about the head's paths.
+                times.clear();
+                indexed = null;
+            }
             rw.sort(RevSort.TOPO, true);
             rw.sort(RevSort.REVERSE, true);
             rw.markStart(rw.parseCommit(head));
@@ -42,9 +75,21 @@ final class LastModifiedIndex {
             }
             for (RevCommit c; (c = rw.next()) != null; ) {
                 apply(rw, c);
+                replayed++;
             }
         }
         indexed = head.copy();
+    }
+
+    private static boolean isAncestor(RevWalk rw, ObjectId base, ObjectId head) throws IOException {
+        try {
+            boolean merged = rw.isMergedInto(rw.parseCommit(base), rw.parseCommit(head));
+            rw.reset();
+            return merged;
+        } catch (MissingObjectException | org.eclipse.jgit.errors.IncorrectObjectTypeException e) {
+            rw.reset();
+            return false;
+        }
     }
 
     private void apply(RevWalk rw, RevCommit c) throws IOException {
@@ -120,4 +165,113 @@ final class LastModifiedIndex {
         return new Timestamps(Instant.ofEpochSecond(t[0]), Instant.ofEpochSecond(t[1]));
     }
 
+
+    synchronized long replayed() {
+        return replayed;
+    }
+
+    /** True when the index covers a commit the file on disk does not. */
+    boolean unsaved() {
+        ObjectId at = indexed; // read on every request: no lock
+        return at != null && !at.equals(saved);
+    }
+
+    /**
+     * Writes the index to {@code file} if it changed since the last save: the bytes are taken under the
+     * lock (a copy of the map would cost as much), then written to a temporary file, synced and renamed
+     * over the old one, and the folder synced ({@code durable}), so a crash leaves the old file or the new
+     * one, never a torn one (and a torn one would fail its checksum and be rebuilt).
+     */
+    void save(Path file, boolean durable) throws IOException {
+        byte[] bytes;
+        ObjectId at;
+        synchronized (this) {
+            if (indexed == null || indexed.equals(saved)) {
+                return;
+            }
+            at = indexed.copy();
+            ByteArrayOutputStream buf = new ByteArrayOutputStream(64 + times.size() * 40);
+            DataOutputStream out = new DataOutputStream(buf);
+            out.writeLong(MAGIC);
+            out.writeInt(VERSION);
+            byte[] id = new byte[20];
+            at.copyRawTo(id, 0);
+            out.write(id);
+            out.writeInt(times.size());
+            for (Map.Entry<String, long[]> e : times.entrySet()) {
+                byte[] path = e.getKey().getBytes(StandardCharsets.UTF_8);
+                out.writeInt(path.length);
+                out.write(path);
+                out.writeLong(e.getValue()[0]);
+                out.writeLong(e.getValue()[1]);
+            }
+            CRC32C crc = new CRC32C();
+            crc.update(buf.toByteArray());
+            out.writeLong(crc.getValue());
+            out.flush();
+            bytes = buf.toByteArray();
+        }
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.write(tmp, bytes, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+        if (durable) {
+            DurableFiles.force(tmp);
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        if (durable) {
+            DurableFiles.forceDirectory(file.getParent());
+        }
+        synchronized (this) {
+            saved = at;
+        }
+    }
+
+    /**
+     * The index stored in {@code file}, or an empty one when there is none or it cannot be read (a damaged
+     * or foreign file is not an error: the index is rebuilt from the history, as before it was stored).
+     */
+    static LastModifiedIndex load(Path file) {
+        LastModifiedIndex index = new LastModifiedIndex();
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            return index;
+        } catch (IOException e) {
+            LOG.warn("cannot read the last-modified index {} (it is rebuilt): {}", file, e.toString());
+            return index;
+        }
+        try {
+            if (bytes.length < 8 + 4 + 20 + 4 + 8) {
+                throw new IOException("too short");
+            }
+            CRC32C crc = new CRC32C();
+            crc.update(bytes, 0, bytes.length - 8);
+            DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes));
+            if (in.readLong() != MAGIC || in.readInt() != VERSION) {
+                throw new IOException("not a last-modified index of this version");
+            }
+            byte[] id = in.readNBytes(20);
+            int n = in.readInt();
+            Map<String, long[]> read = new HashMap<>(Math.max(16, n * 4 / 3 + 1));
+            for (int i = 0; i < n; i++) {
+                int len = in.readInt();
+                if (len < 0 || len > bytes.length) {
+                    throw new IOException("bad path length");
+                }
+                String path = new String(in.readNBytes(len), StandardCharsets.UTF_8);
+                read.put(path, new long[] {in.readLong(), in.readLong()});
+            }
+            if (in.readLong() != crc.getValue()) {
+                throw new IOException("checksum mismatch");
+            }
+            index.times.putAll(read);
+            index.indexed = ObjectId.fromRaw(id);
+            index.saved = index.indexed;
+        } catch (IOException e) {
+            LOG.warn("ignoring the last-modified index {} (it is rebuilt): {}", file, e.toString());
+        }
+        return index;
+    }
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LastModifiedIndex.class);
 }

@@ -27,6 +27,15 @@ public final class Repositories implements AutoCloseable {
     private final Path dataDir;
     private final boolean durable;
     private final Map<String, GitRepository> open = new ConcurrentHashMap<>();
+    /**
+     * Openings in progress, one per name: a request for a repository being opened waits for that opening,
+     * and a request for any other repository does not wait at all (opening replays the commit log and
+     * catches up the last-modified index, which can take a while).
+     */
+    private final Map<String, java.util.concurrent.CompletableFuture<GitRepository>> opening = new ConcurrentHashMap<>();
+    /** Held only while a repository's folder is created (short). */
+    private final Object creating = new Object();
+    private volatile boolean closed;
     private final Maintenance maintenance;
     private volatile Runnable onCommit = () -> { };
     /** The size of every repository's files and the limit on it, known to every front end and to every commit. */
@@ -132,16 +141,47 @@ public final class Repositories implements AutoCloseable {
         if (!Files.isRegularFile(dir.resolve("HEAD"))) {
             throw new NotFoundException(RepoPath.ROOT, "no repository " + key);
         }
-        synchronized (open) {
-            repo = open.get(key);
+        java.util.concurrent.CompletableFuture<GitRepository> mine = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletableFuture<GitRepository> theirs = opening.putIfAbsent(key, mine);
+        if (theirs != null) {
+            return await(theirs, key);
+        }
+        try {
+            repo = open.get(key); // opened between the first look and now
             if (repo == null) {
+                if (closed) {
+                    throw new IOException("the repositories are closed");
+                }
                 StaleLockFiles.clean(dir);
                 repo = new GitRepository(owner, name, openJgit(dir, false), () -> onCommit.run(), durable, diskExecutor, blobWorkers, nanoTime);
                 repo.maintenance(maintenance);
                 repo.sizes(sizes);
                 open.put(key, repo);
             }
+            mine.complete(repo);
             return repo;
+        } catch (IOException | RuntimeException | Error e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            opening.remove(key, mine); // a failed opening is tried again by the next request
+        }
+    }
+
+    private static GitRepository await(java.util.concurrent.CompletableFuture<GitRepository> f, String key) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while " + key + " opened");
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IOException("opening " + key + " failed", e.getCause());
         }
     }
 
@@ -155,7 +195,7 @@ public final class Repositories implements AutoCloseable {
             throw new InvalidPathException(InvalidPathException.Reason.MALFORMED, "invalid repository name " + owner + "/" + name);
         }
         Path dir = dataDir.resolve(owner).resolve(name + ".git");
-        synchronized (open) {
+        synchronized (creating) {
             if (!Files.isRegularFile(dir.resolve("HEAD"))) {
                 Files.createDirectories(dir.getParent());
                 try (Repository r = openJgit(dir, true)) {
@@ -275,6 +315,7 @@ public final class Repositories implements AutoCloseable {
     /** Brings every open repository on disk up to date, stops the background work and releases the data directory. */
     @Override
     public void close() {
+        closed = true;
         maintenance.close(); // a repack in progress finishes (or is abandoned: its files are renamed into place only when complete)
         open.values().forEach(GitRepository::close);
         open.clear();

@@ -114,6 +114,46 @@ class LargeBlobsTest {
         assertThat(LargeBlobs.openLoose(objects, ObjectId.zeroId())).isNull();
     }
 
+    /** The bytes a channel receives from the file's pages (GET's path for large files). */
+    private static byte[] sent(Path objects, ObjectId id, long start, long length) throws IOException {
+        java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+        assertThat(LargeBlobs.sendLoose(objects, id, start, length, java.nio.channels.Channels.newChannel(got))).isTrue();
+        return got.toByteArray();
+    }
+
+    @Test
+    void sendLooseHandsTheContentOrAnyRangeOfItToAChannel() throws Exception {
+        byte[] data = content(5);
+        ObjectId id = LargeBlobs.insert(repo, spool, new ByteArrayInputStream(data), data.length);
+        assertThat(sent(objects, id, 0, data.length)).isEqualTo(data);
+        assertThat(sent(objects, id, 3_000_001, 200_000)).isEqualTo(java.util.Arrays.copyOfRange(data, 3_000_001, 3_200_001));
+        assertThat(sent(objects, id, data.length - 10, 1000)).isEqualTo(java.util.Arrays.copyOfRange(data, data.length - 10, data.length));
+        // nothing to send from a file in another layout (JGit's deflated object) or from no file
+        byte[] text = "hello, large world\n".repeat(100_000).getBytes(StandardCharsets.UTF_8);
+        ObjectId other;
+        try (ObjectInserter ins = repo.newObjectInserter()) {
+            other = ins.insert(Constants.OBJ_BLOB, text);
+            ins.flush();
+        }
+        assertThat(LargeBlobs.sendLoose(objects, other, 0, text.length, java.nio.channels.Channels.newChannel(new java.io.ByteArrayOutputStream()))).isFalse();
+        assertThat(LargeBlobs.sendLoose(objects, ObjectId.zeroId(), 0, 1, java.nio.channels.Channels.newChannel(new java.io.ByteArrayOutputStream()))).isFalse();
+    }
+
+    @Test
+    void aDamagedObjectIsNeverSentWhole() throws Exception {
+        byte[] data = content(3);
+        ObjectId id = LargeBlobs.insert(repo, spool, new ByteArrayInputStream(data), data.length);
+        Path file = LooseObject.path(objects, id);
+        byte[] raw = Files.readAllBytes(file);
+        raw[raw.length / 2] ^= 0x01; // inside a stored block: only the checksum can tell
+        file.toFile().setWritable(true);
+        Files.write(file, raw);
+        java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+        assertThatThrownBy(() -> LargeBlobs.sendLoose(objects, id, 0, data.length, java.nio.channels.Channels.newChannel(got)))
+                .isInstanceOf(CorruptObjectException.class);
+        assertThat(got.size()).isLessThan(data.length);
+    }
+
     @Test
     void aDamagedObjectFailsTheReadThatReachesItsEnd() throws Exception {
         byte[] data = content(3);

@@ -489,6 +489,33 @@ public final class LargeBlobs {
         return openLooseFile(LooseObject.path(objectsDir, id), id);
     }
 
+    /**
+     * Sends {@code length} bytes of blob {@code id}'s content from offset {@code start} to {@code out} straight
+     * from the pages of its loose file, when that file is in the stored layout {@link #insert} writes: the
+     * bytes on disk are the bytes on the wire, so each block's payload is handed over as a slice of a
+     * read-only mapping (no copy into the heap, no inflater; the socket write copies once from the page
+     * cache). A whole-content send has the zlib checksum checked before its last bytes go out, as
+     * {@link #openLoose} does. False (nothing sent) when there is no such file or it is in another layout.
+     */
+    public static boolean sendLoose(Path objectsDir, ObjectId id, long start, long length,
+                                    java.nio.channels.WritableByteChannel out) throws IOException {
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(LooseObject.path(objectsDir, id), StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+        try (ch) {
+            StoredBlobStream s = StoredBlobStream.open(ch, id);
+            if (s == null) {
+                return false;
+            }
+            s.skip(start);
+            s.send(length, out);
+            return true;
+        }
+    }
+
     private static InputStream openLooseFile(Path path, ObjectId id) throws IOException {
         FileChannel ch;
         try {
@@ -627,6 +654,42 @@ public final class LargeBlobs {
                 checkTrailer();
             }
             return done;
+        }
+
+        /** Most of the file one mapping covers (whole blocks). */
+        private static final long WINDOW = 1024L * BLOCK_SPAN;
+
+        /** Sends the next {@code length} content bytes as slices of mappings of the file (see {@link #sendLoose}). */
+        void send(long length, java.nio.channels.WritableByteChannel out) throws IOException {
+            long end = Math.min(total, at + length);
+            java.nio.MappedByteBuffer window = null;
+            long windowStart = 0;
+            while (at < end) {
+                long block = at / MAX_BLOCK;
+                int within = (int) (at % MAX_BLOCK);
+                long blockStart = 2 + block * BLOCK_SPAN;
+                if (within == 0) {
+                    checkBlockHeader(block, blockStart);
+                }
+                int n = (int) Math.min(MAX_BLOCK - within, end - at);
+                long pos = blockStart + 5 + within;
+                if (window == null || pos + n > windowStart + window.capacity()) {
+                    windowStart = blockStart;
+                    long span = Math.min(WINDOW, ch.size() - windowStart);
+                    window = ch.map(FileChannel.MapMode.READ_ONLY, windowStart, span);
+                }
+                ByteBuffer slice = window.slice((int) (pos - windowStart), n);
+                if (checksummed) {
+                    adler.update(slice.duplicate());
+                }
+                at += n;
+                if (at == total && checksummed) {
+                    checkTrailer(); // before the last bytes leave: a damaged object never arrives whole
+                }
+                while (slice.hasRemaining()) {
+                    out.write(slice);
+                }
+            }
         }
 
         private void checkBlockHeader(long block, long blockStart) throws IOException {

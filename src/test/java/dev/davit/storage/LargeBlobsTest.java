@@ -124,7 +124,7 @@ class LargeBlobsTest {
     @Test
     void sendLooseHandsTheContentOrAnyRangeOfItToAChannel() throws Exception {
         byte[] data = content(5);
-        ObjectId id = LargeBlobs.insert(repo, spool, new ByteArrayInputStream(data), data.length);
+        ObjectId id = LargeBlobs.insert(repo, spool, new ByteArrayInputStream(data), data.length, WORKERS);
         assertThat(sent(objects, id, 0, data.length)).isEqualTo(data);
         assertThat(sent(objects, id, 3_000_001, 200_000)).isEqualTo(java.util.Arrays.copyOfRange(data, 3_000_001, 3_200_001));
         assertThat(sent(objects, id, data.length - 10, 1000)).isEqualTo(java.util.Arrays.copyOfRange(data, data.length - 10, data.length));
@@ -142,7 +142,7 @@ class LargeBlobsTest {
     @Test
     void aDamagedObjectIsNeverSentWhole() throws Exception {
         byte[] data = content(3);
-        ObjectId id = LargeBlobs.insert(repo, spool, new ByteArrayInputStream(data), data.length);
+        ObjectId id = LargeBlobs.insert(repo, spool, new ByteArrayInputStream(data), data.length, WORKERS);
         Path file = LooseObject.path(objects, id);
         byte[] raw = Files.readAllBytes(file);
         raw[raw.length / 2] ^= 0x01; // inside a stored block: only the checksum can tell

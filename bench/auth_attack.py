@@ -16,7 +16,7 @@ throughput at least 0.5x of its base throughput. The attacking processes run at 
 loopback machine the figures measure the server's defences rather than the attacker's own Python taking
 the cores the server needs (an attacker across a network costs the server only its answers).
 --short (interop/attack.sh, in CI): the same phases in windows of 2.5 s (3 each; base: 2 before the attacks,
-1 between, 1 after), medians over the windows, about 35 s; it also checks that the attacks ran (the guessers were
+1 between, 1 after), medians over the windows, about 45 s; it also checks that the attacks ran (the guessers were
 answered, 429 among the answers; at least 95% of the slow connections open while measured).
 Exit status: 0 when every phase ran (targets unmet: still 0 unless --require-targets, then 3).
 """
@@ -297,7 +297,7 @@ def median_of(windows):
 
 
 def run_short(a, port, result):
-    """The CI version (interop/attack.sh), about 35 s: the full run's phases in short windows, medians over the
+    """The CI version (interop/attack.sh), about 45 s: the full run's phases in short windows, medians over the
     windows. Base windows come before, between and after the attacks, so that they see the background load
     of the whole run; the one between starts when every guess has been answered, so that no password check
     queued by the guessers still runs in it."""
@@ -361,7 +361,7 @@ def main():
     ap.add_argument("--idle", type=int, default=2000)
     ap.add_argument("--trickle", type=int, default=200)
     ap.add_argument("--short", action="store_true",
-                    help="the CI version (about 35 s): --rounds windows of --window seconds per phase, base windows "
+                    help="the CI version (about 45 s): --rounds windows of --window seconds per phase, base windows "
                          "before, between and after the attacks, medians over the windows; the slow senders are measured "
                          "while open, not until the header deadline closes them")
     ap.add_argument("--window", type=float, default=2.5, help="seconds per window (--short)")

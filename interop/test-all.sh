@@ -5,7 +5,7 @@
 # push and pull over smart HTTP), browser (the /ui/ page in Debian's chromium via playwright-core), gc (2,000
 # WebDAV writes, then the objects packed and fsck clean), history (.history with rclone: list, read, restore), fuzz (Jazzer,
 # each @FuzzTest target ~30 s; needs no server), crash (its own Davit, SIGKILLed under concurrent PUTs), attack (its own
-# Davit, ~40 s: a legitimate client's p99 and throughput under 200 password guessers and beside 2,000 idle + 200
+# Davit, ~50 s: a legitimate client's p99 and throughput under 200 password guessers and beside 2,000 idle + 200
 # trickling connections, within 3x and 0.5x of no attack; measured again once before it fails), powercut
 # (its own Davit on amnesiafs, our FUSE file system that drops unsynced data on a simulated power cut), stop (SIGTERM
 # under load: bounded, the disk up to date; a second SIGTERM ends it at once), nextcloud and

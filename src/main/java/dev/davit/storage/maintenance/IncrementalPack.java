@@ -74,8 +74,14 @@ public final class IncrementalPack {
                 ch.force(true);
             }
             String name = "pack-" + pw.computeName().name();
-            Files.move(tmpPack, dir.resolve(name + ".pack"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            Files.move(tmpIdx, dir.resolve(name + ".idx"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            if (Files.exists(dir.resolve(name + ".pack")) && Files.exists(dir.resolve(name + ".idx"))) {
+                // The same objects are packed already (a pack's name is the hash of its object ids), and that
+                // pack is durable. Replacing its files under JGit, which has them open, makes JGit drop the pack
+                // as invalid ("Pack file invalid", seen in the benchmark): keep the one there.
+                return name;
+            }
+            Files.move(tmpPack, dir.resolve(name + ".pack"), StandardCopyOption.ATOMIC_MOVE);
+            Files.move(tmpIdx, dir.resolve(name + ".idx"), StandardCopyOption.ATOMIC_MOVE);
             DurableFiles.forceDirectory(dir);
             return name;
         } finally {

@@ -132,7 +132,7 @@ if (( server_ok )) && ! server_healthy; then server_died "$prev"; fi
 section "git fsck after all clients"
 if have_repo; then
   t0=$SECONDS; rc=0
-  out=$(timeout "$(cap 300)" git -c safe.directory='*' --git-dir="$DAVIT_DATA/demo/sample.git" fsck --full --strict 2>&1) || rc=$?
+  out=$(timeout "$(cap 300)" bash -c '. interop/lib.sh; _davit_git fsck --full --strict' 2>&1) || rc=$?
   bad=$(grep -v -e '^dangling ' -e '^notice: ' -e 'fsyncObjectFiles' -e '^Checking ' <<<"$out" || true)
   ncommits=$(commit_count 2>/dev/null || echo '?')
   if (( rc == 0 )) && [[ -z "$bad" ]]; then

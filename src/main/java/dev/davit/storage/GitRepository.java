@@ -8,7 +8,6 @@ import dev.davit.storage.log.LogRecovery;
 import dev.davit.storage.maintenance.Maintenance;
 import dev.davit.storage.objects.BatchInserter;
 import dev.davit.storage.objects.LargeBlobs;
-import dev.davit.storage.objects.LooseObject;
 import dev.davit.storage.objects.NewObject;
 import dev.davit.storage.objects.ObjectCache;
 import dev.davit.storage.objects.ObjectIds;
@@ -469,14 +468,10 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
                 return;
             }
             List<NewObject> objects = ins.handOver();
-            List<LooseObject> loose = new ArrayList<>(objects.size());
-            for (NewObject o : objects) {
-                loose.add(o.loose());
-            }
             try {
                 synchronized (log) {
                     // The commit point: once this record is synced, the writes are acknowledged.
-                    log.append(new CommitLog.Record(BRANCH, start, head, loose));
+                    log.append(new CommitLog.Record(BRANCH, start, head, objects));
                     memHead = head;
                     applier.enqueue(new DiskApplier.Batch(start, head, objects));
                 }

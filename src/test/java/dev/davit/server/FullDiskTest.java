@@ -76,8 +76,9 @@ class FullDiskTest {
             Path filler = fill(mnt);
             byte[] noise = new byte[512 * 1024];
             new java.util.Random(3).nextBytes(noise);
-            dev.davit.storage.objects.LooseObject big = dev.davit.storage.objects.LooseObject.of(
-                    org.eclipse.jgit.lib.Constants.OBJ_BLOB, noise, 0, noise.length);
+            dev.davit.storage.objects.NewObject big = new dev.davit.storage.objects.NewObject(
+                    new org.eclipse.jgit.lib.ObjectInserter.Formatter().idFor(org.eclipse.jgit.lib.Constants.OBJ_BLOB, noise),
+                    org.eclipse.jgit.lib.Constants.OBJ_BLOB, noise);
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> log.append(
                             new dev.davit.storage.log.CommitLog.Record("refs/heads/main", a, b, java.util.List.of(big))))
                     .isInstanceOf(dev.davit.storage.disk.NoSpaceException.class);

@@ -285,6 +285,50 @@ class CommitLogTest {
         }
     }
 
+    /**
+     * Records are written with raw object bytes ("DVJ2"); a log left by the version before, whose records hold
+     * deflated loose objects ("DVJ1"), is still read, so an upgrade after a crash loses nothing.
+     */
+    @Test
+    void aLogOfTheLooseFormatIsStillRead() throws Exception {
+        Path dir = tmp.resolve("log");
+        Files.createDirectories(dir);
+        byte[] content = "from the old format\n".getBytes(StandardCharsets.UTF_8);
+        ObjectId id = blobId("from the old format\n");
+        dev.davit.storage.objects.LooseObject loose = dev.davit.storage.objects.LooseObject.of(Constants.OBJ_BLOB, content, 0, content.length);
+        java.io.ByteArrayOutputStream payload = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(payload)) {
+            out.writeUTF("refs/heads/main");
+            out.write(new byte[20]);
+            byte[] raw = new byte[20];
+            id.copyRawTo(raw, 0);
+            out.write(raw); // any id serves as the new head here
+            out.writeInt(1);
+            out.write(raw);
+            out.writeInt(loose.deflated().length);
+            out.write(loose.deflated());
+        }
+        byte[] p = payload.toByteArray();
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(p);
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(12 + p.length);
+        buf.putInt(0x44564a31).putInt(p.length).putInt((int) crc.getValue()).put(p);
+        Files.write(dir.resolve("segment-0000000000000001"), buf.array());
+        try (dev.davit.storage.log.CommitLog log = new dev.davit.storage.log.CommitLog(dir, true, "t", System::nanoTime)) {
+            log.append(new dev.davit.storage.log.CommitLog.Record("refs/heads/main", id, id, List.of(
+                    new dev.davit.storage.objects.NewObject(id, Constants.OBJ_BLOB, content))));
+        }
+        List<dev.davit.storage.log.CommitLog.Record> records = dev.davit.storage.log.CommitLog.readAll(dir);
+        assertThat(records).hasSize(2);
+        for (dev.davit.storage.log.CommitLog.Record r : records) {
+            assertThat(r.objects()).singleElement().satisfies(o -> {
+                assertThat(o.id()).isEqualTo(id);
+                assertThat(o.type()).isEqualTo(Constants.OBJ_BLOB);
+                assertThat(o.bytes()).isEqualTo(content);
+            });
+        }
+    }
+
     private static ObjectId put(GitRepository r, String path, String content) throws Exception {
         byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
         ObjectId blob = r.insertBlob(new ByteArrayInputStream(bytes), bytes.length);

@@ -3,6 +3,7 @@ package dev.davit.storage.log;
 import dev.davit.storage.disk.DurableFiles;
 import dev.davit.storage.disk.NoSpaceException;
 import dev.davit.storage.objects.LooseObject;
+import dev.davit.storage.objects.NewObject;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -43,11 +44,18 @@ import org.eclipse.jgit.lib.ObjectId;
  * applier rotates and trims under this object's monitor.
  */
 public final class CommitLog implements AutoCloseable {
+    /** A record whose objects are in git's loose format (deflated), as written before raw records. Still read. */
     private static final int MAGIC = 0x44564a31; // "DVJ1"
+    /**
+     * A record whose objects are their type and raw bytes. Why not deflated: the record is on the path of
+     * every acknowledgement, and deflating a commit's trees there (a folder of thousands of files is a tree of
+     * ~100 KB) cost more CPU than writing the larger record costs the disk; the pack deflates them later.
+     */
+    private static final int MAGIC_RAW = 0x44564a32; // "DVJ2"
     private static final String SEGMENT_PREFIX = "segment-";
 
     /** One batch of commits as the log holds it. */
-    public record Record(String ref, ObjectId oldHead, ObjectId newHead, List<LooseObject> objects) {
+    public record Record(String ref, ObjectId oldHead, ObjectId newHead, List<NewObject> objects) {
     }
 
     private final Path dir;
@@ -97,7 +105,7 @@ public final class CommitLog implements AutoCloseable {
         CRC32C crc = new CRC32C();
         crc.update(payload);
         ByteBuffer buf = ByteBuffer.allocate(12 + payload.length);
-        buf.putInt(MAGIC).putInt(payload.length).putInt((int) crc.getValue()).put(payload).flip();
+        buf.putInt(MAGIC_RAW).putInt(payload.length).putInt((int) crc.getValue()).put(payload).flip();
         if (segment == null) {
             openSegment(segmentNumber + 1);
         }
@@ -238,7 +246,7 @@ public final class CommitLog implements AutoCloseable {
             int magic = buf.getInt();
             int len = buf.getInt();
             int crcValue = buf.getInt();
-            if (magic != MAGIC || len < 0 || len > buf.remaining()) {
+            if (magic != MAGIC && magic != MAGIC_RAW || len < 0 || len > buf.remaining()) {
                 break;
             }
             CRC32C crc = new CRC32C();
@@ -251,12 +259,23 @@ public final class CommitLog implements AutoCloseable {
                 ObjectId oldHead = readId(in);
                 ObjectId newHead = readId(in);
                 int n = in.readInt();
-                List<LooseObject> objs = new ArrayList<>(n);
+                List<NewObject> objs = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
                     ObjectId id = readId(in);
-                    byte[] deflated = new byte[in.readInt()];
-                    in.readFully(deflated);
-                    objs.add(new LooseObject(id, deflated));
+                    if (magic == MAGIC_RAW) {
+                        int type = in.readUnsignedByte();
+                        byte[] bytes = new byte[in.readInt()];
+                        in.readFully(bytes);
+                        objs.add(new NewObject(id, type, bytes));
+                    } else {
+                        byte[] deflated = new byte[in.readInt()];
+                        in.readFully(deflated);
+                        LooseObject.Content c = new LooseObject(id, deflated).inflate();
+                        if (c == null) {
+                            break; // cannot be: the CRC matched; stop here as at any damage
+                        }
+                        objs.add(new NewObject(id, c.type(), c.bytes()));
+                    }
                 }
                 records.add(new Record(ref, oldHead, newHead, objs));
             } catch (EOFException e) {
@@ -288,16 +307,17 @@ public final class CommitLog implements AutoCloseable {
     }
 
     private static byte[] encode(Record r) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 + r.objects().stream().mapToInt(o -> o.deflated().length + 24).sum());
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 + r.objects().stream().mapToInt(o -> o.bytes().length + 25).sum());
         DataOutputStream out = new DataOutputStream(bytes);
         out.writeUTF(r.ref());
         writeId(out, r.oldHead());
         writeId(out, r.newHead());
         out.writeInt(r.objects().size());
-        for (LooseObject o : r.objects()) {
+        for (NewObject o : r.objects()) {
             writeId(out, o.id());
-            out.writeInt(o.deflated().length);
-            out.write(o.deflated());
+            out.writeByte(o.type());
+            out.writeInt(o.bytes().length);
+            out.write(o.bytes());
         }
         out.flush();
         return bytes.toByteArray();

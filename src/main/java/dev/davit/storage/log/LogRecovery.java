@@ -1,6 +1,5 @@
 package dev.davit.storage.log;
 
-import dev.davit.storage.objects.LooseObject;
 import dev.davit.storage.objects.NewObject;
 import dev.davit.storage.objects.PackFiles;
 
@@ -74,15 +73,7 @@ public final class LogRecovery {
                 if (!r.ref().equals(branch) || !Objects.equals(r.oldHead(), cur)) {
                     continue;
                 }
-                List<NewObject> objects = new ArrayList<>();
-                for (LooseObject o : r.objects()) {
-                    LooseObject.Content c = o.inflate();
-                    if (c == null) {
-                        throw new IOException(label + ": object " + o.id().name() + " in the commit log does not inflate");
-                    }
-                    objects.add(new NewObject(o.id(), c.type(), c.bytes(), o));
-                }
-                replay.add(new DiskApplier.Batch(r.oldHead(), r.newHead(), objects));
+                replay.add(new DiskApplier.Batch(r.oldHead(), r.newHead(), r.objects()));
                 cur = r.newHead();
             }
             if (cur == null && hasObjects(gitDir.resolve("objects"))) {

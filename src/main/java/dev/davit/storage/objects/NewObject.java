@@ -3,17 +3,17 @@ package dev.davit.storage.objects;
 import org.eclipse.jgit.lib.ObjectId;
 
 /**
- * An object a write made, on its way to the repository: its content (to read and to pack) and its loose
- * form (for the commit log record).
+ * An object a write made, on its way to the repository: its type and content, as the commit log record
+ * holds it and the pack receives it.
  */
-public record NewObject(ObjectId id, int type, byte[] bytes, LooseObject loose) {
+public record NewObject(ObjectId id, int type, byte[] bytes) {
     public static NewObject of(ObjectId id, int type, byte[] data, int off, int len) {
         byte[] raw = off == 0 && len == data.length ? data : java.util.Arrays.copyOfRange(data, off, off + len);
-        return new NewObject(id, type, raw, LooseObject.of(id, type, raw, 0, raw.length));
+        return new NewObject(id, type, raw);
     }
 
     /** Memory held until the object is in a pack. */
     public long weight() {
-        return bytes.length + loose.deflated().length + 64L;
+        return bytes.length + 64L;
     }
 }

@@ -63,6 +63,29 @@ public final class PackMerge {
         return out;
     }
 
+    /**
+     * Which of the small packs to merge: smallest first, each while it is no more than twice the size of those
+     * taken before it (as git's {@code repack --geometric=2}). A pack a merge made is large next to the
+     * applier's new ones, so it is merged again only once as much has come after it: every object is rewritten
+     * a logarithmic number of times instead of at every merge (merging every small pack again took about 40% of
+     * the CPU of a PUT load in a profile).
+     */
+    public static List<Pack> geometric(List<Pack> small) {
+        List<Pack> sorted = new ArrayList<>(small);
+        sorted.sort(java.util.Comparator.comparingLong(p -> p.getPackFile().length()));
+        List<Pack> take = new ArrayList<>();
+        long sum = 0;
+        for (Pack p : sorted) {
+            long size = p.getPackFile().length();
+            if (take.size() >= 2 && size > 2 * sum) {
+                break;
+            }
+            take.add(p);
+            sum += size;
+        }
+        return take;
+    }
+
     /** Merges the small packs when there are enough of them; returns how many were merged (0: none). */
     public static int mergeIfMany(FileRepository repo, PackConfig config, Replaced replaced, long nowNanos) throws IOException {
         Path dir = repo.getObjectDatabase().getPackDirectory().toPath();
@@ -71,6 +94,7 @@ public final class PackMerge {
         if (small.size() < MIN_PACKS) {
             return 0;
         }
+        small = geometric(small);
         try (ObjectReader reader = repo.newObjectReader(); RevWalk rw = new RevWalk(reader);
              PackWriter pw = new PackWriter(config, reader)) {
             pw.setDeltaBaseAsOffset(true);

@@ -115,19 +115,6 @@ public record LooseObject(ObjectId id, byte[] deflated) {
         }
     }
 
-    /** Replaces the file with these bytes whatever is there (recovery of a torn object). */
-    public void rewrite(Path objectsDir) throws IOException {
-        Path target = path(objectsDir, id);
-        Files.createDirectories(target.getParent());
-        Path tmp = Files.createTempFile(target.getParent(), "tmp_obj_", null);
-        try {
-            Files.write(tmp, deflated);
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
-
     /** The type and content of a loose object. */
     public record Content(int type, byte[] bytes) {
     }
@@ -135,21 +122,6 @@ public record LooseObject(ObjectId id, byte[] deflated) {
     /** This object's type and content (recovery replays records from the log), or null when the bytes are not a loose object. */
     public Content inflate() {
         return parse(deflated);
-    }
-
-    /**
-     * Whether {@code file} is a complete loose object whose content hashes to {@code id}: a crash can leave
-     * a file that was renamed into place before its bytes reached the disk (empty or cut short).
-     */
-    public static boolean isIntact(Path file, ObjectId id) {
-        byte[] raw;
-        try {
-            raw = Files.readAllBytes(file);
-        } catch (IOException e) {
-            return false;
-        }
-        Content c = parse(raw);
-        return c != null && new ObjectInserter.Formatter().idFor(c.type(), c.bytes()).equals(id);
     }
 
     private static Content parse(byte[] raw) {

@@ -70,6 +70,7 @@ public final class Main {
         // JGit's own setting for the JDK's SHA-1 (CPU instructions) instead of its collision-detecting one:
         // see dev.davit.storage.objects.ObjectIds for why, and for what keeps collisions out. Before JGit is used.
         System.setProperty("org.eclipse.jgit.util.sha1.implementation", "jdkNative");
+        PackWindows.install();
         try {
             config = ConfigLoader.load(args);
         } catch (ConfigLoader.ConfigException e) {

@@ -358,9 +358,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
         if (applier.holds(id)) {
             return true;
         }
-        try (ObjectReader disk = repo.newObjectReader()) {
-            return disk.has(id);
-        }
+        return dev.davit.storage.objects.StoredObjects.has(repo, id);
     }
 
     private ObjectId insertLargeBlob(InputStream in, long length) throws IOException {

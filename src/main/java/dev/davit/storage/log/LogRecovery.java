@@ -46,6 +46,7 @@ public final class LogRecovery {
         Path gitDir = repo.getDirectory().toPath();
         List<CommitLog.Record> records = CommitLog.readAll(logDir);
         int torn = 0;
+        PackFiles.removeTemporaries(repo.getDirectory().toPath().resolve("objects").resolve("pack"));
         if (!records.isEmpty()) {
             torn = PackFiles.removeTorn(repo.getDirectory().toPath().resolve("objects").resolve("pack"));
         }

@@ -426,6 +426,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
             // The tree of the head as the batch goes on: known from each commit made, never read back.
             ObjectId baseTree = start == null ? null : rw.parseCommit(start).getTree().copy();
             List<PendingWrite<?>> committed = new ArrayList<>();
+            List<ObjectId> commits = new ArrayList<>();
             for (PendingWrite<?> w : batch) {
                 w.reset();
                 try {
@@ -456,6 +457,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
                     head = commit;
                     baseTree = tree;
                     committed.add(w);
+                    commits.add(commit);
                     w.result(commit, true, value);
                 } catch (StorageException | IOException | RuntimeException e) {
                     w.error = e; // this write fails alone; the batch goes on without it
@@ -480,7 +482,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
                 throw e;
             }
             batches.incrementAndGet();
-            index.catchUp(this::newReader, head);
+            index.append(this::newReader, start, commits);
             saveIndexLater();
             Maintenance m = maintenance;
             for (int i = 0; i < committed.size(); i++) {

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Background packing is incremental: after the first (full) repack, a run packs only the commits since the
+ * Writes reach the disk in packs (the disk writer's), so background packing has work only when objects are
+ * loose (large uploads, git writing into the repository). Then it is incremental: after the first (full) repack, a run packs only the commits since the
  * last one into a new pack, so its cost follows the new writes, not the repository; enough packs are merged
  * by a full repack. git fsck stays clean throughout.
  */
@@ -33,10 +34,16 @@ class IncrementalPackTest {
 
             f.put("d/f1.txt", "version two");
             f.put("d/new.txt", "new");
-            assertThat(m.pack(f.repo)).isEqualTo("packed 8 new objects");
+            assertThat(m.pack(f.repo)).as("writes reach the disk in the disk writer's packs: nothing to walk for")
+                    .isEqualTo("nothing loose to pack");
+            long withWrites = packBytes(f.gitDir());
+            putLarge(f, "d/big.bin", 1);
+            assertThat(BackgroundGcTest.looseObjects(f.gitDir())).as("a large upload is stored loose").isOne();
+            // The commit since the last run: its blob, two trees and the commit.
+            assertThat(m.pack(f.repo)).isEqualTo("packed 4 new objects");
             assertThat(BackgroundGcTest.looseObjects(f.gitDir())).isZero();
-            // Only the new commits' objects: two blobs, two trees each, two commits; far less than everything.
-            assertThat(packBytes(f.gitDir()) - firstPackBytes).isLessThan(firstPackBytes);
+            // Only the new commits' objects: far less than everything (the large blob is all zeros, deflated).
+            assertThat(packBytes(f.gitDir()) - withWrites).isLessThan(firstPackBytes);
             f.assertFsckClean();
 
             // A run with nothing new writes no pack.
@@ -44,9 +51,10 @@ class IncrementalPackTest {
 
             for (int i = 2; i < Maintenance.MAX_PACKS; i++) {
                 f.put("d/f2.txt", "round " + i);
+                putLarge(f, "d/big.bin", i);
                 m.run(f.repo);
             }
-            f.put("d/f3.txt", "the run after this one merges");
+            putLarge(f, "d/big.bin", 100);
             assertThat(m.pack(f.repo)).isEqualTo("repacked everything");
             // The replaced packs stay an hour (a push's pack may not be named by a ref yet); the new one has all.
             assertThat(BackgroundGcTest.looseObjects(f.gitDir())).isZero();
@@ -74,13 +82,24 @@ class IncrementalPackTest {
             java.util.Map<GitRepository, java.util.Set<org.eclipse.jgit.lib.ObjectId>> map =
                     (java.util.Map<GitRepository, java.util.Set<org.eclipse.jgit.lib.ObjectId>>) tips.get(m);
             map.put(f.repo, java.util.Set.of(org.eclipse.jgit.lib.ObjectId.fromString("0123456789012345678901234567890123456789")));
-            f.put("a.txt", "2");
+            putLarge(f, "a.txt", 2);
             assertThat(m.pack(f.repo)).startsWith("packed ");
             assertThat(BackgroundGcTest.looseObjects(f.gitDir())).isZero();
-            f.put("a.txt", "3");
+            putLarge(f, "a.txt", 3);
             assertThat(m.pack(f.repo)).isEqualTo("packed 3 new objects");
             f.assertFsckClean();
         }
+    }
+
+    /** A write of a blob large enough to be stored loose (as large uploads are), of {@code n}'s bytes. */
+    private static void putLarge(StorageFixture f, String path, int n) throws Exception {
+        byte[] b = new byte[GitRepository.SMALL_BLOB + 1];
+        java.util.Arrays.fill(b, (byte) n);
+        org.eclipse.jgit.lib.ObjectId id = f.repo.insertBlob(new java.io.ByteArrayInputStream(b), b.length);
+        f.repo.write(StorageFixture.ALICE, "PUT " + path, edit -> {
+            edit.putFile(StorageFixture.p(path), id);
+            return null;
+        });
     }
 
     private static long packBytes(Path gitDir) throws Exception {

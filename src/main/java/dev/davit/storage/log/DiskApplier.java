@@ -319,7 +319,7 @@ public final class DiskApplier {
         java.util.Map<ObjectId, NewObject> fresh = new java.util.LinkedHashMap<>();
         for (Batch b : batches) {
             for (NewObject o : b.objects()) {
-                if (!fresh.containsKey(o.id()) && !StoredObjects.has(repo, o.id())) {
+                if (!fresh.containsKey(o.id()) && !StoredObjects.inPacks(repo, o.id())) {
                     fresh.put(o.id(), o);
                 }
             }

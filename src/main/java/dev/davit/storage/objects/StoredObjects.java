@@ -24,7 +24,23 @@ public final class StoredObjects {
     private StoredObjects() {
     }
 
+    /** In a pack or loose. */
     public static boolean has(Repository repository, AnyObjectId id) throws IOException {
+        return inPacks(repository, id) || isLoose(repository, id);
+    }
+
+    /** In a loose file (a stat of it). */
+    public static boolean isLoose(Repository repository, AnyObjectId id) throws IOException {
+        if (!(repository instanceof FileRepository repo)) {
+            try (ObjectReader reader = repository.newObjectReader()) {
+                return reader.has(id);
+            }
+        }
+        return repo.getObjectDatabase().fileFor(id).isFile();
+    }
+
+    /** In a pack JGit knows. */
+    public static boolean inPacks(Repository repository, AnyObjectId id) throws IOException {
         if (!(repository instanceof FileRepository repo)) {
             try (ObjectReader reader = repository.newObjectReader()) {
                 return reader.has(id);
@@ -39,6 +55,6 @@ public final class StoredObjects {
                 // an index that cannot be read now: look on (a "no" only costs a duplicate)
             }
         }
-        return repo.getObjectDatabase().fileFor(id).isFile();
+        return false;
     }
 }

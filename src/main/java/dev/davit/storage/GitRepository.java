@@ -481,6 +481,9 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
                 synchronized (log) {
                     // The commit point: once this record is synced, the writes are acknowledged.
                     log.append(new CommitLog.Record(BRANCH, start, head, objects));
+                    // The index before the head: a request that meets the new head finds the index there (it
+                    // would otherwise replay the commits itself, the slower way, while this thread waits for it).
+                    appendToIndex(start, commits);
                     memHead = head;
                     applier.enqueue(new DiskApplier.Batch(start, head, objects));
                 }
@@ -491,7 +494,6 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
                 throw e;
             }
             batches.incrementAndGet();
-            index.append(this::newReader, start, commits);
             saveIndexLater();
             Maintenance m = maintenance;
             for (int i = 0; i < committed.size(); i++) {
@@ -501,6 +503,18 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
                 onCommit.run();
             }
             batch.forEach(PendingWrite::finish);
+        }
+    }
+
+    /**
+     * Brings the last-modified index to the batch's commits. Never fails the writes, which are committed: an
+     * index left behind replays them on the next read ({@link LastModifiedIndex#catchUp}).
+     */
+    private void appendToIndex(ObjectId start, List<ObjectId> commits) {
+        try {
+            index.append(this::newReader, start, commits);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}/{}: the last-modified index is behind ({}); the next read brings it up to date", owner, name, e.toString());
         }
     }
 

@@ -34,6 +34,33 @@ class LastModifiedIndexTest {
         Thread.sleep(1100);
     }
 
+    /**
+     * A request may take the head of a moment before a write's commit (the head on disk while the new one is
+     * published). The index, already at the newer commit, stays there: taking it back cost an ancestry walk of
+     * the whole history and a rebuild from the root per request under concurrent writers.
+     */
+    @Test
+    void aRequestHoldingTheHeadOfAMomentBeforeDoesNotTakeTheIndexBack() throws Exception {
+        try (StorageFixture f = StorageFixture.empty(tmp)) {
+            ObjectId c1 = f.put("a.txt", "1").revision();
+            ObjectId c2 = f.put("b.txt", "2").revision();
+            ObjectId c3 = f.put("a.txt", "3").revision();
+            LastModifiedIndex index = new LastModifiedIndex();
+            index.catchUp(f.repo::newReader, c3);
+            assertThat(index.replayed()).isEqualTo(3);
+
+            index.catchUp(f.repo::newReader, c2);
+            index.catchUp(f.repo::newReader, c1);
+            assertThat(index.replayed()).as("nothing replayed for heads the index passed").isEqualTo(3);
+            index.catchUp(f.repo::newReader, c3);
+            assertThat(index.replayed()).isEqualTo(3);
+
+            ObjectId c4 = f.put("c.txt", "4").revision();
+            index.append(f.repo::newReader, c3, java.util.List.of(c4));
+            assertThat(index.replayed()).as("a batch's own commit applied as it is").isEqualTo(4);
+        }
+    }
+
     @Test
     void modifiedIsTheLastCommitThatChangedThePathAndCreatedTheOneThatAddedIt() throws Exception {
         try (StorageFixture f = StorageFixture.empty(tmp)) {

@@ -122,8 +122,17 @@ public final class DavitServer implements AutoCloseable {
         ServletContextHandler context = new ServletContextHandler("/");
         context.getServletHandler().setDecodeAmbiguousURIs(true);
         // First in the chain, so it sees every answer, 401s from authentication included.
-        context.addFilter(new FilterHolder(new MetricsFilter(metrics)), "/*", EnumSet.of(DispatcherType.REQUEST));
-        context.addFilter(new FilterHolder(new AuthenticationFilter(users, config.tls().basicOnlyOverTls())), "/dav/*", EnumSet.of(DispatcherType.REQUEST));
+        // Both async-capable: a refusal for too many failed authentications is held without a thread (issue 14).
+        FilterHolder metricsFilter = new FilterHolder(new MetricsFilter(metrics));
+        metricsFilter.setAsyncSupported(true);
+        context.addFilter(metricsFilter, "/*", EnumSet.of(DispatcherType.REQUEST));
+        java.util.function.Supplier<FilterHolder> auth = () -> {
+            FilterHolder h = new FilterHolder(new AuthenticationFilter(users, config.tls().basicOnlyOverTls(),
+                    Duration.ofSeconds(defences.refusalHoldMaxSeconds()), metrics));
+            h.setAsyncSupported(true);
+            return h;
+        };
+        context.addFilter(auth.get(), "/dav/*", EnumSet.of(DispatcherType.REQUEST));
         DavSettings davSettings = new DavSettings(config.staleStatus(), config.maxXmlBodyBytes(), config.lockStatus(),
                 config.maxLockSeconds(), config.junkPatterns(), config.limits().bodyBytes(), config.limits().propfindEntries(),
                 config.limits().locksPerUser());
@@ -132,22 +141,22 @@ public final class DavitServer implements AutoCloseable {
         // The Nextcloud/ownCloud clients' paths: the same WebDAV front end, users, locks and limits, each
         // user's files being their home repository; a stale If-Match is 412 there, the status these clients
         // turn into a conflict copy (with 409 Nextcloud blacklists the file instead).
-        context.addFilter(new FilterHolder(new AuthenticationFilter(users, config.tls().basicOnlyOverTls())), "/remote.php/*",
+        context.addFilter(auth.get(), "/remote.php/*",
                 EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("sync-dav", new DavServlet(repositories, users, locks, davSettings.withStaleStatus(412),
                 DavMount.syncClients(new SyncHomes(config.homes())), clientMetadata)), "/remote.php/*");
-        context.addFilter(new FilterHolder(new AuthenticationFilter(users, config.tls().basicOnlyOverTls())), "/ocs/*",
+        context.addFilter(auth.get(), "/ocs/*",
                 EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("sync-api", new SyncApiServlet()), "/ocs/*");
         context.addServlet(new ServletHolder("sync-status", new SyncApiServlet()), "/status.php");
         // The REST API sits behind the same users and rights as WebDAV (Octokit's baseUrl is http://host:port/api).
-        context.addFilter(new FilterHolder(new AuthenticationFilter(users, config.tls().basicOnlyOverTls())), "/api/*", EnumSet.of(DispatcherType.REQUEST));
+        context.addFilter(auth.get(), "/api/*", EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("rest", new RestServlet(repositories, users, locks)), "/api/*");
         // git smart HTTP: same users and rights; git retries with credentials after the 401 challenge.
-        context.addFilter(new FilterHolder(new AuthenticationFilter(users, config.tls().basicOnlyOverTls())), "/git/*", EnumSet.of(DispatcherType.REQUEST));
+        context.addFilter(auth.get(), "/git/*", EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("git", new GitHttpServlet(repositories, users, locks)), "/git/*");
         // The read-only web page per repository (browse, history, diff, download).
-        context.addFilter(new FilterHolder(new AuthenticationFilter(users, config.tls().basicOnlyOverTls())), "/ui/*", EnumSet.of(DispatcherType.REQUEST));
+        context.addFilter(auth.get(), "/ui/*", EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("ui", new WebUiServlet(repositories, users)), "/ui/*");
         context.addServlet(new ServletHolder("health", new HealthServlet()), "/healthz");
         context.addServlet(new ServletHolder("metrics", new MetricsServlet(metrics)), "/metrics");
@@ -205,6 +214,16 @@ public final class DavitServer implements AutoCloseable {
     public String baseUrl() {
         String host = config.bind().contains(":") ? "[" + config.bind() + "]" : config.bind();
         return "http://" + host + ":" + port() + "/";
+    }
+
+    /** Jetty's request threads (tests look at how many are busy). */
+    QueuedThreadPool threads() {
+        return (QueuedThreadPool) jetty.getThreadPool();
+    }
+
+    /** The server's counters. */
+    Metrics metrics() {
+        return metrics;
     }
 
     /** An in-process connector that takes raw HTTP text, for tests that need no socket. */

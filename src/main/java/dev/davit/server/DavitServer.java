@@ -24,6 +24,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 
 import dev.davit.auth.FailedLoginLimiter;
+import dev.davit.auth.LowPriorityThreads;
 import dev.davit.auth.PasswordChecks;
 import dev.davit.auth.UserStore;
 import dev.davit.config.DavitConfig;
@@ -55,6 +56,7 @@ public final class DavitServer implements AutoCloseable {
     private final LockStore locks;
     private final Metrics metrics = new Metrics();
     private final ClientMetadata clientMetadata;
+    private final java.util.concurrent.ExecutorService passwordCheckThreads;
 
     public DavitServer(DavitConfig config) throws IOException, StorageException {
         this(config, Clock.systemUTC());
@@ -72,8 +74,11 @@ public final class DavitServer implements AutoCloseable {
         // Failed authentications cost the guesser, and password checks can never take every thread (issue 14).
         FailedLoginLimiter limiter = new FailedLoginLimiter(new FailedLoginLimiter.Settings(defences.authFreeFailures(),
                 Duration.ofSeconds(1), Duration.ofSeconds(defences.authMaxDelaySeconds())), clock);
+        // Checks at nice 10: the cores go to requests first, so guessers' checks never slow a user's request.
+        this.passwordCheckThreads = java.util.concurrent.Executors.newFixedThreadPool(defences.passwordChecks(),
+                new LowPriorityThreads("davit-password-check", 10));
         UserStore users = new UserStore(config.users(), config.anonymous(), limiter,
-                new PasswordChecks(defences.passwordChecks(), defences.passwordChecksWaiting()), clock);
+                new PasswordChecks(defences.passwordChecks(), defences.passwordChecksWaiting(), passwordCheckThreads), clock);
         // Locks live beside the repositories, so a restart keeps them (issue 3).
         this.clientMetadata = new ClientMetadata(config.durable());
         // A damaged file stops the start (DamagedLockDatabaseException) unless locks.damaged=discard (issue 14).
@@ -81,6 +86,7 @@ public final class DavitServer implements AutoCloseable {
             this.locks = new FileLockStore(repositories.dataDir().resolve(".davit").resolve("locks.db"), clock,
                     defences.discardDamagedLocks());
         } catch (IOException e) {
+            passwordCheckThreads.shutdownNow();
             repositories.close();
             throw e;
         }
@@ -244,6 +250,7 @@ public final class DavitServer implements AutoCloseable {
         try {
             jetty.stop();
         } finally {
+            passwordCheckThreads.shutdownNow();
             try {
                 clientMetadata.close();
             } finally {

@@ -5,13 +5,15 @@
 # a replay of Office's save and cp, one commit per save, no temp names in git), octokit (the REST API driven by @octokit/rest from npm), git (clone,
 # push and pull over smart HTTP), browser (the /ui/ page in Debian's chromium via playwright-core), gc (2,000
 # WebDAV writes, then the objects packed and fsck clean), history (.history with rclone: list, read, restore), fuzz (Jazzer,
-# each @FuzzTest target ~30 s; needs no server), crash (its own Davit, SIGKILLed under concurrent PUTs), powercut
+# each @FuzzTest target ~30 s; needs no server), crash (its own Davit, SIGKILLed under concurrent PUTs), attack (its own
+# Davit, ~50 s: a legitimate client's p99 and throughput under 200 password guessers and beside 2,000 idle + 200
+# trickling connections, within 3x and 0.5x of no attack; measured again once before it fails), powercut
 # (its own Davit on amnesiafs, our FUSE file system that drops unsynced data on a simulated power cut), stop (SIGTERM
 # under load: bounded, the disk up to date; a second SIGTERM ends it at once), nextcloud and
 # owncloud (the real nextcloudcmd / owncloudcmd desktop clients syncing their own Davit's demo/sample, ~10 s each). Prints a
 # summary table and, last, "interop: N passed, M failed" (N, M = interop scripts). Exit 1 if anything failed.
 # Runs from any working directory.
-# Env: INTEROP_SCRIPTS (default "commits litmus cadaver rclone lftp davfs2 drivesaves octokit git browser gc history fuzz crash stop powercut nextcloud owncloud"), SKIP_JUNIT=1, INTEROP_KEEP=1,
+# Env: INTEROP_SCRIPTS (default "commits litmus cadaver rclone lftp davfs2 drivesaves octokit git browser gc history fuzz crash attack stop powercut nextcloud owncloud"), SKIP_JUNIT=1, INTEROP_KEEP=1,
 #      DAVIT_JAR (run this jar, build none; e.g. a copy made right after a build, as others rebuild target/),
 #      INTEROP_ALLOW_SKIP=1 (davfs2, drivesaves and powercut may skip without root or /dev/fuse), INTEROP_LOGS (logs dir),
 #      INTEROP_BUDGET (s, default 1500): every step's timeout is cut to what is left of it, so the whole run
@@ -22,7 +24,7 @@ cd "$(dirname "$0")/.." || exit 1
 
 INTEROP_LOGS=${INTEROP_LOGS:-$(mktemp -d /tmp/davit-interop-logs.XXXXXX)}
 mkdir -p "$INTEROP_LOGS"; export INTEROP_LOGS
-SCRIPTS=${INTEROP_SCRIPTS:-commits litmus cadaver rclone lftp davfs2 drivesaves octokit git browser gc history fuzz crash stop powercut nextcloud owncloud}
+SCRIPTS=${INTEROP_SCRIPTS:-commits litmus cadaver rclone lftp davfs2 drivesaves octokit git browser gc history fuzz crash attack stop powercut nextcloud owncloud}
 T_START=$SECONDS
 BUDGET=${INTEROP_BUDGET:-1500}
 # cap N: N, or the seconds left in the budget if fewer (at least 1)

@@ -189,7 +189,7 @@ public final class UserStore {
                 if (!limiter.waitFor(client, name).isZero()) {
                     return Optional.empty();
                 }
-                ok = check.getAsBoolean();
+                ok = t.run(check);
             }
         } else {
             ok = check.getAsBoolean();

@@ -126,6 +126,7 @@ public final class ConfigLoader {
         int waiting = intSetting(p, "auth.password.checks.waiting", "32");
         int header = intSetting(p, "server.header.timeout.seconds", "20");
         int perAddress = intSetting(p, "server.connections.per.address", "100");
+        int hold = intSetting(p, "auth.refusal.hold.max.seconds", "5");
         String damaged = p.getProperty("locks.damaged", "refuse").trim();
         if (free < 0) {
             throw new ConfigException("auth.failures.free must be 0 or more");
@@ -142,10 +143,14 @@ public final class ConfigLoader {
         if (perAddress < 0) {
             throw new ConfigException("server.connections.per.address must be 0 (no limit) or more");
         }
+        if (hold < 0 || hold > 20) {
+            // Held answers must come well before Jetty's idle timeout (30 s) closes the connection unanswered.
+            throw new ConfigException("auth.refusal.hold.max.seconds must be 0 to 20");
+        }
         if (!damaged.equals("refuse") && !damaged.equals("discard")) {
             throw new ConfigException("locks.damaged must be refuse or discard, not '" + damaged + "'");
         }
-        return new DavitConfig.Defences(free, maxDelay, checks, waiting, header, perAddress, damaged.equals("discard"));
+        return new DavitConfig.Defences(free, maxDelay, checks, waiting, header, perAddress, damaged.equals("discard"), hold);
     }
 
     /**

@@ -53,9 +53,12 @@ public record DavitConfig(String bind, int port, Path dataDir, String sampleRepo
      * @param headerTimeoutSeconds    a request's header section must arrive within this
      * @param connectionsPerAddress   open connections per client address (beyond: closed at once); 0 = no limit
      * @param discardDamagedLocks     start with an empty lock database when it is damaged (logging each lock dropped)
+     * @param refusalHoldMaxSeconds   a 429 or 503 for authentication is answered when the client may come back, at
+     *                                most this many seconds after the request (0: at once), holding no thread
      */
     public record Defences(int authFreeFailures, int authMaxDelaySeconds, int passwordChecks, int passwordChecksWaiting,
-                           int headerTimeoutSeconds, int connectionsPerAddress, boolean discardDamagedLocks) {
+                           int headerTimeoutSeconds, int connectionsPerAddress, boolean discardDamagedLocks,
+                           int refusalHoldMaxSeconds) {
     }
 
 }

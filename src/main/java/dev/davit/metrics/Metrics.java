@@ -17,6 +17,7 @@ public final class Metrics {
     private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> conflicts = new ConcurrentHashMap<>();
     private final LongAdder commits = new LongAdder();
+    private final LongAdder refusalsHeld = new LongAdder();
 
     public void request(String frontEnd, String method, int status) {
         requests.computeIfAbsent(labels("frontend", frontEnd, "method", method, "status", Integer.toString(status)),
@@ -31,6 +32,16 @@ public final class Metrics {
         commits.increment();
     }
 
+    /** A refusal for failed authentications is held (+1) or was answered or abandoned (-1); a gauge. */
+    public void refusalsHeld(int change) {
+        refusalsHeld.add(change);
+    }
+
+    /** Refusals held right now (each an open connection and a timer, no thread). */
+    public long refusalsHeld() {
+        return refusalsHeld.sum();
+    }
+
     public String render() {
         StringBuilder sb = new StringBuilder();
         sb.append("# HELP davit_requests_total HTTP requests answered.\n# TYPE davit_requests_total counter\n");
@@ -40,6 +51,9 @@ public final class Metrics {
         sb.append("# HELP davit_conflicts_total Writes refused because they collided (stale version, lock, missing folder).\n");
         sb.append("# TYPE davit_conflicts_total counter\n");
         new TreeMap<>(conflicts).forEach((l, v) -> sb.append("davit_conflicts_total").append(l).append(' ').append(v.sum()).append('\n'));
+        sb.append("# HELP davit_auth_refusals_held 429 and 503 answers to authentications held until the client may come back.\n");
+        sb.append("# TYPE davit_auth_refusals_held gauge\n");
+        sb.append("davit_auth_refusals_held ").append(refusalsHeld.sum()).append('\n');
         return sb.toString();
     }
 

@@ -24,6 +24,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 
 import dev.davit.auth.FailedLoginLimiter;
+import dev.davit.auth.LowPriorityThreads;
 import dev.davit.auth.PasswordChecks;
 import dev.davit.auth.UserStore;
 import dev.davit.config.DavitConfig;
@@ -55,6 +56,7 @@ public final class DavitServer implements AutoCloseable {
     private final LockStore locks;
     private final Metrics metrics = new Metrics();
     private final ClientMetadata clientMetadata;
+    private final java.util.concurrent.ExecutorService passwordCheckThreads;
 
     public DavitServer(DavitConfig config) throws IOException, StorageException {
         this(config, Clock.systemUTC());
@@ -72,8 +74,11 @@ public final class DavitServer implements AutoCloseable {
         // Failed authentications cost the guesser, and password checks can never take every thread (issue 14).
         FailedLoginLimiter limiter = new FailedLoginLimiter(new FailedLoginLimiter.Settings(defences.authFreeFailures(),
                 Duration.ofSeconds(1), Duration.ofSeconds(defences.authMaxDelaySeconds())), clock);
+        // Checks at nice 10: the cores go to requests first, so guessers' checks never slow a user's request.
+        this.passwordCheckThreads = java.util.concurrent.Executors.newFixedThreadPool(defences.passwordChecks(),
+                new LowPriorityThreads("davit-password-check", 10));
         UserStore users = new UserStore(config.users(), config.anonymous(), limiter,
-                new PasswordChecks(defences.passwordChecks(), defences.passwordChecksWaiting()), clock);
+                new PasswordChecks(defences.passwordChecks(), defences.passwordChecksWaiting(), passwordCheckThreads), clock);
         // Locks live beside the repositories, so a restart keeps them (issue 3).
         this.clientMetadata = new ClientMetadata(config.durable());
         // A damaged file stops the start (DamagedLockDatabaseException) unless locks.damaged=discard (issue 14).
@@ -81,6 +86,7 @@ public final class DavitServer implements AutoCloseable {
             this.locks = new FileLockStore(repositories.dataDir().resolve(".davit").resolve("locks.db"), clock,
                     defences.discardDamagedLocks());
         } catch (IOException e) {
+            passwordCheckThreads.shutdownNow();
             repositories.close();
             throw e;
         }
@@ -122,8 +128,17 @@ public final class DavitServer implements AutoCloseable {
         ServletContextHandler context = new ServletContextHandler("/");
         context.getServletHandler().setDecodeAmbiguousURIs(true);
         // First in the chain, so it sees every answer, 401s from authentication included.
-        context.addFilter(new FilterHolder(new MetricsFilter(metrics)), "/*", EnumSet.of(DispatcherType.REQUEST));
-        context.addFilter(new FilterHolder(new AuthenticationFilter(users, config.tls().basicOnlyOverTls())), "/dav/*", EnumSet.of(DispatcherType.REQUEST));
+        // Both async-capable: a refusal for too many failed authentications is held without a thread (issue 14).
+        FilterHolder metricsFilter = new FilterHolder(new MetricsFilter(metrics));
+        metricsFilter.setAsyncSupported(true);
+        context.addFilter(metricsFilter, "/*", EnumSet.of(DispatcherType.REQUEST));
+        java.util.function.Supplier<FilterHolder> auth = () -> {
+            FilterHolder h = new FilterHolder(new AuthenticationFilter(users, config.tls().basicOnlyOverTls(),
+                    Duration.ofSeconds(defences.refusalHoldMaxSeconds()), metrics));
+            h.setAsyncSupported(true);
+            return h;
+        };
+        context.addFilter(auth.get(), "/dav/*", EnumSet.of(DispatcherType.REQUEST));
         DavSettings davSettings = new DavSettings(config.staleStatus(), config.maxXmlBodyBytes(), config.lockStatus(),
                 config.maxLockSeconds(), config.junkPatterns(), config.limits().bodyBytes(), config.limits().propfindEntries(),
                 config.limits().locksPerUser());
@@ -132,22 +147,22 @@ public final class DavitServer implements AutoCloseable {
         // The Nextcloud/ownCloud clients' paths: the same WebDAV front end, users, locks and limits, each
         // user's files being their home repository; a stale If-Match is 412 there, the status these clients
         // turn into a conflict copy (with 409 Nextcloud blacklists the file instead).
-        context.addFilter(new FilterHolder(new AuthenticationFilter(users, config.tls().basicOnlyOverTls())), "/remote.php/*",
+        context.addFilter(auth.get(), "/remote.php/*",
                 EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("sync-dav", new DavServlet(repositories, users, locks, davSettings.withStaleStatus(412),
                 DavMount.syncClients(new SyncHomes(config.homes())), clientMetadata)), "/remote.php/*");
-        context.addFilter(new FilterHolder(new AuthenticationFilter(users, config.tls().basicOnlyOverTls())), "/ocs/*",
+        context.addFilter(auth.get(), "/ocs/*",
                 EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("sync-api", new SyncApiServlet()), "/ocs/*");
         context.addServlet(new ServletHolder("sync-status", new SyncApiServlet()), "/status.php");
         // The REST API sits behind the same users and rights as WebDAV (Octokit's baseUrl is http://host:port/api).
-        context.addFilter(new FilterHolder(new AuthenticationFilter(users, config.tls().basicOnlyOverTls())), "/api/*", EnumSet.of(DispatcherType.REQUEST));
+        context.addFilter(auth.get(), "/api/*", EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("rest", new RestServlet(repositories, users, locks)), "/api/*");
         // git smart HTTP: same users and rights; git retries with credentials after the 401 challenge.
-        context.addFilter(new FilterHolder(new AuthenticationFilter(users, config.tls().basicOnlyOverTls())), "/git/*", EnumSet.of(DispatcherType.REQUEST));
+        context.addFilter(auth.get(), "/git/*", EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("git", new GitHttpServlet(repositories, users, locks)), "/git/*");
         // The read-only web page per repository (browse, history, diff, download).
-        context.addFilter(new FilterHolder(new AuthenticationFilter(users, config.tls().basicOnlyOverTls())), "/ui/*", EnumSet.of(DispatcherType.REQUEST));
+        context.addFilter(auth.get(), "/ui/*", EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("ui", new WebUiServlet(repositories, users)), "/ui/*");
         context.addServlet(new ServletHolder("health", new HealthServlet()), "/healthz");
         context.addServlet(new ServletHolder("metrics", new MetricsServlet(metrics)), "/metrics");
@@ -207,6 +222,16 @@ public final class DavitServer implements AutoCloseable {
         return "http://" + host + ":" + port() + "/";
     }
 
+    /** Jetty's request threads (tests look at how many are busy). */
+    QueuedThreadPool threads() {
+        return (QueuedThreadPool) jetty.getThreadPool();
+    }
+
+    /** The server's counters. */
+    Metrics metrics() {
+        return metrics;
+    }
+
     /** An in-process connector that takes raw HTTP text, for tests that need no socket. */
     public LocalConnector localConnector() {
         return local;
@@ -225,6 +250,7 @@ public final class DavitServer implements AutoCloseable {
         try {
             jetty.stop();
         } finally {
+            passwordCheckThreads.shutdownNow();
             try {
                 clientMetadata.close();
             } finally {

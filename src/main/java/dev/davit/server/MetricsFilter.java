@@ -2,6 +2,8 @@ package dev.davit.server;
 
 import java.io.IOException;
 
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpFilter;
@@ -23,13 +25,39 @@ final class MetricsFilter extends HttpFilter {
         try {
             chain.doFilter(req, resp);
         } finally {
-            String frontEnd = frontEnd(req.getRequestURI());
-            // Unknown verbs are folded, so a client cannot grow the label set without bound.
-            String method = KNOWN.contains(req.getMethod()) ? req.getMethod() : "OTHER";
-            metrics.request(frontEnd, method, resp.getStatus());
-            if (req.getAttribute(Metrics.CONFLICT_ATTRIBUTE) instanceof String errorCase) {
-                metrics.conflict(frontEnd, errorCase);
+            if (req.isAsyncStarted()) {
+                // A held refusal (AuthenticationFilter) is answered later: count it with the status it gets then.
+                req.getAsyncContext().addListener(new AsyncListener() {
+                    @Override
+                    public void onComplete(AsyncEvent event) {
+                        count(req, resp);
+                    }
+
+                    @Override
+                    public void onTimeout(AsyncEvent event) {
+                    }
+
+                    @Override
+                    public void onError(AsyncEvent event) {
+                    }
+
+                    @Override
+                    public void onStartAsync(AsyncEvent event) {
+                    }
+                });
+            } else {
+                count(req, resp);
             }
+        }
+    }
+
+    private void count(HttpServletRequest req, HttpServletResponse resp) {
+        String frontEnd = frontEnd(req.getRequestURI());
+        // Unknown verbs are folded, so a client cannot grow the label set without bound.
+        String method = KNOWN.contains(req.getMethod()) ? req.getMethod() : "OTHER";
+        metrics.request(frontEnd, method, resp.getStatus());
+        if (req.getAttribute(Metrics.CONFLICT_ATTRIBUTE) instanceof String errorCase) {
+            metrics.conflict(frontEnd, errorCase);
         }
     }
 

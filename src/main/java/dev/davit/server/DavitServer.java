@@ -32,6 +32,7 @@ import dev.davit.dav.DavSettings;
 import dev.davit.dav.ClientMetadata;
 import dev.davit.dav.DavMount;
 import dev.davit.dav.SyncApiServlet;
+import dev.davit.dav.UploadFolders;
 import dev.davit.dav.SyncHomes;
 import dev.davit.githttp.GitHttpServlet;
 import dev.davit.web.WebUiServlet;
@@ -135,7 +136,9 @@ public final class DavitServer implements AutoCloseable {
         context.addFilter(new FilterHolder(new AuthenticationFilter(users, config.tls().basicOnlyOverTls())), "/remote.php/*",
                 EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("sync-dav", new DavServlet(repositories, users, locks, davSettings.withStaleStatus(412),
-                DavMount.syncClients(new SyncHomes(config.homes())), clientMetadata)), "/remote.php/*");
+                DavMount.syncClients(new SyncHomes(config.homes())), clientMetadata,
+                new UploadFolders(repositories.dataDir().resolve(".davit").resolve("uploads"), clock,
+                        Duration.ofHours(config.uploadsAbandonedHours())))), "/remote.php/*");
         context.addFilter(new FilterHolder(new AuthenticationFilter(users, config.tls().basicOnlyOverTls())), "/ocs/*",
                 EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("sync-api", new SyncApiServlet()), "/ocs/*");

@@ -44,7 +44,7 @@ final class ChunkedUploadV2 {
 
     /** Opens the exchange of a file URL for the final MOVE: the servlet's checks of rights and repository. */
     interface Exchanges {
-        DavExchange open(HttpServletRequest req, HttpServletResponse resp, Principal user, DavTarget target) throws Exception;
+        DavExchange open(HttpServletRequest req, HttpServletResponse resp, Principal user, DavTarget target, boolean write) throws Exception;
     }
 
     private final UploadFolders folders;
@@ -271,7 +271,7 @@ final class ChunkedUploadV2 {
             throw new DavProblem(403, "not-a-file", "the Destination of " + FINAL + " must be a file URL of your files");
         }
         // The destination's repository, rights and revision, as for a PUT to it.
-        DavExchange x = exchanges.open(req, resp, user, target);
+        DavExchange x = exchanges.open(req, resp, user, target, true);
         UploadFolders.Claimed claimed = folders.claim(w.user(), w.transfer())
                 .orElseThrow(() -> new DavProblem(404, "not-found", "no upload " + w.transfer()));
         boolean committed = false;

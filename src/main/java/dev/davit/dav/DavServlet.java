@@ -43,6 +43,7 @@ public final class DavServlet extends HttpServlet {
     private final transient ClientMetadata clientMetadata;
     private final transient RepositorySizes quota;
     private final transient ChunkedUploadV2 uploads;
+    private final transient NextcloudVersions versions;
     private static final String ERROR_REPOSITORY = DavServlet.class.getName() + ".repository";
 
     /**
@@ -61,6 +62,7 @@ public final class DavServlet extends HttpServlet {
     public DavServlet(Repositories repositories, UserStore users, LockStore locks, DavSettings settings, DavMount mount,
                       ClientMetadata clientMetadata, UploadFolders uploads) {
         this.uploads = uploads == null ? null : new ChunkedUploadV2(uploads, settings, mount, this::open);
+        this.versions = mount.forSyncClients() ? new NextcloudVersions(mount, this::open) : null;
         this.mount = mount;
         this.clientMetadata = clientMetadata;
         this.locking = new Locking(locks);
@@ -108,6 +110,10 @@ public final class DavServlet extends HttpServlet {
             Principal user = (Principal) req.getAttribute(Principal.REQUEST_ATTRIBUTE);
             if (uploads != null && ChunkedUploadV2.claims(req.getRequestURI())) {
                 uploads.handle(req, resp, user); // Nextcloud's chunked upload v2: kept outside every repository
+                return;
+            }
+            if (versions != null && NextcloudVersions.claims(req.getRequestURI())) {
+                versions.handle(req, resp, user); // Nextcloud's versions endpoint, from git history
                 return;
             }
             String[] names = mount.repositoryNames(req.getRequestURI(), user);
@@ -173,14 +179,17 @@ public final class DavServlet extends HttpServlet {
      * upload): the same checks of rights as a request to it, the empty file of an expired LOCK settled, the
      * head's revision on the answer.
      */
-    private DavExchange open(HttpServletRequest req, HttpServletResponse resp, Principal user, DavTarget target) throws Exception {
+    private DavExchange open(HttpServletRequest req, HttpServletResponse resp, Principal user, DavTarget target, boolean write)
+            throws Exception {
         if (!users.allows(user, target.owner(), target.repo(), Access.READ)) {
             throw new NotFoundException(RepoPath.ROOT, "no repository " + target.owner() + "/" + target.repo());
         }
         GitRepository repo = mount.forSyncClients() ? openHome(user, target) : repositories.open(target.owner(), target.repo());
         req.setAttribute(ERROR_REPOSITORY, repo); // an error answer carries its X-Revision
-        DavExchange x = exchange(req, resp, user, target, repo, true);
-        SideFileRequests.settle(x, target.path(), x.author());
+        DavExchange x = exchange(req, resp, user, target, repo, write);
+        if (write) {
+            SideFileRequests.settle(x, target.path(), x.author());
+        }
         x.revision(repo.headId());
         return x;
     }

@@ -29,7 +29,8 @@ import dev.davit.storage.history.History;
  * <ul>
  * <li>{@code PROPFIND /remote.php/dav/versions/{user}/versions/{fileid}} (Depth 1): the file's past versions,
  * one per commit that changed its content, newest first, each named as Nextcloud names them, by a Unix
- * timestamp (the commit's time; of several commits in one second the newest is shown), with
+ * timestamp (the commit's time; of several commits in one second the older take the seconds before, so
+ * every version is listed under a name of its own), with
  * {@code getlastmodified}, {@code getcontentlength}, {@code getetag} (the blob id, as for files) and
  * {@code getcontenttype}. The current content is the file itself and not listed, as Nextcloud lists it
  * for its clients up to version 25. The history is the path's: before a MOVE it was another path's.</li>
@@ -160,6 +161,7 @@ final class NextcloudVersions {
             current = s.lookup(path).filter(e -> !e.isFolder()).map(Entry::id).orElse(null);
         }
         boolean newest = true;
+        long last = Long.MAX_VALUE;
         for (CommitInfo c : History.of(x.repository).log(head, path, 0, MAX_VERSIONS + 1).commits()) {
             try (Snapshot s = x.repository.at(c.id().name())) {
                 Entry e = s.lookup(path).orElse(null);
@@ -172,8 +174,11 @@ final class NextcloudVersions {
                     continue;
                 }
                 newest = false;
-                String name = Long.toString(c.committer().when().getEpochSecond());
-                byName.putIfAbsent(name, new Version(name, c, e, s.size(e)));
+                // Unique and newest first: of commits within one second the older ones take the seconds before.
+                long second = Math.min(c.committer().when().getEpochSecond(), last - 1);
+                last = second;
+                String name = Long.toString(second);
+                byName.put(name, new Version(name, c, e, s.size(e)));
             } catch (NotFoundException e) {
                 // a commit the walk found is always there
             }

@@ -61,8 +61,9 @@ step() {
   after=$(commit_count)
   check_eq "$1: commits made by the run" "$2" "$((after - before))"
   if (( after > before )); then
-    _davit_git log -n $((after - before)) --reverse --format='    %s' main | head -n 10
-    if (( after - before > 10 )); then note "... $((after - before - 10)) more"; fi
+    local n=$((after - before))
+    if (( n > 10 )); then note "$n commits, the last 10:"; n=10; fi
+    _davit_git log -n "$n" --reverse --format='    %s' main
   fi
 }
 

@@ -6,7 +6,9 @@
 #  1. initial download: every file of main arrives with its content;       0 commits
 #  2. a second run changes nothing;                                        0 commits
 #  3. local upload: a new file and a new folder with a file;               3 commits (PUT, MKCOL, PUT)
-#     and a 25 MB file (Nextcloud: chunked upload v1, assembled by Davit); 1 commit
+#     a folder of 200 files and a 50 MB file (both clients: chunked upload v2, MKCOL/PUTs under
+#     /remote.php/dav/uploads/ and a final MOVE, checked in the client's log); 1 commit per file and folder,
+#     then a run that transfers nothing and commits nothing
 #  4. local edit;                                                          1 commit  (PUT)
 #  5. local delete;                                                        1 commit  (DELETE)
 #  6. local rename (the client sends MOVE);                                1 commit  (MOVE)
@@ -44,7 +46,7 @@ sync() {
   local log=$INTEROP_LOGS/$CLIENT-$run-$1.log t0=$SECONDS rc=0
   # HOME: a fresh one, so no keyring or config of this machine's user is read or written
   HOME=$WORK/home timeout "$T" "$BIN" --non-interactive --exclude "$WORK/exclude.lst" \
-    -u "$DAVIT_USER" -p "$DAVIT_PASS" "$LOCAL" "$SERVER" >"$log" 2>&1 </dev/null || rc=$?
+    -u "$DAVIT_USER" -p "$DAVIT_PASS" "${SYNC_DIR:-$LOCAL}" "$SERVER" >"$log" 2>&1 </dev/null || rc=$?
   note "$BIN run $run ($1) -> exit $rc in $((SECONDS - t0)) s (log $log)"
   if (( rc != 0 )); then fail "$BIN run $1 exited $rc"; grep -iE 'error|warning' "$log" | tail -n 5 | sed 's/^/  | /'; fi
   return 0
@@ -58,7 +60,11 @@ step() {
   sync "$1"
   after=$(commit_count)
   check_eq "$1: commits made by the run" "$2" "$((after - before))"
-  if (( after > before )); then _davit_git log -n $((after - before)) --reverse --format='    %s' main; fi
+  if (( after > before )); then
+    local n=$((after - before))
+    if (( n > 10 )); then note "$n commits, the last 10:"; n=10; fi
+    _davit_git log -n "$n" --reverse --format='    %s' main
+  fi
 }
 
 server_file() { _davit_git show "main:$1"; }
@@ -96,12 +102,24 @@ lm=$(dav_curl -X PROPFIND -H 'Depth: 0' --data \
   "http://127.0.0.1:$DAVIT_PORT/dav/demo/sample/desk.txt" | sed -n 's|.*<D:getlastmodified>\([^<]*\)<.*|\1|p')
 check_eq "desk.txt getlastmodified is the local mtime" "$(LC_ALL=C TZ=GMT date -d @1600000000 '+%a, %d %b %Y %H:%M:%S GMT')" "$lm"
 
-# 3b. a 25 MB file: nextcloudcmd sends it in 10 MB chunks (chunking v1), owncloudcmd whole (bigfilechunking=false)
-head -c 25000000 /dev/urandom >"$LOCAL/big.bin"
-step "25 MB file" 1
-if cmp -s <(server_file big.bin) "$LOCAL/big.bin"; then pass "25 MB file: one commit with the whole file"; else fail "25 MB file differs on the server"; fi
-bad=$(_davit_git ls-tree -r --name-only main | grep -- '-chunking-' || true)
-if [[ -z "$bad" ]]; then pass "25 MB file: no chunk in the tree"; else fail "chunks committed: $bad"; fi
+# 3b. a folder of 200 files and a 50 MB file: both clients send a file past 10 MB with chunked upload v2
+mkdir -p "$LOCAL/many"
+for i in $(seq -w 1 200); do printf 'file %s\n' "$i" >"$LOCAL/many/f$i.txt"; done
+head -c 50000000 /dev/urandom >"$LOCAL/big.bin"
+step "200 files and a 50 MB file" 202
+check_eq "200 files: all on the server" 200 "$(_davit_git ls-tree --name-only main many/ | grep -c '^many/f')"
+# The MKCOL of many/ put a folder keeper in it, which stays in the tree (and so in a git clone).
+if _davit_git cat-file -e main:many/.davitkeep 2>/dev/null; then note "many/.davitkeep is in the tree (the MKCOL's folder keeper)"; fi
+check_eq "200 files: content of many/f137.txt" "file 137" "$(server_file many/f137.txt)"
+if cmp -s <(server_file big.bin) "$LOCAL/big.bin"; then pass "50 MB file: one commit with the whole file"; else fail "50 MB file differs on the server"; fi
+check_eq "50 MB file: its commit" "PUT big.bin" "$(_davit_git log -n 1 --format=%s main -- big.bin)"
+biglog="$INTEROP_LOGS/$CLIENT-$run-200 files and a 50 MB file.log"
+if grep -q 'PropagateUploadFileNG' "$biglog" && grep -qE 'MOVE.*remote\.php/dav/uploads/[^ ]*/\.file' "$biglog"; then
+  pass "50 MB file: sent with chunked upload v2 ($(grep -cE 'PUT of .*remote\.php/dav/uploads/' "$biglog") chunk PUTs, then MOVE .file)"
+else fail "50 MB file: the client did not use chunked upload v2 (see $biglog)"; fi
+bad=$(_davit_git ls-tree -r --name-only main | grep -E -- '-chunking-|(^|/)\.file$' || true)
+if [[ -z "$bad" ]]; then pass "50 MB file: no chunk in the tree"; else fail "chunks committed: $bad"; fi
+step "after the bulk upload, nothing to do" 0
 
 # 4. local edit
 printf 'edited on the desktop\n' >>"$LOCAL/desk.txt"
@@ -150,6 +168,35 @@ else fail "conflict: the local edit is nowhere in $LOCAL: $(ls "$LOCAL")"; fi
 # the conflict copy may be uploaded by the next run (client setting); after that, nothing more to do
 sync "after the conflict"
 step "quiet again" 0
+
+# 10. two clients, two local folders, one file edited in both between syncs
+LOCAL2=$WORK/local2
+mkdir -p "$LOCAL2"
+SYNC_DIR=$LOCAL2 step "second client: initial download" 0
+printf 'shared start\n' >"$LOCAL/shared.txt"
+step "first client: new shared.txt" 1
+SYNC_DIR=$LOCAL2 step "second client: gets shared.txt" 0
+check_eq "second client has shared.txt" "shared start" "$(cat "$LOCAL2/shared.txt")"
+printf 'edit by the first client\n' >"$LOCAL/shared.txt"
+printf 'edit by the second client\n' >"$LOCAL2/shared.txt"
+step "first client: uploads its edit" 1
+SYNC_DIR=$LOCAL2 sync "second client: conflict"
+check_eq "two clients: the server has the first edit" "edit by the first client" "$(server_file shared.txt)"
+check_eq "two clients: the second folder now has the first edit" "edit by the first client" "$(cat "$LOCAL2/shared.txt")"
+copies=$(grep -rlx 'edit by the second client' "$LOCAL2" --include='shared*' 2>/dev/null || true)
+if [[ -n "$copies" ]]; then pass "two clients: the second edit is kept as $(basename "$(head -n1 <<<"$copies")")"
+else fail "two clients: the second edit is nowhere in $LOCAL2: $(ls "$LOCAL2")"; fi
+# every version the server acknowledged is in git history
+hist=$(_davit_git log --format=%H main -- shared.txt | while read -r c; do _davit_git show "$c:shared.txt" 2>/dev/null; done)
+for v in 'shared start' 'edit by the first client'; do
+  if grep -qx "$v" <<<"$hist"; then pass "two clients: git history has '$v'"; else fail "two clients: git history lacks '$v'"; fi
+done
+# a conflict copy the client uploads (client setting) is then on the server as well; either way nothing is lost
+SYNC_DIR=$LOCAL2 sync "second client: after the conflict"
+if _davit_git ls-tree -r --name-only main | grep -q 'shared (conflicted copy\|shared_conflict'; then
+  note "the conflict copy was uploaded: $(_davit_git ls-tree -r --name-only main | grep 'shared.*conflict' | head -n1)"
+fi
+SYNC_DIR=$LOCAL2 step "second client: quiet again" 0
 no_hidden_files "end"
 
 interop_finish

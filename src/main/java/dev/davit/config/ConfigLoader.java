@@ -116,7 +116,8 @@ public final class ConfigLoader {
                 anonymousGrants(p),
                 defences(p),
                 homes(p),
-                shutdownSeconds(p));
+                shutdownSeconds(p),
+                uploadsAbandonedHours(p));
     }
 
     private static DavitConfig.Defences defences(Properties p) throws ConfigException {
@@ -173,6 +174,15 @@ public final class ConfigLoader {
             }
         }
         return out;
+    }
+
+    /** {@code uploads.abandoned.hours}: how long a chunked upload nobody touches is kept (Nextcloud: a day). */
+    private static int uploadsAbandonedHours(Properties p) throws ConfigException {
+        int h = intSetting(p, "uploads.abandoned.hours", "24");
+        if (h < 1) {
+            throw new ConfigException("uploads.abandoned.hours must be at least 1");
+        }
+        return h;
     }
 
     /** {@code shutdown.timeout.seconds}: how long a stop may take to bring the disk up to date (issue 12). */

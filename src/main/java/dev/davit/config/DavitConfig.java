@@ -12,12 +12,13 @@ import dev.davit.auth.UserAccount;
  * @param lockStatus  409 (Davit's conflict contract) or 423 (RFC 4918) for lock collisions
  * @param gcEveryCommits repack a repository in the background after this many commits (0: never)
  * @param homes       user name to the {@code owner/repo} the Nextcloud/ownCloud clients sync ({@code user.NAME.home})
+ * @param uploadsAbandonedHours a sync client's chunked upload untouched this long is deleted ({@code uploads.abandoned.hours})
  */
 public record DavitConfig(String bind, int port, Path dataDir, String sampleRepository, Path sampleSource,
                           int staleStatus, int lockStatus, long maxLockSeconds, boolean durable, long maxXmlBodyBytes,
                           List<String> junkPatterns, Limits limits, List<UserAccount> users,
                           int gcEveryCommits, Tls tls, List<UserAccount.Grant> anonymous, Defences defences,
-                          java.util.Map<String, String> homes, int shutdownSeconds) {
+                          java.util.Map<String, String> homes, int shutdownSeconds, int uploadsAbandonedHours) {
     /**
      * HTTPS and the plain-HTTP rule.
      *

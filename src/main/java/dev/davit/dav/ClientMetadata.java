@@ -206,6 +206,19 @@ public final class ClientMetadata implements AutoCloseable {
             return String.format(java.util.Locale.ROOT, "%08d", fileId(path)) + instance();
         }
 
+        /** The path that has this file id now, or null (never given, or its file was deleted). */
+        RepoPath pathOf(long id) {
+            String wanted = Long.toString(id);
+            synchronized (ids) {
+                for (Map.Entry<String, String> e : ids.entries().entrySet()) {
+                    if (e.getValue().equals(wanted)) {
+                        return stored(e.getKey());
+                    }
+                }
+            }
+            return null;
+        }
+
         /** The path's file id, given now if it has none. */
         long fileId(RepoPath path) {
             synchronized (ids) {

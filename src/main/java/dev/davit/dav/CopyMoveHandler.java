@@ -113,7 +113,17 @@ final class CopyMoveHandler extends DavMethod {
      * the same repository. Another host is 502 (§9.8.5), another repository 403.
      */
     static RepoPath destination(DavExchange x) throws InvalidPathException {
-        String d = x.header("Destination");
+        DavTarget t = destinationTarget(x.request, x.mount, x.user);
+        if (!t.isRepository() || !t.owner().equals(x.target.owner()) || !t.repo().equals(x.target.repo())) {
+            throw new DavProblem(403, "other-repository", "COPY and MOVE work within one repository");
+        }
+        return t.path();
+    }
+
+    /** What the {@code Destination} names on this mount, wherever it is (the chunked upload's final MOVE). */
+    static DavTarget destinationTarget(jakarta.servlet.http.HttpServletRequest req, DavMount mount,
+                                       dev.davit.auth.Principal user) throws InvalidPathException {
+        String d = req.getHeader("Destination");
         if (d == null || d.isBlank()) {
             throw DavProblem.badRequest("COPY and MOVE need a Destination header");
         }
@@ -136,7 +146,7 @@ final class CopyMoveHandler extends DavMethod {
             // Credentials in the URL (lftp sends http://user:pass@host:port/...) do not make it another
             // server: the host is what follows the userinfo (RFC 3986 §3.2.1).
             authority = authority.substring(authority.lastIndexOf('@') + 1);
-            String host = x.header("Host");
+            String host = req.getHeader("Host");
             if (host == null || !authority.equalsIgnoreCase(host)) {
                 throw new DavProblem(502, "other-server", "Destination " + d + " is on another server");
             }
@@ -149,19 +159,14 @@ final class CopyMoveHandler extends DavMethod {
         if (rawPath.indexOf(' ') >= 0) {
             rawPath = rawPath.replace(" ", "%20"); // Some clients send raw spaces; take them literally.
         }
-        DavTarget t;
         try {
-            t = x.mount.parse(rawPath, x.user);
+            return mount.parse(rawPath, user);
         } catch (InvalidPathException e) {
-            if (e.reason() == InvalidPathException.Reason.MALFORMED && !x.mount.claims(rawPath)) {
+            if (e.reason() == InvalidPathException.Reason.MALFORMED && !mount.claims(rawPath)) {
                 throw new DavProblem(502, "other-server", "Destination " + d + " is not a WebDAV path of this server");
             }
             throw e;
         }
-        if (!t.isRepository() || !t.owner().equals(x.target.owner()) || !t.repo().equals(x.target.repo())) {
-            throw new DavProblem(403, "other-repository", "COPY and MOVE work within one repository");
-        }
-        return t.path();
     }
 
     private static int indexOfAny(String s, char a, char b) {

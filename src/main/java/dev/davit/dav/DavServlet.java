@@ -42,6 +42,9 @@ public final class DavServlet extends HttpServlet {
     private final transient DavMount mount;
     private final transient ClientMetadata clientMetadata;
     private final transient RepositorySizes quota;
+    private final transient ChunkedUploadV2 uploads;
+    private final transient NextcloudVersions versions;
+    private static final String ERROR_REPOSITORY = DavServlet.class.getName() + ".repository";
 
     /**
      * @param mount          where it is mounted: {@link DavMount#dav()}, or again at the sync clients' paths
@@ -50,6 +53,16 @@ public final class DavServlet extends HttpServlet {
      */
     public DavServlet(Repositories repositories, UserStore users, LockStore locks, DavSettings settings, DavMount mount,
                       ClientMetadata clientMetadata) {
+        this(repositories, users, locks, settings, mount, clientMetadata, null);
+    }
+
+    /**
+     * @param uploads the sync clients' chunked upload v2 folders (their mount only), or null
+     */
+    public DavServlet(Repositories repositories, UserStore users, LockStore locks, DavSettings settings, DavMount mount,
+                      ClientMetadata clientMetadata, UploadFolders uploads) {
+        this.uploads = uploads == null ? null : new ChunkedUploadV2(uploads, settings, mount, this::open);
+        this.versions = mount.forSyncClients() ? new NextcloudVersions(mount, this::open) : null;
         this.mount = mount;
         this.clientMetadata = clientMetadata;
         this.locking = new Locking(locks);
@@ -95,6 +108,14 @@ public final class DavServlet extends HttpServlet {
                 throw new DavProblem(405, "method-not-allowed", method + " is not supported here");
             }
             Principal user = (Principal) req.getAttribute(Principal.REQUEST_ATTRIBUTE);
+            if (uploads != null && ChunkedUploadV2.claims(req.getRequestURI())) {
+                uploads.handle(req, resp, user); // Nextcloud's chunked upload v2: kept outside every repository
+                return;
+            }
+            if (versions != null && NextcloudVersions.claims(req.getRequestURI())) {
+                versions.handle(req, resp, user); // Nextcloud's versions endpoint, from git history
+                return;
+            }
             String[] names = mount.repositoryNames(req.getRequestURI(), user);
             if (names != null && users.allows(user, names[0], names[1], Access.READ)) {
                 try {
@@ -119,11 +140,7 @@ public final class DavServlet extends HttpServlet {
                 repo = mount.forSyncClients() ? openHome(user, target) : repositories.open(target.owner(), target.repo());
             }
             boolean write = DavMethods.WRITES.contains(method);
-            if (write && !users.allows(user, target.owner(), target.repo(), Access.WRITE)) {
-                throw new DavProblem(403, "read-only", user.name() + " may read but not write " + target.owner() + "/" + target.repo());
-            }
-            DavExchange x = new DavExchange(req, resp, user, target, repo, settings, locking, junk, mount, clientMetadata, quota);
-            x.writable = users.allows(user, target.owner(), target.repo(), Access.WRITE);
+            DavExchange x = exchange(req, resp, user, target, repo, write);
             if (write && x.rev() != null) {
                 throw new DavProblem(405, "past-revision", "a past revision (?rev=) is read-only");
             }
@@ -140,8 +157,41 @@ public final class DavServlet extends HttpServlet {
             req.setAttribute(DavExchange.class.getName(), x);
             manager.process(new ServletRequest(req, getServletContext()), new ServletResponse(resp));
         } catch (Exception e) {
+            if (repo == null && req.getAttribute(ERROR_REPOSITORY) instanceof GitRepository r) {
+                repo = r;
+            }
             DavErrors.respond(req, resp, repo, settings, e);
         }
+    }
+
+    private DavExchange exchange(HttpServletRequest req, HttpServletResponse resp, Principal user, DavTarget target,
+                                 GitRepository repo, boolean write) {
+        if (write && !users.allows(user, target.owner(), target.repo(), Access.WRITE)) {
+            throw new DavProblem(403, "read-only", user.name() + " may read but not write " + target.owner() + "/" + target.repo());
+        }
+        DavExchange x = new DavExchange(req, resp, user, target, repo, settings, locking, junk, mount, clientMetadata, quota);
+        x.writable = users.allows(user, target.owner(), target.repo(), Access.WRITE);
+        return x;
+    }
+
+    /**
+     * The exchange of a write to {@code target} made by a request to another URL (the final MOVE of a chunked
+     * upload): the same checks of rights as a request to it, the empty file of an expired LOCK settled, the
+     * head's revision on the answer.
+     */
+    private DavExchange open(HttpServletRequest req, HttpServletResponse resp, Principal user, DavTarget target, boolean write)
+            throws Exception {
+        if (!users.allows(user, target.owner(), target.repo(), Access.READ)) {
+            throw new NotFoundException(RepoPath.ROOT, "no repository " + target.owner() + "/" + target.repo());
+        }
+        GitRepository repo = mount.forSyncClients() ? openHome(user, target) : repositories.open(target.owner(), target.repo());
+        req.setAttribute(ERROR_REPOSITORY, repo); // an error answer carries its X-Revision
+        DavExchange x = exchange(req, resp, user, target, repo, write);
+        if (write) {
+            SideFileRequests.settle(x, target.path(), x.author());
+        }
+        x.revision(repo.headId());
+        return x;
     }
 
     /**

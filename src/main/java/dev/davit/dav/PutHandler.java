@@ -73,7 +73,13 @@ final class PutHandler extends DavMethod {
 
     /** Commits a file whose bytes are in the object store, checking again on the head it commits on, and answers. */
     static void store(DavExchange x, RepoPath path, ObjectId blob, Instant mtime) throws StorageException, java.io.IOException {
-        WriteResult<Boolean> r = x.repository.write(x.author(), "PUT " + path, edit -> {
+        store(x, path, blob, mtime, "PUT " + path);
+    }
+
+    /** The same with another commit message (a restored version). */
+    static void store(DavExchange x, RepoPath path, ObjectId blob, Instant mtime, String message)
+            throws StorageException, java.io.IOException {
+        WriteResult<Boolean> r = x.repository.write(x.author(), message, edit -> {
             // The view: a file moved away (Word, vim's backup) is absent; a LOCK's waiting empty file is there.
             Locking.EntryLookup view = SideFileRequests.view(x, edit::lookup);
             Entry current = view.lookup(path).orElse(null);

@@ -79,17 +79,22 @@ public final class SyncApiServlet extends HttpServlet {
         core.put("pollinterval", 60);
         core.put("webdav-root", "remote.php/webdav");
         Map<String, Object> files = new LinkedHashMap<>();
-        // No chunked upload yet: ownCloud's client then sends every file whole (bigfilechunking=false), and
-        // without dav.chunking neither client uses chunking v2 (PUTs with OC-Chunked are refused, see PutHandler).
-        files.put("bigfilechunking", false);
+        // Chunked upload: both clients use chunking v2 (ChunkedUploadV2) for a file past their first chunk size
+        // when dav.chunking is at least "1.0" (a string compare in their Capabilities::chunkingNg()); ownCloud's
+        // also needs bigfilechunking, which is true unless said otherwise.
+        files.put("bigfilechunking", true);
         files.put("undelete", false);
-        files.put("versioning", false);
+        // The versions endpoint (/remote.php/dav/versions/{user}/versions/{fileid}) serves git history.
+        files.put("versioning", true);
+        Map<String, Object> dav = new LinkedHashMap<>();
+        dav.put("chunking", "1.0");
         Map<String, Object> checksums = new LinkedHashMap<>();
         checksums.put("supportedTypes", List.of("SHA1"));
         checksums.put("preferredUploadType", "SHA1");
         Map<String, Object> caps = new LinkedHashMap<>();
         caps.put("core", core);
         caps.put("files", files);
+        caps.put("dav", dav);
         caps.put("checksums", checksums);
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("version", version);

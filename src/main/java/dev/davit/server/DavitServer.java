@@ -33,6 +33,7 @@ import dev.davit.dav.DavSettings;
 import dev.davit.dav.ClientMetadata;
 import dev.davit.dav.DavMount;
 import dev.davit.dav.SyncApiServlet;
+import dev.davit.dav.UploadFolders;
 import dev.davit.dav.SyncHomes;
 import dev.davit.githttp.GitHttpServlet;
 import dev.davit.web.WebUiServlet;
@@ -150,7 +151,9 @@ public final class DavitServer implements AutoCloseable {
         context.addFilter(auth.get(), "/remote.php/*",
                 EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("sync-dav", new DavServlet(repositories, users, locks, davSettings.withStaleStatus(412),
-                DavMount.syncClients(new SyncHomes(config.homes())), clientMetadata)), "/remote.php/*");
+                DavMount.syncClients(new SyncHomes(config.homes())), clientMetadata,
+                new UploadFolders(repositories.dataDir().resolve(".davit").resolve("uploads"), clock,
+                        Duration.ofHours(config.uploadsAbandonedHours())))), "/remote.php/*");
         context.addFilter(auth.get(), "/ocs/*",
                 EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("sync-api", new SyncApiServlet()), "/ocs/*");

@@ -95,7 +95,7 @@ class NextcloudClientProtocolTest {
         HttpResponse<String> json = demo("GET", "/ocs/v1.php/cloud/capabilities?format=json", null, "OCS-APIREQUEST", "true");
         assertThat(json.statusCode()).as(json.body()).isEqualTo(200);
         assertThat(json.headers().firstValue("Content-Type").orElse("")).startsWith("application/json");
-        assertThat(json.body()).contains("\"statuscode\":100").contains("\"capabilities\"").contains("\"bigfilechunking\":false");
+        assertThat(json.body()).contains("\"statuscode\":100").contains("\"capabilities\"").contains("\"bigfilechunking\":true").contains("\"chunking\":\"1.0\"");
 
         HttpResponse<String> v2 = demo("GET", "/ocs/v2.php/cloud/capabilities", null, "Accept", "application/json");
         assertThat(v2.statusCode()).as(v2.body()).isEqualTo(200);

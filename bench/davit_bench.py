@@ -524,7 +524,7 @@ class Bench:
         fpm = sorted(glob.glob("/usr/sbin/php-fpm*"))
         self.info["peers"] = {
             SABRE: f"sabre/dav {deb('php-sabre-dav')} (Debian php-sabre-dav), "
-                   f"{first_line([fpm[-1], '-v']) if fpm else 'php-fpm ?'}, Apache mod_proxy_fcgi",
+                   f"{first_line([fpm[-1], '-v']).split(' (built')[0] if fpm else 'php-fpm ?'}, Apache mod_proxy_fcgi",
             RCLONE: first_line(["rclone", "version"]) if shutil.which("rclone") else "rclone ?",
             NGINX: f"nginx {deb('nginx')}, dav-ext {deb('libnginx-mod-http-dav-ext')}",
         }
@@ -1476,7 +1476,9 @@ class Bench:
                 else:
                     cells.append(fmt(vals.get(k), kind))
             d = vals.get(DAVIT)
-            cells += ["–" if d is None or not vals.get(k) else f"{d / vals[k]:.2f}x" for k in peers]
+            # two decimals, three below 0.1 (nginx's PUT rates are 100 times Davit's: 0.00x says nothing)
+            cells += ["–" if d is None or not vals.get(k) else
+                      f"{d / vals[k]:.{2 if d / vals[k] >= 0.1 else 3}f}x" for k in peers]
             lines.append(f"| {label} | " + " | ".join(cells) + " |")
         lines += ["", "| server | what runs | fsync before the 2xx |", "|---|---|---|"]
         setup = {DAVIT: "the jar, -Xmx256m, storage.durable=true",
@@ -1545,7 +1547,6 @@ class Bench:
             text += ["Peers (servers a user would pick instead; ratios Davit/peer, for ms rows lower is better):", "",
                      peer_table, ""]
         text += [
-                "Details:", self.details(), "",
                 "Details:", self.details(), "",
                 f"Correctness checks: {len(self.checks) - len(failed)} passed, {len(failed)} failed"]
         for name, ok, detail in failed:

@@ -122,7 +122,7 @@ public final class Snapshot implements AutoCloseable {
                     walkListing(sub, depth == Integer.MAX_VALUE ? depth : depth - 1, visitor);
                 }
             } else {
-                visitor.visit(e, listing.fileProps.get(HiddenNames.filePropsName(e.name())));
+                visitor.visit(e, listing.fileProps.isEmpty() ? null : listing.fileProps.get(HiddenNames.filePropsName(e.name())));
             }
         }
     }
@@ -141,7 +141,7 @@ public final class Snapshot implements AutoCloseable {
             String prefix = HiddenNames.filePropsName("");
             CanonicalTreeParser p = new CanonicalTreeParser(null, reader, folder.id());
             for (; !p.eof(); p.next()) {
-                String name = p.getEntryPathString();
+                String name = entryName(p);
                 FileMode mode = p.getEntryFileMode();
                 if (HiddenNames.isHidden(name)) {
                     if (name.equals(HiddenNames.FOLDER_PROPS)) {
@@ -158,6 +158,22 @@ public final class Snapshot implements AutoCloseable {
                         mode == FileMode.TREE ? Entry.Kind.FOLDER : Entry.Kind.FILE, p.getEntryObjectId()));
             }
             return l;
+        }
+
+        /**
+         * The entry's name, as {@link CanonicalTreeParser#getEntryPathString()}: an ASCII name (nearly all) is
+         * copied as Latin-1 bytes; others are decoded as JGit does. JGit's UTF-8 decoder was a twentieth of a
+         * 1,000-member listing's time.
+         */
+        private static String entryName(CanonicalTreeParser p) {
+            byte[] b = p.getEntryPathBuffer();
+            int n = p.getEntryPathLength();
+            for (int i = 0; i < n; i++) {
+                if (b[i] < 0) {
+                    return p.getEntryPathString();
+                }
+            }
+            return new String(b, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1);
         }
 
         /** A folder's own property file, found without reading past where git's order would put it. */

@@ -99,19 +99,7 @@ final class PropfindHandler extends DavMethod {
      */
     private static void refuseIfTooLarge(DavExchange x, Snapshot s, Entry target) throws java.io.IOException {
         int max = x.settings.maxPropfindEntries();
-        int[] count = {0};
-        class TooMany extends RuntimeException {
-            TooMany() {
-                super(null, null, false, false);
-            }
-        }
-        try {
-            s.walk(target, Integer.MAX_VALUE, (e, props) -> {
-                if (++count[0] > max) {
-                    throw new TooMany();
-                }
-            });
-        } catch (TooMany e) {
+        if (s.countUpTo(target, max) > max) {
             throw new DavProblem(403, "finite-depth", "propfind-finite-depth", "/" + target.path()
                     + " holds more than " + max + " entries (limits.propfind.entries); ask for Depth: 1");
         }

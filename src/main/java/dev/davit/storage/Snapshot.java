@@ -113,6 +113,43 @@ public final class Snapshot implements AutoCloseable {
         walkListing(Listing.read(reader, folder), depth, visitor);
     }
 
+    /**
+     * How many entries {@code walk(folder, Integer.MAX_VALUE, ...)} would visit, counted no further than
+     * {@code limit + 1}: the trees are read, but no entry, path or property id is made (a PROPFIND Depth
+     * infinity counts before it answers, and counting by a walk was as dear as the answer's own walk).
+     */
+    public int countUpTo(Entry folder, int limit) throws IOException {
+        int[] n = {0};
+        if (folder.isFolder()) {
+            count(folder.id(), limit, n);
+        }
+        return n[0];
+    }
+
+    private void count(ObjectId tree, int limit, int[] n) throws IOException {
+        if (tree.equals(EMPTY_TREE)) {
+            return;
+        }
+        List<ObjectId> folders = new ArrayList<>();
+        // the same members as Listing.read: neither hidden names nor submodules
+        for (CanonicalTreeParser p = new CanonicalTreeParser(null, reader, tree); !p.eof() && n[0] <= limit; p.next()) {
+            FileMode mode = p.getEntryFileMode();
+            if (mode == FileMode.GITLINK || HiddenNames.isHidden(Listing.entryName(p))) {
+                continue;
+            }
+            n[0]++;
+            if (mode == FileMode.TREE) {
+                folders.add(p.getEntryObjectId());
+            }
+        }
+        for (ObjectId f : folders) {
+            if (n[0] > limit) {
+                return;
+            }
+            count(f, limit, n);
+        }
+    }
+
     private void walkListing(Listing listing, int depth, Visitor visitor) throws IOException {
         for (Entry e : listing.visible) {
             if (e.isFolder()) {

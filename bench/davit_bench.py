@@ -18,9 +18,15 @@ Workloads (full run; --smoke uses tiny counts):
             sampled with jstat and read from its GC log meanwhile (Davit runs with -Xmx256m)
   growth    Davit only: median latency of sequential 1 KiB PUTs into a small folder of a repository with
             100 files, one with 100,000 files, and one after 100,000 commits (built with git fast-import)
+
+Peers (issue 16), each on its own loopback port and folder in the work dir, on the same workloads (put_seq,
+put_wrk, get, propfind, big; --smoke: put_seq, propfind and big only): sabre/dav (Debian php-sabre-dav, a plain
+files server bench/sabre-server.php behind its own Apache with mod_proxy_fcgi and php-fpm), rclone serve
+webdav on a plain folder, nginx with its dav module and dav-ext (PROPFIND) on a plain folder.
 """
 import argparse
 import base64
+import glob
 import hashlib
 import http.client
 import json
@@ -42,16 +48,22 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 LUA_PUT = os.path.join(HERE, "wrk-put.lua")
 HTTPD_TEMPLATE = os.path.join(HERE, "httpd.conf.in")
+HTTPD_SABRE_TEMPLATE = os.path.join(HERE, "httpd-sabre.conf.in")
+PHP_FPM_TEMPLATE = os.path.join(HERE, "php-fpm.conf.in")
+SABRE_SERVER = os.path.join(HERE, "sabre-server.php")
+NGINX_TEMPLATE = os.path.join(HERE, "nginx.conf.in")
 
 PROFILES = {
     "full": dict(seq_max=2000, seq_secs=10.0, seq_reps=3, wrk_secs=10, put_conns=[1, 4, 16], lag_secs=15, get_secs=10,
                  pf_sizes=[1000, 10000], pf_reps=[9, 7], big_mb=1024, big_timeout=240,
                  growth_files=100_000, growth_commits=100_000, growth_puts=300, growth_warmup=20,
-                 growth_rounds=30, growth_secs=150, pause=1.0, budget=780),
+                 growth_rounds=30, growth_secs=150, pause=1.0, budget=1140, peer_workloads=None),
     "smoke": dict(seq_max=100, seq_secs=2.0, seq_reps=1, wrk_secs=2, put_conns=[1, 4, 16], lag_secs=4, get_secs=2,
                   pf_sizes=[100, 1000], pf_reps=[3, 3], big_mb=1, big_timeout=60,
                   growth_files=1000, growth_commits=1000, growth_puts=30, growth_warmup=5,
-                  growth_rounds=10, growth_secs=40, pause=0.2, budget=150),
+                  growth_rounds=10, growth_secs=40, pause=0.2, budget=150,
+                  # the peers only on the quick workloads: each is started and checked, the smoke stays short
+                  peer_workloads={"put_seq", "propfind", "big"}),
 }
 PROPFIND_BODY = (b'<?xml version="1.0" encoding="utf-8"?>\n'
                  b'<D:propfind xmlns:D="DAV:"><D:prop><D:getlastmodified/><D:getetag/></D:prop></D:propfind>')
@@ -59,7 +71,15 @@ LIST_BODY = (b'<?xml version="1.0" encoding="utf-8"?>\n'
              b'<D:propfind xmlns:D="DAV:"><D:prop><D:resourcetype/></D:prop></D:propfind>')
 RESPONSE_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?response[\s>]")
 FS, SVN, DAVIT = "fs", "svn", "davit"
-NAMES = {DAVIT: "Davit", FS: "mod_dav_fs", SVN: "mod_dav_svn"}
+SABRE, RCLONE, NGINX = "sabre", "rclone", "nginx"
+PEERS = (SABRE, RCLONE, NGINX)   # the servers a user would pick instead of Davit (issue 16)
+NAMES = {DAVIT: "Davit", FS: "mod_dav_fs", SVN: "mod_dav_svn", SABRE: "sabre/dav", RCLONE: "rclone", NGINX: "nginx"}
+# Properties of the PROPFIND body a server leaves out of its answer (it then does less work than the others)
+NO_PROP = {NGINX: ("getetag", "dav-ext 3.0 does not know getetag and leaves it out (its GET sends an ETag)")}
+# Whether a server makes a write durable (fsync/fdatasync) before it answers 2xx; checked with
+# `strace -f -e trace=fsync,fdatasync,sync_file_range` on a PUT of each (README, Performance).
+FSYNCS = {DAVIT: "yes (storage.durable=true: the commit log is synced before the 2xx)",
+          FS: "no", SVN: "yes (FSFS syncs each revision)", SABRE: "no", RCLONE: "no", NGINX: "no"}
 
 
 def log(msg):
@@ -174,6 +194,17 @@ def pct(xs, p):
     f = int(k)
     c = min(f + 1, len(xs) - 1)
     return xs[f] + (xs[c] - xs[f]) * (k - f)
+
+
+def fill(template, dest, subst):
+    """Writes `template` to `dest` with each @NAME@ of `subst` replaced; returns dest."""
+    with open(template) as f:
+        text = f.read()
+    for k, v in subst.items():
+        text = text.replace(k, v)
+    with open(dest, "w") as f:
+        f.write(text)
+    return dest
 
 
 def free_port():
@@ -398,6 +429,8 @@ class Bench:
         self.apache = self.davit = None
         self.heap = None
         self.results = {}      # workload -> server key -> figures
+        self.peer_procs, self.peer_logs = [], []   # (name, Popen) of the peers' processes, their log files
+        self.peer_ports, self.peer_folders = {}, {}
         self.checks = []       # (name, ok, detail)
         self.errors = []
         self.info = {}
@@ -419,6 +452,10 @@ class Bench:
     def record(self, workload, key, value):
         self.results.setdefault(workload, {})[key] = value
 
+    def step_wanted(self, key, sel):
+        pw = self.p["peer_workloads"]
+        return key not in PEERS or pw is None or sel in pw
+
     def step(self, workload, key, fn, *a, sel=None):
         """Runs one workload against one server; records its figures under `workload`. `sel`: the name
         --only selects it by (default: the workload)."""
@@ -426,6 +463,8 @@ class Bench:
             return None
         if key not in self.servers:
             return None
+        if not self.step_wanted(key, sel or workload):
+            return None     # --smoke: the peers take the quick workloads only
         if self.left() < 0:
             self.errors.append(f"{workload}/{key}: skipped, time budget of {self.p['budget']} s used up")
             self.check(f"{workload} {NAMES[key]} ran", False, "time budget used up")
@@ -478,6 +517,17 @@ class Bench:
             loadavg_start=" ".join(f"{x:.2f}" for x in os.getloadavg()),
         )
         self.info["fdatasync_median_ms"] = self.fsync_probe()
+
+        def deb(pkg):
+            r = run(["dpkg-query", "-W", "-f=${Version}", pkg], 20)
+            return r.stdout.strip() if r.returncode == 0 and r.stdout.strip() else "?"
+        fpm = sorted(glob.glob("/usr/sbin/php-fpm*"))
+        self.info["peers"] = {
+            SABRE: f"sabre/dav {deb('php-sabre-dav')} (Debian php-sabre-dav), "
+                   f"{first_line([fpm[-1], '-v']).split(' (built')[0] if fpm else 'php-fpm ?'}, Apache mod_proxy_fcgi",
+            RCLONE: first_line(["rclone", "version"]) if shutil.which("rclone") else "rclone ?",
+            NGINX: f"nginx {deb('nginx')}, dav-ext {deb('libnginx-mod-http-dav-ext')}",
+        }
 
     def fsync_probe(self):
         """Median time (ms) of fdatasync after a 1 KiB write in the work dir: the disk's cost of one durable
@@ -577,6 +627,116 @@ class Bench:
         self.davit_port = port
         self.heap = HeapMonitor(self.davit.pid, self.gc_log)
 
+    # ---------------------------------------------------------------- peers (issue 16)
+
+    def spawn(self, name, cmd, logfile, **kw):
+        """Starts a peer's process in the foreground (its PID is ours to stop) and remembers it for cleanup."""
+        out = open(logfile, "w")
+        self.peer_logs.append(out)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, **kw)
+        self.peer_procs.append((name, proc))
+        return proc
+
+    def make_peer_folders(self):
+        """The folder each peer serves, made before the data is prepared and before the peer starts (rclone keeps
+        a folder's listing once read, as its users' folders change through it)."""
+        served = {SABRE: "data", RCLONE: "data", NGINX: os.path.join("root", "dav")}
+        for k in PEERS:
+            if k in self.servers:
+                self.peer_folders[k] = os.path.join(self.peer_dir(k, served[k]), served[k])
+
+    def peer_dir(self, key, *subdirs, www=()):
+        """The peer's folder in the work dir with its subfolders; those in `www` belong to www-data when we are
+        root (the server's workers run as www-data and write there)."""
+        d = os.path.join(self.work, key)
+        for sd in subdirs:
+            os.makedirs(os.path.join(d, sd), exist_ok=True)
+        if os.geteuid() == 0:
+            for sd in www:
+                run(["chown", "-R", "www-data:www-data", os.path.join(d, sd)], 60)
+        return d
+
+    def start_sabre(self):
+        """sabre/dav: bench/sabre-server.php in php-fpm (own pool, unix socket) behind its own Apache."""
+        d = self.peer_dir(SABRE, "run", "logs", "data", "locks", "apache/run", "apache/docroot",
+                          www=("data", "locks", "logs"))
+        fpms = sorted(glob.glob("/usr/sbin/php-fpm*"))
+        if not fpms:
+            raise Fatal("php-fpm is missing (bench/run.sh installs php-fpm)")
+        shutil.copy(SABRE_SERVER, os.path.join(d, "server.php"))
+        root = os.geteuid() == 0
+        subst = {"@DIR@": d, "@USER_GROUP@": "user = www-data\ngroup = www-data" if root else "",
+                 "@LISTEN_OWNER@": "listen.owner = www-data\nlisten.group = www-data" if root else ""}
+        fpm_conf = fill(PHP_FPM_TEMPLATE, os.path.join(d, "php-fpm.conf"), subst)
+        r = run([fpms[-1], "-t", "-y", fpm_conf], 30)
+        if r.returncode != 0:
+            raise Fatal(f"{fpms[-1]} -t: {r.stdout}{r.stderr}")
+        fpm = self.spawn("php-fpm", [fpms[-1], "-F", "-y", fpm_conf], os.path.join(d, "logs", "php-fpm.console"))
+        sock = os.path.join(d, "run", "php-fpm.sock")
+        deadline = time.time() + 20
+        while not os.path.exists(sock) and time.time() < deadline and fpm.poll() is None:
+            time.sleep(0.05)
+        if not os.path.exists(sock):
+            raise Fatal(f"php-fpm did not open its socket within 20 s; see {d}/logs")
+        port = free_port()
+        subst = {"@DIR@": d, "@PORT@": str(port), "@USER_GROUP@": "User www-data\nGroup www-data" if root else ""}
+        cf = fill(HTTPD_SABRE_TEMPLATE, os.path.join(d, "httpd.conf"), subst)
+        r = run(["/usr/sbin/apache2", "-t", "-f", cf], 30)
+        if r.returncode != 0:
+            raise Fatal("apache2 -t (sabre/dav): " + r.stdout + r.stderr)
+        httpd = self.spawn("Apache (sabre/dav)", ["/usr/sbin/apache2", "-f", cf, "-DFOREGROUND"],
+                           os.path.join(d, "logs", "apache.console"))
+        if not wait_http(port, "/dav/", 30, httpd):
+            raise Fatal(f"Apache for sabre/dav did not answer within 30 s; see {d}/logs")
+        st = Conn(port).request("PROPFIND", "/dav/", LIST_BODY, {"Depth": "0"})[0]
+        if st != 207:
+            raise Fatal(f"sabre/dav: PROPFIND /dav/ answered {st}; see {d}/logs")
+        log(f"sabre/dav started: php-fpm pid {fpm.pid}, Apache pid {httpd.pid}, http://127.0.0.1:{port}/dav/")
+        return port
+
+    def start_rclone(self):
+        """rclone serve webdav on a plain folder (no VFS cache: PUTs go straight to the folder)."""
+        d = self.peer_dir(RCLONE, "data", "logs")
+        conf = os.path.join(d, "rclone.conf")
+        open(conf, "w").close()      # no remotes needed: it serves a local path
+        port = free_port()
+        proc = self.spawn("rclone", ["rclone", "--config", conf, "serve", "webdav", os.path.join(d, "data"),
+                                     "--addr", f"127.0.0.1:{port}", "--baseurl", "/dav"],
+                          os.path.join(d, "logs", "rclone.log"))
+        if not wait_http(port, "/dav/", 30, proc):
+            raise Fatal(f"rclone did not answer within 30 s; see {d}/logs")
+        log(f"rclone started: pid {proc.pid}, http://127.0.0.1:{port}/dav/")
+        return port
+
+    def start_nginx(self):
+        """nginx: its dav module plus dav-ext (PROPFIND) on a plain folder."""
+        d = self.peer_dir(NGINX, "run", "logs", "root/dav", "tmp", www=("root", "tmp"))
+        port = free_port()
+        subst = {"@DIR@": d, "@PORT@": str(port), "@USER@": "user www-data;" if os.geteuid() == 0 else ""}
+        cf = fill(NGINX_TEMPLATE, os.path.join(d, "nginx.conf"), subst)
+        base = ["nginx", "-p", d, "-c", cf, "-e", os.path.join(d, "logs", "error.log")]
+        r = run(base + ["-t"], 30)
+        if r.returncode != 0:
+            raise Fatal("nginx -t: " + r.stdout + r.stderr)
+        proc = self.spawn("nginx", base, os.path.join(d, "logs", "nginx.console"))
+        if not wait_http(port, "/dav/", 30, proc):
+            raise Fatal(f"nginx did not answer within 30 s; see {d}/logs")
+        log(f"nginx started: pid {proc.pid}, http://127.0.0.1:{port}/dav/")
+        return port
+
+    def start_peers(self):
+        """Starts each selected peer; one that cannot start is reported and left out, the others go on."""
+        starters = {SABRE: self.start_sabre, RCLONE: self.start_rclone, NGINX: self.start_nginx}
+        for k in PEERS:
+            if k not in self.servers:
+                continue
+            try:
+                self.peer_ports[k] = starters[k]()
+            except Exception as e:
+                self.servers.discard(k)
+                self.errors.append(f"starting {NAMES[k]}: {type(e).__name__}: {e}")
+                self.check(f"{NAMES[k]} started", False, f"{type(e).__name__}: {e}")
+
     def davit_settle(self, repo="sample"):
         """Davit's bare repository lags its commit log by up to about a second (README: Durability); any git
         smart-HTTP request brings it up to date first, so one is made before git looks at the disk."""
@@ -608,10 +768,13 @@ class Bench:
 
     def prepare_propfind(self):
         p = self.p
-        if FS in self.servers:
-            # mod_dav_fs: the folders straight on its disk (it serves what is there)
+        # mod_dav_fs and the peers: the folders straight on their disk (they serve what is there; the peers start
+        # after this, and give their folders to www-data when their workers run as it)
+        disks = {FS: os.path.join(self.apache_dir, "davfs")} if FS in self.servers else {}
+        disks.update((k, self.peer_folders[k]) for k in PEERS if k in self.servers and self.step_wanted(k, "propfind"))
+        for k, top in disks.items():
             for n in p["pf_sizes"]:
-                d = os.path.join(self.apache_dir, "davfs", f"pf{n}")
+                d = os.path.join(top, f"pf{n}")
                 os.makedirs(d)
                 for i in range(n):
                     with open(os.path.join(d, f"f{i:05d}.bin"), "wb") as f:
@@ -837,17 +1000,25 @@ class Bench:
             for i in range(reps + 1):
                 st, dt, data = c.request("PROPFIND", folder, PROPFIND_BODY,
                                          {"Depth": depth, "Content-Type": "application/xml; charset=utf-8"})
+                if st != 207 and i == 0 and depth == "infinity" and t.key in PEERS and st in (400, 403, 501):
+                    break          # a peer that refuses Depth: infinity gets "n/a" and the reason
                 if st != 207:
                     raise Fatal(f"PROPFIND Depth {depth} {folder} answered {st}")
                 if i == 0:
                     first = dt     # the first one warms caches (and opens the repository): not counted
                     counts.append(len(RESPONSE_RE.findall(data)))
-                    ok_props = b"getlastmodified>" in data and b"getetag>" in data
+                    ok_props = all(f"{prop}>".encode() in data for prop in ("getlastmodified", "getetag")
+                                   if prop != NO_PROP.get(t.key, ("",))[0])
                     continue
                 times.append(dt)
                 sizes.append(len(data))
+            if not times:
+                out[depth] = dict(value=None, na=f"answers {st} to PROPFIND Depth: {depth}")
+                log(f"  Depth {depth}: n/a ({out[depth]['na']})")
+                continue
             counts.append(len(RESPONSE_RE.findall(data)))
-            self.check(f"propfind {t.name} Depth {depth} {n} files: {n + 1} responses with the two properties",
+            props = "the two properties" if t.key not in NO_PROP else f"getlastmodified (no {NO_PROP[t.key][0]})"
+            self.check(f"propfind {t.name} Depth {depth} {n} files: {n + 1} responses with {props}",
                        all(x == n + 1 for x in counts) and ok_props, f"({counts})")
             out[depth] = dict(value=median(times) * 1e3, min_ms=min(times) * 1e3, max_ms=max(times) * 1e3,
                               first_ms=first * 1e3, reps=len(times), bytes=median(sizes), responses=counts[-1])
@@ -861,13 +1032,14 @@ class Bench:
         p = self.p
         small, large = p["pf_sizes"]
         fs_t, dv_t = self.targets_by_key.get(FS), self.targets_by_key.get(DAVIT)
+        plain = [t for t in [fs_t] + [self.targets_by_key.get(k) for k in PEERS] if t]
         for idx, n in enumerate((small, large)):
             reps = p["pf_reps"][idx]
-            if fs_t:
-                r = self.step(f"propfind{n}", FS, self.propfind, fs_t, n, f"/dav/pf{n}/", reps, sel="propfind")
+            for t in plain:
+                r = self.step(f"propfind{n}", t.key, self.propfind, t, n, f"/dav/pf{n}/", reps, sel="propfind")
                 if r:
                     for depth in r:
-                        self.record(f"propfind{n}_d{depth}", FS, r[depth])
+                        self.record(f"propfind{n}_d{depth}", t.key, r[depth])
             if dv_t:
                 if idx == 0:
                     folder = f"{dv_t.path}pf{n}/"
@@ -1038,9 +1210,14 @@ class Bench:
             tg[SVN] = Target(SVN, self.apache_port, "/svn/", "bench", "bench")
         if DAVIT in self.servers:
             tg[DAVIT] = Target(DAVIT, self.davit_port, "/dav/demo/sample/", "demo", "demo")
+        self.make_peer_folders()
         self.targets_by_key = tg
-        order = [k for k in (FS, SVN, DAVIT) if k in tg]
         self.prepare()
+        self.start_peers()
+        for k in PEERS:
+            if k in self.servers:
+                tg[k] = Target(k, self.peer_ports[k], "/dav/")
+        order = [k for k in (FS, SVN, DAVIT) + PEERS if k in tg]
         if self.heap:
             self.heap.start()
         runs = {k: [] for k in order}
@@ -1059,7 +1236,7 @@ class Bench:
                 self.step(f"put_wrk{conns}", k, self.put_wrk, tg[k], conns, sel="put_wrk")
         if DAVIT in tg:
             self.step("lag", DAVIT, self.lag, tg[DAVIT])
-        for k in (FS, DAVIT):
+        for k in (FS, DAVIT) + PEERS:
             if k in tg:
                 self.step("get", k, self.get_small, tg[k])
         if "propfind" in self.selected:
@@ -1084,12 +1261,23 @@ class Bench:
             self.heap.stop()
         stop_process(self.davit, "Davit")
         stop_process(self.apache, "Apache")
+        for name, proc in reversed(self.peer_procs):
+            if proc.poll() is not None and proc.returncode not in (0, -signal.SIGTERM):
+                self.errors.append(f"{name} exited during the run (exit {proc.returncode})")
+            stop_process(proc, name)
+        for f in self.peer_logs:
+            f.close()
         if self.work and os.path.isdir(self.work):
             if self.args.results:
                 for src, dst in ((os.path.join(self.work, "davit.log"), "davit.log"),
                              (os.path.join(self.work, "davit-restart.log"), "davit-restart.log"),
                                  (getattr(self, "gc_log", None), "davit-gc.log"),
-                                 (os.path.join(self.work, "apache", "logs", "error.log"), "apache-error.log")):
+                                 (os.path.join(self.work, "apache", "logs", "error.log"), "apache-error.log"),
+                                 (os.path.join(self.work, SABRE, "logs", "apache-error.log"), "sabre-apache-error.log"),
+                                 (os.path.join(self.work, SABRE, "logs", "php-fpm.log"), "sabre-php-fpm.log"),
+                                 (os.path.join(self.work, SABRE, "logs", "php-errors.log"), "sabre-php-errors.log"),
+                                 (os.path.join(self.work, RCLONE, "logs", "rclone.log"), "rclone.log"),
+                                 (os.path.join(self.work, NGINX, "logs", "error.log"), "nginx-error.log")):
                     if src and os.path.exists(src):
                         shutil.copy(src, os.path.join(self.args.results, dst))
             if self.args.keep:
@@ -1109,6 +1297,9 @@ class Bench:
                  f"- Davit jar: {i['jar']}; this checkout: {i['repo_head']}",
                  f"- work dir on {i['workdir_fs']}; fdatasync of 1 KiB: median {i['fdatasync_median_ms']} ms; "
                  f"load average at start {i['loadavg_start']} (other processes skew the figures)", ""]
+        peers = [k for k in PEERS if k in self.servers]
+        if peers:
+            lines.insert(-1, "- peers: " + "; ".join(i["peers"][k] for k in peers))
         self.header = "\n".join(lines)
         print(self.header, flush=True)
 
@@ -1226,6 +1417,84 @@ class Bench:
         self.n_met, self.n_tgt = n_met, n_tgt
         return "\n".join(lines)
 
+    def peer_rows(self):
+        """The rows of the peers' table: (label, kind, {server key: value or None}, {server key: n/a reason})."""
+        p, R = self.p, self.results
+        small, large = p["pf_sizes"]
+        mb = p["big_mb"]
+        size = f"{mb // 1024} GiB" if mb >= 1024 else f"{mb} MiB"
+        keys = (DAVIT, FS) + PEERS
+        rows = [("PUT 1 KiB, sequential, 1 connection, /s", "rate", "put_seq", None)]
+        rows += [(f"PUT 1 KiB, wrk {c} connection{'s' if c > 1 else ''}, /s", "rate", f"put_wrk{c}", None)
+                 for c in p["put_conns"]]
+        rows.append(("GET 1 KiB file, wrk 4 connections, /s", "rate", "get", None))
+        for n in (small, large):
+            for depth in ("1", "infinity"):
+                rows.append((f"PROPFIND Depth {depth}, {n:,} files, ms", "ms", f"propfind{n}_d{depth}", None))
+        rows.append((f"PUT {size} file (curl), MB/s", "MBps", "big", "put"))
+        rows.append((f"GET {size} file (curl, to /dev/null), MB/s", "MBps", "big", "get"))
+        out = []
+        for label, kind, w, sub in rows:
+            vals, na = {}, {}
+            for k in keys:
+                x = R.get(w, {}).get(k)
+                if isinstance(x, dict) and sub:
+                    x = x.get(sub, {}).get("MBps")
+                elif isinstance(x, dict):
+                    if x.get("na"):
+                        na[k] = x["na"]
+                    x = x.get("value")
+                vals[k] = x
+            out.append((label, kind, vals, na))
+        return out
+
+    def peer_table(self):
+        """Davit beside the servers a user would pick instead (and mod_dav_fs), Davit/peer ratios."""
+        peers = [k for k in PEERS if k in self.servers or any(k in v for v in self.results.values())]
+        if not peers:
+            return ""
+
+        def fmt(x, kind):
+            if x is None:
+                return "–"
+            if kind == "ms":
+                return f"{x:.1f}" if x >= 10 else f"{x:.2f}"
+            return f"{x:,.0f}" if x >= 10 else f"{x:.1f}"
+        cols = [DAVIT, FS] + peers
+        lines = ["| workload | " + " | ".join(NAMES[k] for k in cols) + " | "
+                 + " | ".join(f"Davit/{NAMES[k]}" for k in peers) + " |",
+                 "|---|" + "---:|" * (len(cols) + len(peers))]
+        notes = []
+        for label, kind, vals, na in self.peer_rows():
+            cells = []
+            for k in cols:
+                if vals.get(k) is None and k in na:
+                    cells.append("n/a")
+                    note = f"{NAMES[k]} {na[k]}"
+                    if note not in notes:
+                        notes.append(note)
+                else:
+                    cells.append(fmt(vals.get(k), kind))
+            d = vals.get(DAVIT)
+            # two decimals, three below 0.1 (nginx's PUT rates are 100 times Davit's: 0.00x says nothing)
+            cells += ["–" if d is None or not vals.get(k) else
+                      f"{d / vals[k]:.{2 if d / vals[k] >= 0.1 else 3}f}x" for k in peers]
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
+        lines += ["", "| server | what runs | fsync before the 2xx |", "|---|---|---|"]
+        setup = {DAVIT: "the jar, -Xmx256m, storage.durable=true",
+                 FS: self.info.get("apache", "Apache").replace("Server version: ", ""),
+                 **self.info.get("peers", {})}
+        for k in cols:
+            lines.append(f"| {NAMES[k]} | {setup.get(k, '?')} | {FSYNCS[k]} |")
+        if notes:
+            lines += ["", "n/a: " + "; ".join(notes)]
+        for k in cols:
+            if k in NO_PROP:
+                lines += ["", f"PROPFIND of {NAMES[k]}: {NO_PROP[k][1]}."]
+        if self.p["peer_workloads"] is not None:
+            lines += ["", "Smoke run: the peers ran " + ", ".join(sorted(self.p["peer_workloads"])) + " only."]
+        return "\n".join(lines)
+
     def details(self):
         R = self.results
         out = []
@@ -1247,6 +1516,7 @@ class Bench:
                 w = R.get(f"propfind{n}_d{depth}", {})
                 if w:
                     out.append(f"- PROPFIND Depth {depth}, {n:,} files: " + ", ".join(
+                        f"{NAMES[k]} n/a ({v['na']})" if v.get("na") else
                         f"{NAMES[k]} first {v['first_ms']:.1f} ms, median of {v['reps']} {v['value']:.1f} ms, "
                         f"{v['bytes'] / 1e6:.2f} MB" for k, v in w.items()))
         b = R.get("big", {}).get(DAVIT)
@@ -1270,8 +1540,13 @@ class Bench:
         table = self.table()
         failed = [c for c in self.checks if not c[1]]
         elapsed = time.time() - self.t_start
+        peer_table = self.peer_table()
         text = [table, "", f"Targets met: {self.n_met} of {self.n_tgt}. Davit with -Xmx256m and storage.durable=true; "
-                           "ratios are Davit/reference (for ms rows lower is better).", "",
+                           "ratios are Davit/reference (for ms rows lower is better).", ""]
+        if peer_table:
+            text += ["Peers (servers a user would pick instead; ratios Davit/peer, for ms rows lower is better):", "",
+                     peer_table, ""]
+        text += [
                 "Details:", self.details(), "",
                 f"Correctness checks: {len(self.checks) - len(failed)} passed, {len(failed)} failed"]
         for name, ok, detail in failed:
@@ -1291,6 +1566,9 @@ class Bench:
                 json.dump(dict(info=self.info, profile=self.p, results=self.results,
                                table=[dict(zip(("workload", "id", "kind", "davit", "mod_dav_fs", "mod_dav_svn",
                                                 "target", "met"), r)) for r in self.rows()],
+                               peer_table=[dict(workload=lb, kind=kd, values={NAMES[k]: v for k, v in vs.items()},
+                                                na={NAMES[k]: v for k, v in na.items()})
+                                           for lb, kd, vs, na in self.peer_rows()],
                                checks=[dict(name=n, ok=o, detail=d) for n, o, d in self.checks],
                                errors=self.errors, elapsed_s=elapsed), f, indent=1, default=str)
             print(f"Results: {self.args.results}/table.md and results.json", flush=True)
@@ -1305,7 +1583,8 @@ def main():
     ap.add_argument("--results", default=os.environ.get("BENCH_RESULTS"),
                     help="directory for table.md, results.json and logs (default bench/results/<time>)")
     ap.add_argument("--only", default="", help="comma-separated workloads: put_seq,put_wrk,get,propfind,big,growth")
-    ap.add_argument("--servers", default="fs,svn,davit", help="comma-separated: fs,svn,davit")
+    ap.add_argument("--servers", default="fs,svn,davit," + ",".join(PEERS),
+                    help="comma-separated: fs,svn,davit," + ",".join(PEERS))
     ap.add_argument("--java-opts", default=os.environ.get("BENCH_JAVA_OPTS", ""), help="extra JVM options for Davit")
     ap.add_argument("--tmp", default="/tmp", help="where the work dir is made (its file system is measured)")
     ap.add_argument("--keep", action="store_true", help="keep the work dir")

@@ -106,7 +106,7 @@ final class LiveProperties {
             case "getcontenttype":
                 return e.isFolder() ? null : "<D:getcontenttype>" + Xml.text(MediaTypes.of(e.name())) + "</D:getcontenttype>";
             case "getetag":
-                return "<D:getetag>" + Xml.text(ETags.of(e)) + "</D:getetag>";
+                return "<D:getetag>" + ETags.of(e) + "</D:getetag>"; // hex in quotes: nothing to escape
             case "getlastmodified": {
                 return "<D:getlastmodified>" + HttpDates.imf(modified(e, s, x)) + "</D:getlastmodified>";
             }

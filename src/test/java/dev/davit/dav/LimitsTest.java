@@ -13,6 +13,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.davit.testutil.Dav;
 import dev.davit.testutil.Locks;
 import dev.davit.testutil.TestServer;
 
@@ -78,6 +79,34 @@ class LimitsTest {
         assertThat(inf.body()).contains("propfind-finite-depth");
         HttpResponse<String> one = s.send("PROPFIND", "many/", null, "Depth", "1");
         assertThat(one.statusCode()).as(one.body()).isEqualTo(207);
+    }
+
+    /**
+     * The entry limit counts what the answer would list: folders at every level and files, not the hidden
+     * property files beside them (a folder of exactly the limit is answered, one more entry is refused).
+     */
+    @Test
+    void theEntryLimitCountsListedEntriesAtEveryLevel() throws Exception {
+        assertThat(s.send("MKCOL", "edge", null).statusCode()).isEqualTo(201);
+        assertThat(s.send("MKCOL", "edge/sub", null).statusCode()).isEqualTo(201);
+        assertThat(s.put("edge/sub/a.txt", "a").statusCode()).isEqualTo(201);
+        assertThat(s.put("edge/b.txt", "b").statusCode()).isEqualTo(201);
+        assertThat(s.put("edge/sub/c.txt", "c").statusCode()).isEqualTo(201);
+        for (String path : new String[] {"edge/b.txt", "edge/sub/a.txt", "edge/sub/"}) {
+            HttpResponse<String> pp = Dav.proppatch(s, path, "<?xml version=\"1.0\"?><D:propertyupdate xmlns:D=\"DAV:\" "
+                    + "xmlns:Z=\"urn:z\"><D:set><D:prop><Z:color>red</Z:color></D:prop></D:set></D:propertyupdate>");
+            assertThat(pp.statusCode()).as(pp.body()).isEqualTo(207);
+        }
+        // sub/, sub/a.txt, sub/c.txt, b.txt: 4 entries (and 3 property files, not counted)
+        HttpResponse<String> four = s.send("PROPFIND", "edge/", null, "Depth", "infinity");
+        assertThat(four.statusCode()).as(four.body()).isEqualTo(207);
+        assertThat(s.put("edge/sub/d.txt", "d").statusCode()).isEqualTo(201);
+        HttpResponse<String> five = s.send("PROPFIND", "edge/", null, "Depth", "infinity");
+        assertThat(five.statusCode()).as(five.body()).isEqualTo(207);
+        assertThat(s.send("MKCOL", "edge/sub/deeper", null).statusCode()).isEqualTo(201);
+        HttpResponse<String> six = s.send("PROPFIND", "edge/", null, "Depth", "infinity");
+        assertThat(six.statusCode()).as(six.body()).isEqualTo(403);
+        assertThat(six.body()).contains("propfind-finite-depth");
     }
 
     @Test

@@ -153,4 +153,26 @@ class PropfindTest {
         assertThat(f.text("getetag")).isEqualTo(Git.quoted(Git.blobId("# sample\n")));
         assertThat(f.text("getcontentlength")).isEqualTo("9");
     }
+
+    /** The handler remembers parsed bodies: a body asked again, or one that differs in a name, gets its own answer. */
+    @Test
+    void aRememberedBodyAnswersOnlyForTheSameBytes() throws Exception {
+        s.put("remembered.txt", "remembered");
+        String etagOnly = "<?xml version=\"1.0\"?><D:propfind xmlns:D=\"DAV:\"><D:prop><D:getetag/></D:prop></D:propfind>";
+        String lengthOnly = etagOnly.replace("getetag", "getcontentlength");
+        for (int round = 0; round < 2; round++) {
+            for (String body : List.of(etagOnly, lengthOnly)) {
+                HttpResponse<String> r = s.send("PROPFIND", "remembered.txt", body, "Depth", "0",
+                        "Content-Type", "application/xml");
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(207);
+                MultiStatus.Resource f = MultiStatus.parse(r.body()).get("remembered.txt");
+                boolean etag = body.equals(etagOnly);
+                assertThat(f.prop("getetag") != null).as(r.body()).isEqualTo(etag);
+                assertThat(f.prop("getcontentlength") != null).as(r.body()).isEqualTo(!etag);
+            }
+            HttpResponse<String> bad = s.send("PROPFIND", "remembered.txt", etagOnly.replace("</D:prop>", ""), "Depth", "0",
+                    "Content-Type", "application/xml");
+            assertThat(bad.statusCode()).as(bad.body()).isEqualTo(400);
+        }
+    }
 }

@@ -122,6 +122,20 @@ class GitRepositoryTest {
         }
     }
 
+    /** A listing copies ASCII names as they are and decodes the others as UTF-8, in git's order. */
+    @Test
+    void aListingNamesAsciiAndUtf8MembersAlike() throws Exception {
+        try (StorageFixture f = StorageFixture.empty(tmp)) {
+            List<String> names = List.of("a.txt", "b c.txt", "\u00e4\u00f6.txt", "z\u00e9", "\u65e5\u672c.md", "\ud83d\ude00");
+            for (String n : names) {
+                f.put(n, n);
+            }
+            try (Snapshot s = f.repo.head()) {
+                assertThat(s.list(s.root())).extracting(Entry::name).containsExactlyInAnyOrderElementsOf(names);
+            }
+        }
+    }
+
     @Test
     void aMutationThatThrowsCommitsNothing() throws Exception {
         try (StorageFixture f = StorageFixture.empty(tmp)) {

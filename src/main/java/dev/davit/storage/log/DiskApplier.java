@@ -38,8 +38,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Brings the bare repository on disk up to the commit log, in the background: the objects of the batches
- * logged since the last run as one pack through JGit's {@link PackInserter} (not a loose file per object),
- * the pack's files and folder fsynced, then the branch moved (JGit writes the ref file with
+ * logged since the last run as one pack through JGit's {@link PackWriter} (not a loose file per object; see
+ * {@link #writePack}), its files fsynced before they are renamed into place and the folder after, then the branch moved (JGit writes the ref file with
  * {@code core.fsyncRefFiles}) and its folder fsynced, and only then the log segments trimmed. So a process
  * reading the bare repository sees an older but always consistent state, never a ref to a missing object.
  *

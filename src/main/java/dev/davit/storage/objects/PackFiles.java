@@ -26,9 +26,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The pack files of a repository on disk: making new ones durable, and removing ones a power cut tore.
  *
- * <p>Why the check exists: JGit's {@code PackInserter} renames a pack and its index into place without
- * fsync, and {@link DiskApplier} syncs them right after. A power cut in between can leave a named pack
- * whose bytes never reached the disk; its objects are still in the commit log (the log is trimmed only
+ * <p>Why the check exists: packs are synced before their rename ({@link #writeDurable}), but a pack written
+ * otherwise (JGit's {@code PackInserter}, which renames a pack and its index into place without fsync, wrote
+ * the disk writer's packs before; git writing into the repository) can be named while its bytes never reached
+ * the disk. Its objects are still in the commit log when the disk writer wrote it (the log is trimmed only
  * after the pack and the branch are durable), so recovery deletes such a pack and packs them again.
  */
 public final class PackFiles {

@@ -2,7 +2,6 @@ package dev.davit.dav;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.SequenceInputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +10,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Enumeration;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -93,7 +91,7 @@ final class ChunkedPut {
                 throw new DavProblem(413, "too-large", "the chunks add up to " + total + " bytes, more than " + max);
             }
             ObjectId blob;
-            try (InputStream in = new SequenceInputStream(streams(parts))) {
+            try (InputStream in = ConcatenatedFiles.of(parts)) {
                 blob = x.repository.insertBlob(in, total);
             }
             PutHandler.store(x, target, blob, PutHandler.clientTime(x.header("X-OC-Mtime")));
@@ -109,40 +107,6 @@ final class ChunkedPut {
             }
         }
         return true;
-    }
-
-    private static Enumeration<InputStream> streams(List<Path> parts) {
-        List<InputStream> lazy = new ArrayList<>();
-        for (Path p : parts) {
-            lazy.add(new InputStream() {
-                private InputStream in;
-
-                private InputStream in() throws IOException {
-                    if (in == null) {
-                        in = Files.newInputStream(p); // opened in turn, so one file handle at a time
-                    }
-                    return in;
-                }
-
-                @Override
-                public int read() throws IOException {
-                    return in().read();
-                }
-
-                @Override
-                public int read(byte[] b, int off, int len) throws IOException {
-                    return in().read(b, off, len);
-                }
-
-                @Override
-                public void close() throws IOException {
-                    if (in != null) {
-                        in.close();
-                    }
-                }
-            });
-        }
-        return Collections.enumeration(lazy);
     }
 
     /** Uploads nobody touched for a day are given up (Nextcloud keeps its upload folders as long). */

@@ -2,7 +2,6 @@ package dev.davit.dav;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -207,11 +206,7 @@ public final class UploadFolders {
 
         /** The chunks one after another, in name order, one file open at a time: never all in memory. */
         InputStream stream() throws IOException {
-            List<InputStream> lazy = new ArrayList<>();
-            for (Path p : parts()) {
-                lazy.add(new LazyFileStream(p));
-            }
-            return new SequenceInputStream(Collections.enumeration(lazy));
+            return ConcatenatedFiles.of(parts());
         }
 
         /** The file is committed: the chunks go. */
@@ -287,40 +282,6 @@ public final class UploadFolders {
         try (var walk = Files.walk(dir)) {
             for (Path p : walk.sorted(Collections.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
-            }
-        }
-    }
-
-    /** A file opened on its first read, so a long sequence holds one file handle at a time. */
-    private static final class LazyFileStream extends InputStream {
-        private final Path path;
-        private InputStream in;
-
-        LazyFileStream(Path path) {
-            this.path = path;
-        }
-
-        private InputStream in() throws IOException {
-            if (in == null) {
-                in = Files.newInputStream(path);
-            }
-            return in;
-        }
-
-        @Override
-        public int read() throws IOException {
-            return in().read();
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            return in().read(b, off, len);
-        }
-
-        @Override
-        public void close() throws IOException {
-            if (in != null) {
-                in.close();
             }
         }
     }

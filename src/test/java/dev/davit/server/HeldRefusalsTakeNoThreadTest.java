@@ -32,12 +32,15 @@ class HeldRefusalsTakeNoThreadTest {
         return GET.formatted(TestServer.basic(user, "guess" + i));
     }
 
-    /** Waits for a condition (never for a time); fails after a minute. */
-    static void await(String what, BooleanSupplier condition) throws InterruptedException {
+    /**
+     * Waits for a condition, never for a time: checks it again each time this thread gets its turn (yielding the
+     * core to the server's threads meanwhile); fails when it has not come after a minute.
+     */
+    static void await(String what, BooleanSupplier condition) {
         long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
         while (!condition.getAsBoolean()) {
             assertThat(System.nanoTime() - end).as("still waiting for: %s", what).isNegative();
-            Thread.sleep(10);
+            Thread.yield();
         }
     }
 

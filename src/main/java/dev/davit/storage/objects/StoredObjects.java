@@ -15,7 +15,8 @@ import org.eclipse.jgit.lib.Repository;
  * <p>Why not {@code ObjectReader.has}: on a miss JGit checks whether the pack folder changed and, when it did,
  * lists it again, and under writes it changes several times a second (a pack per disk-writer run, the merges):
  * in a profile of sequential PUTs those misses took ~10% of the server's CPU, on request threads and the disk
- * writer alike. Here the packs JGit knows are asked, then the loose file: a pack JGit has not seen yet may be
+ * writer alike. Here the packs JGit knows are asked ({@link #inPacks}; the loose file separately, {@link #isLoose}):
+ * a pack JGit has not seen yet may be
  * missed, and the only cost of that "no" is the object written once more (a duplicate in a pack, harmless to
  * git and dropped by the next merge). A "yes" is never wrong: a known pack a merge replaced stays on disk a
  * while, and its objects are in the merged pack.
@@ -24,17 +25,10 @@ public final class StoredObjects {
     private StoredObjects() {
     }
 
-    /** In a pack or loose. */
-    public static boolean has(Repository repository, AnyObjectId id) throws IOException {
-        return inPacks(repository, id) || isLoose(repository, id);
-    }
-
     /** In a loose file (a stat of it). */
     public static boolean isLoose(Repository repository, AnyObjectId id) throws IOException {
         if (!(repository instanceof FileRepository repo)) {
-            try (ObjectReader reader = repository.newObjectReader()) {
-                return reader.has(id);
-            }
+            return readerHas(repository, id);
         }
         return repo.getObjectDatabase().fileFor(id).isFile();
     }
@@ -42,9 +36,7 @@ public final class StoredObjects {
     /** In a pack JGit knows. */
     public static boolean inPacks(Repository repository, AnyObjectId id) throws IOException {
         if (!(repository instanceof FileRepository repo)) {
-            try (ObjectReader reader = repository.newObjectReader()) {
-                return reader.has(id);
-            }
+            return readerHas(repository, id);
         }
         for (Pack p : repo.getObjectDatabase().getPacks()) {
             try {
@@ -56,5 +48,12 @@ public final class StoredObjects {
             }
         }
         return false;
+    }
+
+    /** A repository not in files (none is, in the server): JGit's own answer. */
+    private static boolean readerHas(Repository repository, AnyObjectId id) throws IOException {
+        try (ObjectReader reader = repository.newObjectReader()) {
+            return reader.has(id);
+        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.davit.storage;
 
 import dev.davit.storage.disk.DurableFiles;
+import dev.davit.storage.objects.TreeDiff;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -19,14 +20,10 @@ import java.util.zip.CRC32C;
 
 import org.eclipse.jgit.errors.MissingObjectException;
 
-import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevSort;
 import org.eclipse.jgit.revwalk.RevWalk;
-import org.eclipse.jgit.treewalk.EmptyTreeIterator;
-import org.eclipse.jgit.treewalk.TreeWalk;
-import org.eclipse.jgit.treewalk.filter.TreeFilter;
 
 /**
  * For every path of the branch: the time of the commit that created it and of the last commit that
@@ -138,27 +135,15 @@ final class LastModifiedIndex {
 
     private void apply(RevWalk rw, RevCommit c) throws IOException {
         long time = c.getCommitTime();
-        try (TreeWalk tw = new TreeWalk(rw.getObjectReader())) {
-            if (c.getParentCount() > 0) {
-                tw.addTree(rw.parseCommit(c.getParent(0)).getTree());
-            } else {
-                tw.addTree(new EmptyTreeIterator());
-            }
-            tw.addTree(c.getTree());
-            tw.setRecursive(true);
-            tw.setFilter(TreeFilter.ANY_DIFF);
-            boolean any = false;
-            java.util.Set<String> emptiedCandidates = new java.util.HashSet<>();
-            while (tw.next()) {
-                any = true;
-                String path = tw.getPathString();
-                boolean added = tw.getFileMode(0) == FileMode.MISSING;
-                boolean deleted = tw.getFileMode(1) == FileMode.MISSING;
+        ObjectId parentTree = c.getParentCount() > 0 ? rw.parseCommit(c.getParent(0)).getTree() : null;
+        boolean[] any = {false};
+        java.util.List<String> gone = new java.util.ArrayList<>();
+        TreeDiff.diff(rw.getObjectReader(), parentTree, c.getTree(), new TreeDiff.Visitor() {
+            @Override
+            public void file(String path, boolean added, boolean deleted) {
+                any[0] = true;
                 if (deleted) {
                     times.remove(path);
-                    for (int slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
-                        emptiedCandidates.add(path.substring(0, slash));
-                    }
                 } else {
                     long[] t = times.get(path);
                     if (t == null || added) {
@@ -169,18 +154,19 @@ final class LastModifiedIndex {
                 }
                 touchAncestors(path, time);
             }
-            if (any) {
-                touchAncestors("", time);
+
+            @Override
+            public void folderGone(String path) {
+                gone.add(path);
             }
-            // A folder whose last file went is gone too: forget it, so a folder made again later is
-            // created by the commit that makes it.
-            for (String folder : emptiedCandidates) {
-                try (TreeWalk probe = TreeWalk.forPath(rw.getObjectReader(), folder, c.getTree())) {
-                    if (probe == null) {
-                        times.remove(folder);
-                    }
-                }
-            }
+        });
+        if (any[0]) {
+            touchAncestors("", time);
+        }
+        // A folder whose last file went is gone too: forget it (after the touches above, which passed through
+        // it), so a folder made again later is created by the commit that makes it.
+        for (String folder : gone) {
+            times.remove(folder);
         }
     }
 

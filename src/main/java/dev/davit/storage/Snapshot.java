@@ -1,6 +1,7 @@
 package dev.davit.storage;
 
 import dev.davit.storage.objects.LargeBlobs;
+import dev.davit.storage.objects.RawTree;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,7 +18,6 @@ import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.treewalk.CanonicalTreeParser;
-import org.eclipse.jgit.treewalk.TreeWalk;
 
 /**
  * An immutable view of one commit's tree. Hidden helper files are never returned. Holds an object
@@ -71,19 +71,33 @@ public final class Snapshot implements AutoCloseable {
         if (commit == null || path.segments().stream().anyMatch(HiddenNames::isHidden)) {
             return Optional.empty();
         }
-        try (TreeWalk tw = TreeWalk.forPath(reader, path.toString(), tree)) {
-            if (tw == null) {
-                return Optional.empty();
-            }
-            FileMode mode = tw.getFileMode(0);
-            if (mode == FileMode.TREE) {
-                return Optional.of(new Entry(path, Entry.Kind.FOLDER, tw.getObjectId(0)));
-            }
-            if (mode == FileMode.GITLINK) {
-                return Optional.empty();
-            }
-            return Optional.of(new Entry(path, Entry.Kind.FILE, tw.getObjectId(0)));
+        RawTree.Found f = find(path.segments(), null);
+        if (f == null || f.isGitlink()) {
+            return Optional.empty();
         }
+        return Optional.of(new Entry(path, f.isTree() ? Entry.Kind.FOLDER : Entry.Kind.FILE, f.id()));
+    }
+
+    /**
+     * The entry at {@code segments} (then {@code last}, if not null) below the root tree, or null: each
+     * folder's tree scanned for one name ({@link RawTree#scan}).
+     */
+    private RawTree.Found find(List<String> segments, String last) throws IOException {
+        ObjectId at = tree;
+        RawTree.Found f = null;
+        int n = segments.size() + (last == null ? 0 : 1);
+        for (int i = 0; i < n; i++) {
+            if (f != null && !f.isTree()) {
+                return null; // a file where the path needs a folder
+            }
+            String segment = i < segments.size() ? segments.get(i) : last;
+            f = RawTree.scan(reader.open(at, Constants.OBJ_TREE).getCachedBytes(), segment.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            if (f == null) {
+                return null;
+            }
+            at = f.id();
+        }
+        return f;
     }
 
     /** The visible members of a folder, in git's order. */
@@ -277,18 +291,16 @@ public final class Snapshot implements AutoCloseable {
 
     /** The stored dead-property document of {@code entry}, if it has one. */
     public Optional<byte[]> metadata(Entry entry) throws IOException {
-        String sidecar = entry.isFolder()
-                ? (entry.path().isRoot() ? HiddenNames.FOLDER_PROPS : entry.path() + "/" + HiddenNames.FOLDER_PROPS)
-                : (entry.path().parent().isRoot() ? "" : entry.path().parent() + "/") + HiddenNames.filePropsName(entry.name());
         if (commit == null) {
             return Optional.empty();
         }
-        try (TreeWalk tw = TreeWalk.forPath(reader, sidecar, tree)) {
-            if (tw == null || tw.getFileMode(0) == FileMode.TREE) {
-                return Optional.empty();
-            }
-            return Optional.of(reader.open(tw.getObjectId(0), Constants.OBJ_BLOB).getBytes());
+        RawTree.Found f = entry.isFolder()
+                ? find(entry.path().segments(), HiddenNames.FOLDER_PROPS)
+                : find(entry.path().parent().segments(), HiddenNames.filePropsName(entry.name()));
+        if (f == null || f.isTree()) {
+            return Optional.empty();
         }
+        return Optional.of(reader.open(f.id(), Constants.OBJ_BLOB).getBytes());
     }
 
     /** When the entry was created and last changed, from the repository's index of history. */

@@ -121,6 +121,27 @@ class RawTreeTest {
     }
 
     @Test
+    void scanFindsEachEntryByItsWholeNameAndRefusesATornTree() throws Exception {
+        List<E> base = List.of(file("a.b", 1), file("a-b", 2), dir("a", 3), file("a0", 4),
+                new E("sub", FileMode.GITLINK, id(5)), new E("run", FileMode.EXECUTABLE_FILE, id(6)));
+        byte[] raw = reference(base);
+        for (E e : base) {
+            RawTree.Found f = RawTree.scan(raw, utf8(e.name()));
+            assertThat(f).as(e.name()).isNotNull();
+            assertThat(f.id()).as(e.name()).isEqualTo(e.id());
+            assertThat(f.mode()).as(e.name()).isEqualTo(e.mode().getBits());
+            assertThat(f.isTree()).as(e.name()).isEqualTo(e.tree());
+            assertThat(f.isGitlink()).as(e.name()).isEqualTo(e.mode() == FileMode.GITLINK);
+        }
+        assertThat(RawTree.scan(raw, utf8("a/"))).isNull();
+        assertThat(RawTree.scan(raw, utf8("a0x"))).as("a longer name is another name").isNull();
+        assertThat(RawTree.scan(raw, utf8("b"))).isNull();
+        assertThat(RawTree.scan(new byte[0], utf8("a"))).isNull();
+        assertThatThrownBy(() -> RawTree.scan(Arrays.copyOf(raw, raw.length - 3), utf8("zzz")))
+                .isInstanceOf(CorruptObjectException.class);
+    }
+
+    @Test
     void replacingAFileByAFolderOfTheSameNameMovesItsEntry() throws Exception {
         List<E> withFile = List.of(file("a", 1), file("a-b", 2), file("a.b", 3), file("a0", 4));
         List<E> withDir = List.of(dir("a", 9), file("a-b", 2), file("a.b", 3), file("a0", 4));

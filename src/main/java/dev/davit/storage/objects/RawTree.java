@@ -145,6 +145,56 @@ public final class RawTree {
         return i >= 0 ? i : Math.max(-1, find(name, true));
     }
 
+    /** An entry found by {@link #scan}: its mode bits and id. */
+    public record Found(int mode, ObjectId id) {
+        public boolean isTree() {
+            return isTreeMode(mode);
+        }
+
+        public boolean isGitlink() {
+            return (mode & 0170000) == 0160000;
+        }
+    }
+
+    /**
+     * The entry named {@code name} (file or tree) in tree object {@code data}, or null: one pass over the
+     * bytes that stops at the entry, without indexing the others. Why not JGit's {@code TreeWalk.forPath}:
+     * a PUT into a folder of thousands of files looks names up there three times (the target, its property
+     * file, the file's dead properties), and the walk's parser and path filter cost ~5% of the request
+     * thread per lookup set (JFR, 3,000 sequential PUTs into one folder).
+     */
+    public static Found scan(byte[] data, byte[] name) throws CorruptObjectException {
+        int p = 0;
+        while (p < data.length) {
+            int sp = p;
+            while (sp < data.length && data[sp] != ' ') {
+                sp++;
+            }
+            int nameStart = sp + 1;
+            int nul = nameStart;
+            while (nul < data.length && data[nul] != 0) {
+                nul++;
+            }
+            int end = nul + 1 + Constants.OBJECT_ID_LENGTH;
+            if (sp == p || nul >= data.length || end > data.length) {
+                throw new CorruptObjectException("truncated tree entry");
+            }
+            if (nul - nameStart == name.length && Arrays.equals(data, nameStart, nul, name, 0, name.length)) {
+                int mode = 0;
+                for (int i = p; i < sp; i++) {
+                    int d = data[i] - '0';
+                    if (d < 0 || d > 7) {
+                        throw new CorruptObjectException("tree entry with an invalid mode");
+                    }
+                    mode = (mode << 3) | d;
+                }
+                return new Found(mode, ObjectId.fromRaw(data, nul + 1));
+            }
+            p = end;
+        }
+        return null;
+    }
+
     /** A new or replacing entry for {@link #rewrite}. */
     public record NewEntry(byte[] name, FileMode mode, ObjectId id) {
         public boolean isTree() {

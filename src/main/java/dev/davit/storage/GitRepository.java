@@ -11,6 +11,8 @@ import dev.davit.storage.objects.BatchInserter;
 import dev.davit.storage.objects.LargeBlobs;
 import dev.davit.storage.objects.NewObject;
 import dev.davit.storage.objects.ObjectCache;
+import dev.davit.storage.objects.ParsedTrees;
+import dev.davit.storage.objects.RawTree;
 import dev.davit.storage.objects.ObjectIds;
 import dev.davit.storage.objects.PackFiles;
 
@@ -89,6 +91,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
     private final DiskApplier applier;
     /** Trees and commits recently read or written, and objects not yet on disk (pinned). */
     private final ObjectCache cache = new ObjectCache(16L << 20);
+    private final ParsedTrees parsedTrees = new ParsedTrees(8L << 20);
     /** Batches that moved the branch (each one log record and one sync). */
     private final java.util.concurrent.atomic.AtomicLong batches = new java.util.concurrent.atomic.AtomicLong();
     private final LastModifiedIndex index;
@@ -429,7 +432,13 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
     private void commitBatch(List<PendingWrite<?>> batch) throws IOException {
         applier.awaitRoom(DISK_WAIT_NANOS);
         ObjectId start = headId();
-        try (BatchInserter ins = new BatchInserter(newReader(), this::isPacked, cache); ObjectReader reader = newReader();
+        // The packs as the batch starts: one pack written meanwhile is not asked, which costs a duplicate at most.
+        BatchInserter.Durable packed = this::isPacked;
+        if (repo instanceof org.eclipse.jgit.internal.storage.file.FileRepository files) {
+            java.util.Collection<org.eclipse.jgit.internal.storage.file.Pack> packs = StoredObjects.packs(files);
+            packed = id -> applier.holds(id) || StoredObjects.inPacks(packs, id);
+        }
+        try (BatchInserter ins = new BatchInserter(newReader(), packed, cache); ObjectReader reader = newReader();
              RevWalk rw = new RevWalk(reader)) {
             ObjectId head = start;
             // The tree of the head as the batch goes on: known from each commit made, never read back.
@@ -439,7 +448,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
             for (PendingWrite<?> w : batch) {
                 w.reset();
                 try {
-                    TreeEdit edit = new TreeEdit(reader, ins, baseTree);
+                    TreeEdit edit = new TreeEdit(reader, ins, baseTree, parsedTrees);
                     Object value = w.mutation.apply(edit);
                     ObjectId tree = edit.writeTree();
                     if (head != null && tree.equals(baseTree)) {
@@ -696,6 +705,11 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
     /** Files kept beside this repository instead of in it (desktop junk). */
     public SideFiles sideFiles() {
         return sideFiles;
+    }
+
+    /** Tree {@code id} parsed, shared by the views and edits of this repository ({@link ParsedTrees}). */
+    RawTree parsedTree(ObjectReader reader, ObjectId id) throws IOException {
+        return parsedTrees.get(reader, id);
     }
 
     /**

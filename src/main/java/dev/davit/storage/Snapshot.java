@@ -80,7 +80,7 @@ public final class Snapshot implements AutoCloseable {
 
     /**
      * The entry at {@code segments} (then {@code last}, if not null) below the root tree, or null: each
-     * folder's tree scanned for one name ({@link RawTree#scan}).
+     * folder's tree parsed once for all lookups ({@link GitRepository#parsedTree}) and searched.
      */
     private RawTree.Found find(List<String> segments, String last) throws IOException {
         ObjectId at = tree;
@@ -91,7 +91,7 @@ public final class Snapshot implements AutoCloseable {
                 return null; // a file where the path needs a folder
             }
             String segment = i < segments.size() ? segments.get(i) : last;
-            f = RawTree.scan(reader.open(at, Constants.OBJ_TREE).getCachedBytes(), segment.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            f = repository.parsedTree(reader, at).lookup(segment.getBytes(java.nio.charset.StandardCharsets.UTF_8));
             if (f == null) {
                 return null;
             }

@@ -1,5 +1,6 @@
 package dev.davit.storage;
 
+import dev.davit.storage.objects.ParsedTrees;
 import dev.davit.storage.objects.RawTree;
 
 import java.io.IOException;
@@ -33,15 +34,22 @@ import org.eclipse.jgit.lib.TreeFormatter;
  */
 public final class TreeEdit {
     private final ObjectReader reader;
+    private final ParsedTrees parsed;
     private final ObjectInserter inserter;
     private final DirNode root;
     /** Blobs placed by {@link #putFile}: the write must make each durable with its commit. */
     private final java.util.Set<ObjectId> placed = new java.util.LinkedHashSet<>();
 
     TreeEdit(ObjectReader reader, ObjectInserter inserter, ObjectId baseTree) {
+        this(reader, inserter, baseTree, null);
+    }
+
+    /** @param parsed the repository's parsed trees, or null: each base tree is parsed here */
+    TreeEdit(ObjectReader reader, ObjectInserter inserter, ObjectId baseTree, ParsedTrees parsed) {
         this.reader = reader;
         this.inserter = inserter;
         this.root = new DirNode(baseTree);
+        this.parsed = parsed;
     }
 
     /** The entry at {@code path} as of the changes made so far; hidden helper files are never found. */
@@ -408,7 +416,9 @@ public final class TreeEdit {
      */
     private RawTree raw(DirNode dir) throws IOException {
         if (dir.raw == null) {
-            RawTree t = dir.id == null ? RawTree.EMPTY : RawTree.parse(reader.open(dir.id, Constants.OBJ_TREE).getCachedBytes());
+            RawTree t = dir.id == null ? RawTree.EMPTY
+                    : parsed != null ? parsed.get(reader, dir.id)
+                    : RawTree.parse(reader.open(dir.id, Constants.OBJ_TREE).getCachedBytes());
             if (!t.isSorted()) {
                 Map<String, Node> members = new HashMap<>();
                 for (int i = 0; i < t.size(); i++) {

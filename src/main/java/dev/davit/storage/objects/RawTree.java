@@ -91,6 +91,11 @@ public final class RawTree {
         return new RawTree(data, modes, starts, ends, n, sorted);
     }
 
+    /** Length of the tree object's bytes. */
+    public int byteSize() {
+        return data.length;
+    }
+
     /** Number of entries. */
     public int size() {
         return count;
@@ -154,6 +159,15 @@ public final class RawTree {
         public boolean isGitlink() {
             return (mode & 0170000) == 0160000;
         }
+    }
+
+    /** The entry named {@code name} (file or tree), or null: a binary search (a scan if the tree is out of order). */
+    public Found lookup(byte[] name) throws CorruptObjectException {
+        if (!sorted) {
+            return scan(data, name);
+        }
+        int i = find(name);
+        return i < 0 ? null : new Found(modes[i], id(i));
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.davit.storage.objects;
 
 import java.io.IOException;
+import java.util.Collection;
 
 import org.eclipse.jgit.internal.storage.file.FileRepository;
 import org.eclipse.jgit.internal.storage.file.Pack;
@@ -38,7 +39,21 @@ public final class StoredObjects {
         if (!(repository instanceof FileRepository repo)) {
             return readerHas(repository, id);
         }
-        for (Pack p : repo.getObjectDatabase().getPacks()) {
+        return inPacks(repo.getObjectDatabase().getPacks(), id);
+    }
+
+    /**
+     * The packs JGit knows now, for many {@link #inPacks(Collection, AnyObjectId)} questions: each call of JGit's
+     * {@code getPacks()} checks whether the pack folder changed (a stat and its racy-clean arithmetic), which,
+     * asked for every object of a write, cost ~3.5% of a PUT's thread (JFR, 3,000 sequential PUTs).
+     */
+    public static Collection<Pack> packs(FileRepository repo) {
+        return repo.getObjectDatabase().getPacks();
+    }
+
+    /** In one of {@code packs} (a list from {@link #packs}; a pack written since is not asked: see above). */
+    public static boolean inPacks(Collection<Pack> packs, AnyObjectId id) {
+        for (Pack p : packs) {
             try {
                 if (p.hasObject(id)) {
                     return true;

@@ -43,8 +43,8 @@ class ParsedTreesTest {
                 }
                 ins.flush();
             }
-            // each tree ~1.7 KB of bytes + 1.2 KB of index: a budget of ~5 trees
-            ParsedTrees parsed = new ParsedTrees(15_000);
+            // each tree 3.6 KB of bytes + 1.2 KB of index: a budget of ~8 trees
+            ParsedTrees parsed = new ParsedTrees(40_000);
             try (ObjectReader reader = repo.newObjectReader()) {
                 RawTree first = parsed.get(reader, trees.get(0));
                 assertThat(parsed.get(reader, trees.get(0))).as("a hit is the same parse").isSameAs(first);

@@ -20,11 +20,14 @@ import dev.davit.config.DavitConfig;
  * Authorization header included, bodies streamed both ways). Forwarding reads too is the simplest correct way
  * to read one's writes through any node: the leader has applied every acknowledged write. Without a known,
  * reachable leader the answer is 503 with {@code Retry-After} (RFC 9110 §15.6.4): an election is under way.
- * {@code /healthz} and {@code /metrics} are this node's own.
+ * {@code /healthz} and {@code /metrics} are this node's own ({@code /healthz} names the leader this node knows of).
  */
 public final class LeaderForwarding extends Handler.Wrapper {
     /** Set on a forwarded request: a node never forwards one twice (two nodes that each think the other leads). */
     static final String FORWARDED_BY = "X-Davit-Forwarded-By";
+    /** On {@code /healthz}: the leader this node knows of (empty: none), and this node's id. */
+    static final String LEADER_HEADER = "X-Davit-Cluster-Leader";
+    static final String NODE_HEADER = "X-Davit-Cluster-Node";
     private static final String LEADER_ATTRIBUTE = LeaderForwarding.class.getName() + ".leader";
 
     private final ClusterNode node;
@@ -69,6 +72,12 @@ public final class LeaderForwarding extends Handler.Wrapper {
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
         String path = Request.getPathInContext(request);
+        if (path.equals("/healthz")) {
+            // Which node leads, as this node knows it (operators and interop/cluster.sh look here).
+            DavitConfig.Cluster.Peer leader = node.leader();
+            response.getHeaders().put(LEADER_HEADER, leader == null ? "" : leader.id());
+            response.getHeaders().put(NODE_HEADER, node.nodeId());
+        }
         if (path.equals("/healthz") || path.equals("/metrics") || node.servesLocally()) {
             return super.handle(request, response, callback);
         }

@@ -126,6 +126,10 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
         // appender's batch and a segment.
         RaftServerConfigKeys.Log.setWriteBufferSize(props, WRITE_BUFFER);
         RaftServerConfigKeys.Log.setSegmentSizeMax(props, SizeInBytes.valueOf("64MB"));
+        // Closed segments kept in memory for followers that fall behind: at most two (Ratis' default, 200 MB,
+        // is more than a small server's heap should give).
+        RaftServerConfigKeys.Log.setSegmentCacheNumMax(props, 2);
+        RaftServerConfigKeys.Log.setSegmentCacheSizeMax(props, SizeInBytes.valueOf("128MB"));
         RaftServerConfigKeys.Log.Appender.setBufferByteLimit(props, APPENDER_BATCH);
         // Elections: a few seconds at most on a busy machine, yet no elections for a GC pause or a busy core.
         RaftServerConfigKeys.Rpc.setTimeoutMin(props, TimeDuration.valueOf(1, TimeUnit.SECONDS));

@@ -56,6 +56,11 @@ class ClusterServerTest {
 
     /** Starts {@code running} of three configured nodes. */
     private void start(int running) throws Exception {
+        start(running, "10000");
+    }
+
+    /** Starts {@code running} of three configured nodes, with {@code cluster.commit.timeout.ms}. */
+    private void start(int running, String commitTimeoutMillis) throws Exception {
         Path sample = tmp.resolve("sample");
         Files.createDirectories(sample);
         Files.writeString(sample.resolve("README.md"), "# sample\n");
@@ -77,6 +82,7 @@ class ClusterServerTest {
             p.setProperty("cluster.enabled", "true");
             p.setProperty("cluster.node.id", "n" + i);
             p.setProperty("cluster.peers", peers.toString());
+            p.setProperty("cluster.commit.timeout.ms", commitTimeoutMillis);
             DavitServer s = new DavitServer(ConfigLoader.fromProperties(p));
             s.start();
             servers.add(s);
@@ -152,6 +158,35 @@ class ClusterServerTest {
         for (int reader = 1; reader <= 3; reader++) {
             assertThat(send(reader, "GET", "race.txt", null).body()).isEqualTo("from n2");
         }
+    }
+
+    @Test
+    void aWriteWithoutAMajorityAnswers503NeverA2xx() throws Exception {
+        start(3, "1000");
+        awaitSample();
+        DavitServer leader = servers.stream().filter(s -> s.cluster().servesLocally()).findFirst().orElseThrow();
+        int node = servers.indexOf(leader) + 1;
+        for (DavitServer s : servers) {
+            if (s != leader) {
+                s.close();
+            }
+        }
+        servers.removeIf(s -> s != leader);
+
+        HttpResponse<String> dav = send(node, "PUT", "alone.txt", "one node of three");
+        HttpResponse<String> rest = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPorts.get(node - 1)
+                        + "/api/repos/demo/sample/contents/alone-rest.txt"))
+                .timeout(Duration.ofSeconds(60))
+                .header("Authorization", TestServer.basic(TestServer.USER, TestServer.PASSWORD))
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"message\":\"alone\",\"content\":\"YWxvbmU=\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(dav.statusCode()).as(dav.body()).isEqualTo(503);
+        assertThat(dav.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(rest.statusCode()).as(rest.body()).isEqualTo(503);
+        assertThat(rest.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(leader.repositories().open("demo", "sample").head().lookup(dev.davit.storage.RepoPath.parse("alone.txt")))
+                .as("nothing of the refused write is published").isEmpty();
     }
 
     @Test

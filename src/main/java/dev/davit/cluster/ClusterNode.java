@@ -74,18 +74,20 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
     private final ExecutorService leadingTasks;
     private final Runnable whenLeading;
     private final AtomicBoolean leading = new AtomicBoolean();
+    private final ReplicatedLockStore locks;
     private volatile boolean closed;
 
     /**
      * Starts this node's Raft server; the repositories are brought up to the replicated log in the background.
      *
      * @param raftDir     where this node keeps its Raft log
+     * @param clock       the time lock changes are stamped with while this node leads
      * @param whenLeading runs (on its own thread) each time this node starts to lead, once it has applied
      *                    everything committed before (the sample repository's first import happens there)
      */
     public static ClusterNode start(DavitConfig.Cluster settings, Path raftDir, Repositories repositories,
-                                    Runnable whenLeading) throws IOException {
-        ClusterNode node = new ClusterNode(settings, raftDir, repositories, whenLeading);
+                                    java.time.Clock clock, Runnable whenLeading) throws IOException {
+        ClusterNode node = new ClusterNode(settings, raftDir, repositories, clock, whenLeading);
         repositories.commitPoint(node);
         try {
             node.server.start();
@@ -96,9 +98,11 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
         return node;
     }
 
-    private ClusterNode(DavitConfig.Cluster settings, Path raftDir, Repositories repositories, Runnable whenLeading)
-            throws IOException {
+    private ClusterNode(DavitConfig.Cluster settings, Path raftDir, Repositories repositories, java.time.Clock clock,
+                        Runnable whenLeading) throws IOException {
         this.settings = settings;
+        this.locks = new ReplicatedLockStore(clock);
+        locks.node(this);
         this.whenLeading = whenLeading;
         List<RaftPeer> raftPeers = new ArrayList<>();
         DavitConfig.Cluster.Peer me = null;
@@ -137,7 +141,7 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
         // A leader that stops hearing from a majority steps down rather than go on thinking it leads.
         RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(props, TimeDuration.valueOf(3, TimeUnit.SECONDS));
         RaftServerConfigKeys.LeaderElection.setPreVote(props, true);
-        this.stateMachine = new RepositoryStateMachine(repositories, this::checkLeading);
+        this.stateMachine = new RepositoryStateMachine(repositories, locks, this::checkLeading);
         this.leadingTasks = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "davit-cluster-leading");
             t.setDaemon(true);
@@ -150,6 +154,11 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
                 .setStateMachine(stateMachine)
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
+    }
+
+    /** The WebDAV locks, replicated as entries of the same log (every front end's LockStore in cluster mode). */
+    public dev.davit.lock.LockStore locks() {
+        return locks;
     }
 
     public String nodeId() {
@@ -219,7 +228,20 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
 
     @Override
     public void commit(GitRepository repo, CommitLog.Record record) throws IOException {
-        byte[] data = new ReplicatedEntry(repo.owner(), repo.name(), record).encode();
+        String outcome = submit(new ReplicatedEntry(repo.owner(), repo.name(), record).encode());
+        if (!RepositoryStateMachine.APPLIED.equals(outcome)) {
+            // Built on a head that an earlier entry (another leader's) had replaced: refused on every node alike.
+            throw new NotCommittedException("the cluster's leader changed while this write was under way");
+        }
+    }
+
+    /**
+     * Submits one entry to this node's Raft server and returns the state machine's answer once the entry is
+     * committed on a majority and applied here.
+     *
+     * @throws NotCommittedException when that is not known within the commit time-out, or this node does not lead
+     */
+    String submit(byte[] data) throws IOException {
         // Straight to this node's own server, never through a client that retries elsewhere: a node that does
         // not lead (any more) gets NotLeaderException, and its writer a 503.
         RaftClientRequest request = RaftClientRequest.newBuilder()
@@ -245,11 +267,7 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
         if (!reply.isSuccess()) {
             throw new NotCommittedException("the cluster did not commit this write: " + reply.getException(), reply.getException());
         }
-        String outcome = reply.getMessage().getContent().toStringUtf8();
-        if (!RepositoryStateMachine.APPLIED.equals(outcome)) {
-            // Built on a head that an earlier entry (another leader's) had replaced: refused on every node alike.
-            throw new NotCommittedException("the cluster's leader changed while this write was under way");
-        }
+        return reply.getMessage().getContent().toStringUtf8();
     }
 
     @Override

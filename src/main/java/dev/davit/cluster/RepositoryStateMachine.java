@@ -18,8 +18,8 @@ import dev.davit.storage.Repositories;
 import dev.davit.storage.StorageException;
 
 /**
- * Applies the committed entries of the replicated log to this node's repositories, on every node (the
- * leader too), one at a time in the log's order. Each entry is one batch of one repository's writes; it moves
+ * Applies the committed entries of the replicated log to this node's repositories and locks
+ * ({@link ReplicatedLockStore}), on every node (the leader too), one at a time in the log's order. Each entry is one batch of one repository's writes; it moves
  * that repository's branch only when its old head is the head there ({@link GitRepository#applyReplicated}),
  * so all nodes take and refuse the same entries. Its answer ({@value #APPLIED} or {@value #STALE}) goes back to
  * the writer on the leader.
@@ -33,11 +33,13 @@ final class RepositoryStateMachine extends BaseStateMachine {
     private static final Logger LOG = LoggerFactory.getLogger(RepositoryStateMachine.class);
 
     private final Repositories repositories;
+    private final ReplicatedLockStore locks;
     /** Runs after each applied entry or term change (the node checks whether it may lead now). */
     private final Runnable afterApply;
 
-    RepositoryStateMachine(Repositories repositories, Runnable afterApply) {
+    RepositoryStateMachine(Repositories repositories, ReplicatedLockStore locks, Runnable afterApply) {
         this.repositories = repositories;
+        this.locks = locks;
         this.afterApply = afterApply;
     }
 
@@ -47,7 +49,14 @@ final class RepositoryStateMachine extends BaseStateMachine {
         TermIndex at = TermIndex.valueOf(entry);
         String outcome;
         try {
-            ReplicatedEntry e = ReplicatedEntry.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
+            byte[] data = entry.getStateMachineLogEntry().getLogData().toByteArray();
+            if (LockEntry.isOne(data)) {
+                locks.apply(LockEntry.decode(data));
+                updateLastAppliedTermIndex(at);
+                afterApply.run();
+                return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(APPLIED, StandardCharsets.UTF_8)));
+            }
+            ReplicatedEntry e = ReplicatedEntry.decode(data);
             // A repository made on another node (a sync client's home) is made here by its first entry: an
             // empty repository is the same on every node, so its creation needs no entry of its own.
             GitRepository repo = repositories.createIfMissing(e.owner(), e.name(), null, null);

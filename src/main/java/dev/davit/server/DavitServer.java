@@ -81,7 +81,7 @@ public final class DavitServer implements AutoCloseable {
             Path raftDir = config.cluster().raftDir() != null ? config.cluster().raftDir()
                     : repositories.dataDir().resolve(".davit").resolve("raft");
             try {
-                this.cluster = ClusterNode.start(config.cluster(), raftDir, repositories, this::seedSampleAsLeader);
+                this.cluster = ClusterNode.start(config.cluster(), raftDir, repositories, clock, this::seedSampleAsLeader);
             } catch (IOException | RuntimeException e) {
                 repositories.close();
                 throw e;
@@ -103,7 +103,9 @@ public final class DavitServer implements AutoCloseable {
         this.clientMetadata = new ClientMetadata(config.durable());
         // A damaged file stops the start (DamagedLockDatabaseException) unless locks.damaged=discard (issue 14).
         try {
-            this.locks = new FileLockStore(repositories.dataDir().resolve(".davit").resolve("locks.db"), clock,
+            // Cluster mode: the locks are entries of the replicated log, held by every node (no lock file).
+            this.locks = cluster != null ? cluster.locks()
+                    : new FileLockStore(repositories.dataDir().resolve(".davit").resolve("locks.db"), clock,
                     defences.discardDamagedLocks());
         } catch (IOException e) {
             passwordCheckThreads.shutdownNow();

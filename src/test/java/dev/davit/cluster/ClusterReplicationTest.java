@@ -58,7 +58,7 @@ class ClusterReplicationTest {
 
         void start() throws IOException {
             repositories = new Repositories(tmp.resolve(id).resolve("data"), true, 0);
-            cluster = ClusterNode.start(settings, tmp.resolve(id).resolve("raft"), repositories, () -> { });
+            cluster = ClusterNode.start(settings, tmp.resolve(id).resolve("raft"), repositories, java.time.Clock.systemUTC(), () -> { });
         }
 
         void stop() throws IOException {

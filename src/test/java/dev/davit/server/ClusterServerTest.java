@@ -190,6 +190,30 @@ class ClusterServerTest {
     }
 
     @Test
+    void aLockTakenThroughOneNodeIsEnforcedByTheNextLeaderAfterTheLeaderIsGone() throws Exception {
+        start(3);
+        awaitSample();
+        assertThat(send(1, "PUT", "locked.txt", "v1").statusCode()).isEqualTo(201);
+        HttpResponse<String> lock = send(1, "LOCK", "locked.txt", dev.davit.testutil.Locks.lockInfo("exclusive", "<D:href>demo</D:href>"),
+                "Content-Type", "application/xml; charset=utf-8", "Depth", "0");
+        assertThat(lock.statusCode()).as(lock.body()).isEqualTo(200);
+        String token = dev.davit.testutil.Locks.token(lock);
+
+        DavitServer leader = servers.stream().filter(s -> s.cluster().servesLocally()).findFirst().orElseThrow();
+        leader.close();
+        servers.remove(leader);
+        await("a new leader", () -> servers.stream().anyMatch(s -> s.cluster().servesLocally()));
+        int other = httpPorts.indexOf(servers.get(0).port()) + 1;
+
+        HttpResponse<String> without = send(other, "PUT", "locked.txt", "no token");
+        HttpResponse<String> with = send(other, "PUT", "locked.txt", "with the token", "If", dev.davit.testutil.Locks.ifToken(token));
+
+        assertThat(without.statusCode()).as(without.body()).isEqualTo(409);
+        assertThat(with.statusCode()).as(with.body()).isEqualTo(204);
+        assertThat(send(other, "GET", "locked.txt", null).body()).isEqualTo("with the token");
+    }
+
+    @Test
     void withoutALeaderANodeAnswers503WithRetryAfter() throws Exception {
         start(1); // one of three: no majority, so no leader
         HttpResponse<String> get = send(1, "GET", "README.md", null);

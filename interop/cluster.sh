@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Cluster mode (issue 17, first cut): three real Davit processes (target/davit.jar) in one Raft group on
-# loopback. CLUSTER_WORKERS (6) curl writers PUT through all three nodes: each its own file with If-Match of its
+# loopback. A WebDAV lock is taken through node 1 first; after the kill, writes without its token are refused
+# (409) and writes with it succeed through the surviving nodes. CLUSTER_WORKERS (6) curl writers PUT through all three nodes: each its own file with If-Match of its
 # last version, and all of them a shared file with If-Match races across nodes. Mid-load the leader is killed
 # with SIGKILL, the load goes on through the other two, the killed node is restarted on its data and catches up.
 # Then, on every node's own disk: the same head, every write answered 2xx there (its blob), each writer's file at
@@ -141,6 +142,13 @@ check_eq "MKCOL through node 2" 201 "$code"
 code=$(curl -s -o /dev/null --max-time 20 "${AUTH[@]}" -X PUT --data-binary "shared-0" -w '%{http_code}' "$(U 3 cluster/shared.txt)")
 check_eq "PUT shared.txt through node 3" 201 "$code"
 
+code=$(curl -s -o /dev/null --max-time 20 "${AUTH[@]}" -X PUT --data-binary "locked-0" -w '%{http_code}' "$(U 1 cluster/locked.txt)")
+check_eq "PUT locked.txt through node 1" 201 "$code"
+lockinfo='<?xml version="1.0" encoding="utf-8"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype><D:owner>cluster.sh</D:owner></D:lockinfo>'
+token=$(curl -s -o /dev/null -D - --max-time 20 "${AUTH[@]}" -X LOCK -H 'Depth: 0' -H 'Content-Type: application/xml' \
+        --data-binary "$lockinfo" "$(U 1 cluster/locked.txt)" | tr -d '\r' | sed -n 's/^[Ll]ock-[Tt]oken: *<\(.*\)>$/\1/p')
+[[ -n "$token" ]] && pass "LOCK locked.txt through node 1 ($token)" || fail "LOCK through node 1 gave no Lock-Token"
+
 for w in $(seq 1 "$WORKERS"); do worker "$w" & worker_pids+=($!); done
 deadline=$((SECONDS + 60))
 while (( $(acks) < 30 && SECONDS < deadline )); do sleep 0.2; done
@@ -160,6 +168,15 @@ while (( $(acks) < before + 20 && SECONDS < deadline )); do sleep 0.2; done
 touch "$WORK/stop"
 for p in "${worker_pids[@]}"; do wait "$p"; done
 worker_pids=()
+# The lock taken through node 1 before the leader's kill holds on whichever node leads now.
+for i in 1 2 3; do
+  [[ $i == "$victim" ]] && continue
+  code=$(curl -s -o /dev/null --max-time 20 "${AUTH[@]}" -X PUT --data-binary "no token" -w '%{http_code}' "$(U "$i" cluster/locked.txt)")
+  check_eq "PUT locked.txt without the token through n$i" 409 "$code"
+  code=$(curl -s -o /dev/null --max-time 20 "${AUTH[@]}" -X PUT --data-binary "with the token $i" -H "If: (<$token>)" \
+         -w '%{http_code}' "$(U "$i" cluster/locked.txt)")
+  check_eq "PUT locked.txt with the token through n$i" 204 "$code"
+done
 note "$(acks) writes acknowledged in all, $(cat "$WORK"/w*.log | grep -c '^TRY ') tried; answers: $(cat "$WORK"/w*.log \
   | awk '$1 == "CODE" { n[$2]++ } END { for (k in n) printf "%s x%d ", k, n[k] }')"
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Cluster mode (issue 17, first cut): three real Davit processes (target/davit.jar) in one Raft group on
 # loopback. A WebDAV lock is taken through node 1 first; after the kill, writes without its token are refused
-# (409) and writes with it succeed through the surviving nodes. CLUSTER_WORKERS (6) curl writers PUT through all three nodes: each its own file with If-Match of its
+# (409) and writes with it succeed through the surviving nodes. Then the (new) leader is stopped (SIGSTOP) for 8 s
+# under load and continued. CLUSTER_WORKERS (6) curl writers PUT through all three nodes: each its own file with If-Match of its
 # last version, and all of them a shared file with If-Match races across nodes. Mid-load the leader is killed
 # with SIGKILL, the load goes on through the other two, the killed node is restarted on its data and catches up.
 # Then, on every node's own disk: the same head, every write answered 2xx there (its blob), each writer's file at
@@ -165,6 +166,20 @@ note "restarting n$victim"
 start_node "$victim" || exit 1
 before=$(acks); deadline=$((SECONDS + 60))
 while (( $(acks) < before + 20 && SECONDS < deadline )); do sleep 0.2; done
+# A stalled leader: SIGSTOP past its term (an election takes 1-2 s, it would step down after 3 s), then SIGCONT.
+# Requests it holds are answered after it wakes: any 2xx among them must be a committed write (checked below
+# with every other acknowledged write), never one only it holds.
+stalled=$(leader); stalled=${stalled#n}
+if [[ -n "$stalled" ]]; then
+  note "SIGSTOP of the leader n$stalled for 8 s"
+  before=$(acks)
+  kill -STOP "${PID[$stalled]}"; sleep 8
+  note "$(( $(acks) - before )) writes acknowledged while n$stalled stood still (new leader $(leader)); SIGCONT"
+  kill -CONT "${PID[$stalled]}"
+  before=$(acks); deadline=$((SECONDS + 60))
+  while (( $(acks) < before + 10 && SECONDS < deadline )); do sleep 0.2; done
+  (( $(acks) >= before + 10 )) && pass "writes acknowledged after n$stalled woke up" || fail "no writes after n$stalled woke up"
+fi
 touch "$WORK/stop"
 for p in "${worker_pids[@]}"; do wait "$p"; done
 worker_pids=()

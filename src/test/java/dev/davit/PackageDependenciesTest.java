@@ -17,15 +17,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The packages are the architecture, and their dependencies point one way (README: Layout):
- * {@code server → dav, rest, githttp, web → auth, lock, metrics, storage.history → storage →
+ * {@code server → cluster, dav, rest, githttp, web → auth, lock, metrics, storage.history → storage →
  * storage.log, storage.maintenance → storage.objects → storage.disk}. Read from the sources: every
  * {@code dev.davit.…} name a file uses outside comments and strings (imports and fully qualified names).
  */
 class PackageDependenciesTest {
     private static final Set<String> FRONT_END = Set.of("auth", "lock", "metrics", "storage", "storage.history", "storage.disk");
     private static final Map<String, Set<String>> ALLOWED = Map.ofEntries(
-            Map.entry("server", Set.of("config", "dav", "rest", "githttp", "web", "auth", "lock", "metrics", "storage",
+            Map.entry("server", Set.of("config", "cluster", "dav", "rest", "githttp", "web", "auth", "lock", "metrics", "storage",
                     "storage.history", "storage.disk")),
+            Map.entry("cluster", Set.of("config", "lock", "storage", "storage.log")),
             Map.entry("config", Set.of("auth", "storage")),
             Map.entry("dav", FRONT_END),
             Map.entry("rest", FRONT_END),

@@ -117,7 +117,73 @@ public final class ConfigLoader {
                 defences(p),
                 homes(p),
                 shutdownSeconds(p),
-                uploadsAbandonedHours(p));
+                uploadsAbandonedHours(p),
+                cluster(p));
+    }
+
+    /** Compiled once: node ids name Raft peers and folders. */
+    private static final java.util.regex.Pattern NODE_ID = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
+    /**
+     * {@code cluster.*}: off unless {@code cluster.enabled=true}; then {@code cluster.node.id} must name one of
+     * {@code cluster.peers} ({@code id@host:raftPort:httpPort,...}).
+     */
+    private static DavitConfig.Cluster cluster(Properties p) throws ConfigException {
+        boolean enabled = Boolean.parseBoolean(p.getProperty("cluster.enabled", "false").trim());
+        long timeout = longSetting(p, "cluster.commit.timeout.ms", "10000");
+        String raftDir = p.getProperty("cluster.raft.dir", "").trim();
+        if (!enabled) {
+            return new DavitConfig.Cluster(false, "", List.of(), null, timeout);
+        }
+        if (timeout < 1) {
+            throw new ConfigException("cluster.commit.timeout.ms must be at least 1");
+        }
+        String nodeId = p.getProperty("cluster.node.id", "").trim();
+        List<DavitConfig.Cluster.Peer> peers = new java.util.ArrayList<>();
+        for (String spec : p.getProperty("cluster.peers", "").split(",")) {
+            spec = spec.trim();
+            if (spec.isEmpty()) {
+                continue;
+            }
+            int at = spec.indexOf('@');
+            int second = spec.lastIndexOf(':');
+            int first = second < 0 ? -1 : spec.lastIndexOf(':', second - 1);
+            if (at <= 0 || first <= at + 1 || second <= first + 1) {
+                throw new ConfigException("cluster.peers: '" + spec + "' is not id@host:raftPort:httpPort");
+            }
+            String id = spec.substring(0, at);
+            if (!NODE_ID.matcher(id).matches()) {
+                throw new ConfigException("cluster.peers: node id '" + id + "' may hold letters, digits, '-' and '_' only");
+            }
+            String host = spec.substring(at + 1, first);
+            int raftPort = port(spec.substring(first + 1, second), spec);
+            int httpPort = port(spec.substring(second + 1), spec);
+            for (DavitConfig.Cluster.Peer known : peers) {
+                if (known.id().equals(id)) {
+                    throw new ConfigException("cluster.peers names node '" + id + "' twice");
+                }
+            }
+            peers.add(new DavitConfig.Cluster.Peer(id, host, raftPort, httpPort));
+        }
+        if (peers.isEmpty()) {
+            throw new ConfigException("cluster.enabled=true needs cluster.peers (id@host:raftPort:httpPort,...)");
+        }
+        if (peers.stream().noneMatch(x -> x.id().equals(nodeId))) {
+            throw new ConfigException("cluster.node.id '" + nodeId + "' is not one of cluster.peers");
+        }
+        return new DavitConfig.Cluster(true, nodeId, List.copyOf(peers), raftDir.isEmpty() ? null : Path.of(raftDir), timeout);
+    }
+
+    private static int port(String v, String spec) throws ConfigException {
+        try {
+            int port = Integer.parseInt(v);
+            if (port >= 1 && port <= 65535) {
+                return port;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw new ConfigException("cluster.peers: '" + spec + "' has no port 1..65535 where '" + v + "' is");
     }
 
     private static DavitConfig.Defences defences(Properties p) throws ConfigException {

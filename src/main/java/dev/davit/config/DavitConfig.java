@@ -13,12 +13,29 @@ import dev.davit.auth.UserAccount;
  * @param gcEveryCommits repack a repository in the background after this many commits (0: never)
  * @param homes       user name to the {@code owner/repo} the Nextcloud/ownCloud clients sync ({@code user.NAME.home})
  * @param uploadsAbandonedHours a sync client's chunked upload untouched this long is deleted ({@code uploads.abandoned.hours})
+ * @param cluster     cluster mode ({@code cluster.*}; off by default)
  */
 public record DavitConfig(String bind, int port, Path dataDir, String sampleRepository, Path sampleSource,
                           int staleStatus, int lockStatus, long maxLockSeconds, boolean durable, long maxXmlBodyBytes,
                           List<String> junkPatterns, Limits limits, List<UserAccount> users,
                           int gcEveryCommits, Tls tls, List<UserAccount.Grant> anonymous, Defences defences,
-                          java.util.Map<String, String> homes, int shutdownSeconds, int uploadsAbandonedHours) {
+                          java.util.Map<String, String> homes, int shutdownSeconds, int uploadsAbandonedHours,
+                          Cluster cluster) {
+    /**
+     * Cluster mode (experimental): the nodes of one Raft group that replicates every repository's commit log.
+     *
+     * @param enabled             off: a single node, as without these settings
+     * @param nodeId              this node's id, one of {@code peers}
+     * @param peers               every node of the group, this one included
+     * @param raftDir             where this node keeps its Raft log (null: {@code {data.dir}/.davit/raft})
+     * @param commitTimeoutMillis a write not committed on a majority within this is answered 503
+     */
+    public record Cluster(boolean enabled, String nodeId, List<Peer> peers, Path raftDir, long commitTimeoutMillis) {
+        /** One node: its Raft (gRPC) port and its HTTP port, where other nodes forward requests to it. */
+        public record Peer(String id, String host, int raftPort, int httpPort) {
+        }
+    }
+
     /**
      * HTTPS and the plain-HTTP rule.
      *

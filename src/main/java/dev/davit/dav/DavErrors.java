@@ -84,6 +84,9 @@ final class DavErrors {
         if (p.status() == 405) {
             resp.setHeader("Allow", DavMethods.ALLOW);
         }
+        if (p.status() == 503) {
+            resp.setHeader("Retry-After", Integer.toString(dev.davit.storage.NotCommittedException.RETRY_AFTER_SECONDS));
+        }
         if ("HEAD".equals(req.getMethod())) {
             return;
         }
@@ -128,6 +131,11 @@ final class DavErrors {
         if (t instanceof dev.davit.storage.QuotaExceededException q) {
             // RFC 4331 §6: the repository's limit (limits.repository.bytes), not the disk, is what is full.
             return new Problem(507, "quota-not-exceeded", "quota-not-exceeded", q.getMessage(), null, null, null, null);
+        }
+        if (t instanceof dev.davit.storage.NotCommittedException n) {
+            // Cluster mode: not on a majority of the nodes (RFC 9110 §15.6.4); the client tries again in a moment.
+            return new Problem(503, "not-committed", null, n.getMessage() + "; try again (with the same If-Match, a write"
+                    + " that was committed after all answers 409)", null, null, null, null);
         }
         if (t instanceof dev.davit.storage.disk.NoSpaceException n) {
             // RFC 4918 §11.5: the server is unable to store what is needed to complete the request.

@@ -81,6 +81,13 @@ final class RestErrors {
                 body.put("would_hold", q.wouldHold());
                 return Reply.json(507, body);
             }
+            if (e instanceof dev.davit.storage.NotCommittedException nc) {
+                // Cluster mode: not on a majority of the nodes; 503 with Retry-After (RFC 9110 §15.6.4), never a 2xx.
+                ObjectNode body = body(nc.getMessage() + "; try again", docs, 503);
+                body.put("error", "not-committed");
+                return Reply.json(503, body).withHeader("Retry-After",
+                        Integer.toString(dev.davit.storage.NotCommittedException.RETRY_AFTER_SECONDS));
+            }
             if (e instanceof dev.davit.storage.disk.NoSpaceException) {
                 // 507 (RFC 4918 §11.5), as WebDAV answers: nothing was kept, and a retry later can succeed.
                 ObjectNode body = body("the disk is full: nothing of this write was kept; retry once space is freed", docs, 507);

@@ -1,6 +1,7 @@
 package dev.davit.server;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -24,6 +25,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 
 import dev.davit.auth.FailedLoginLimiter;
+import dev.davit.cluster.ClusterNode;
+import dev.davit.cluster.LeaderForwarding;
 import dev.davit.auth.LowPriorityThreads;
 import dev.davit.auth.PasswordChecks;
 import dev.davit.auth.UserStore;
@@ -58,6 +61,8 @@ public final class DavitServer implements AutoCloseable {
     private final Metrics metrics = new Metrics();
     private final ClientMetadata clientMetadata;
     private final java.util.concurrent.ExecutorService passwordCheckThreads;
+    /** Cluster mode's member of the Raft group, or null (a single node). */
+    private final ClusterNode cluster;
 
     public DavitServer(DavitConfig config) throws IOException, StorageException {
         this(config, Clock.systemUTC());
@@ -70,6 +75,20 @@ public final class DavitServer implements AutoCloseable {
         repositories.onCommit(metrics::commit);
         // Every front end's writes commit through storage, which refuses one past the limit (and so does a push).
         repositories.limitRepositorySize(config.limits().repositoryBytes());
+        if (config.cluster().enabled()) {
+            // Every write commits on a majority of the nodes from here on (ClusterNode is every repository's
+            // commit point); the sample's first import is a write too, made by whichever node leads first.
+            Path raftDir = config.cluster().raftDir() != null ? config.cluster().raftDir()
+                    : repositories.dataDir().resolve(".davit").resolve("raft");
+            try {
+                this.cluster = ClusterNode.start(config.cluster(), raftDir, repositories, clock, this::seedSampleAsLeader);
+            } catch (IOException | RuntimeException e) {
+                repositories.close();
+                throw e;
+            }
+        } else {
+            this.cluster = null;
+        }
         seedSample();
         DavitConfig.Defences defences = config.defences();
         // Failed authentications cost the guesser, and password checks can never take every thread (issue 14).
@@ -84,10 +103,15 @@ public final class DavitServer implements AutoCloseable {
         this.clientMetadata = new ClientMetadata(config.durable());
         // A damaged file stops the start (DamagedLockDatabaseException) unless locks.damaged=discard (issue 14).
         try {
-            this.locks = new FileLockStore(repositories.dataDir().resolve(".davit").resolve("locks.db"), clock,
+            // Cluster mode: the locks are entries of the replicated log, held by every node (no lock file).
+            this.locks = cluster != null ? cluster.locks()
+                    : new FileLockStore(repositories.dataDir().resolve(".davit").resolve("locks.db"), clock,
                     defences.discardDamagedLocks());
         } catch (IOException e) {
             passwordCheckThreads.shutdownNow();
+            if (cluster != null) {
+                cluster.close();
+            }
             repositories.close();
             throw e;
         }
@@ -169,7 +193,7 @@ public final class DavitServer implements AutoCloseable {
         context.addServlet(new ServletHolder("ui", new WebUiServlet(repositories, users)), "/ui/*");
         context.addServlet(new ServletHolder("health", new HealthServlet()), "/healthz");
         context.addServlet(new ServletHolder("metrics", new MetricsServlet(metrics)), "/metrics");
-        jetty.setHandler(context);
+        jetty.setHandler(cluster == null ? context : new LeaderForwarding(cluster, context));
     }
 
     private void seedSample() throws IOException, StorageException {
@@ -181,9 +205,27 @@ public final class DavitServer implements AutoCloseable {
         if (slash <= 0) {
             throw new IllegalArgumentException("sample.repository must be owner/repo, not " + sample);
         }
+        // In cluster mode only the empty repository here (the same on every node); the import is a replicated
+        // write, made once by the leader (seedSampleAsLeader).
         GitRepository repo = repositories.createIfMissing(sample.substring(0, slash), sample.substring(slash + 1),
-                config.sampleSource(), new Identity("Davit", "davit@localhost"));
+                cluster == null ? config.sampleSource() : null, new Identity("Davit", "davit@localhost"));
         repo.headId();
+    }
+
+    /** Cluster mode: the sample's first import, when this node starts to lead and the repository is still empty. */
+    private void seedSampleAsLeader() {
+        String sample = config.sampleRepository();
+        if (sample == null || sample.isEmpty()) {
+            return;
+        }
+        int slash = sample.indexOf('/');
+        try {
+            repositories.createIfMissing(sample.substring(0, slash), sample.substring(slash + 1), config.sampleSource(),
+                    new Identity("Davit", "davit@localhost"));
+        } catch (IOException | StorageException | RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(DavitServer.class).warn("cluster: the sample repository's import failed ({});"
+                    + " the next leader tries again", e.toString());
+        }
     }
 
     /**
@@ -240,6 +282,11 @@ public final class DavitServer implements AutoCloseable {
         return local;
     }
 
+    /** Cluster mode's member of the Raft group, or null for a single node (tests wait for a leader on it). */
+    ClusterNode cluster() {
+        return cluster;
+    }
+
     public LockStore locks() {
         return locks;
     }
@@ -257,7 +304,13 @@ public final class DavitServer implements AutoCloseable {
             try {
                 clientMetadata.close();
             } finally {
-                repositories.close();
+                try {
+                    if (cluster != null) {
+                        cluster.close(); // no entry is applied to a closed repository
+                    }
+                } finally {
+                    repositories.close();
+                }
             }
         }
     }

@@ -114,6 +114,8 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
     private volatile Maintenance maintenance;
     /** Set once by {@link Repositories} right after opening; null (no limit) for a repository opened alone. */
     private volatile RepositorySizes sizes;
+    /** Set once by {@link Repositories} right after opening in cluster mode; null: the local log is the commit point. */
+    private volatile CommitPoint commitPoint;
     private final java.util.function.LongSupplier nanoTime;
     /** The threads large uploads hash and flush on (owned by {@link Repositories}). */
     private final java.util.concurrent.ExecutorService blobWorkers;
@@ -486,21 +488,26 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
                 return;
             }
             List<NewObject> objects = ins.handOver();
-            try {
-                synchronized (log) {
-                    // The commit point: once this record is synced, the writes are acknowledged.
-                    log.append(new CommitLog.Record(BRANCH, start, head, objects));
-                    // The index before the head: a request that meets the new head finds the index there (it
-                    // would otherwise replay the commits itself, the slower way, while this thread waits for it).
-                    appendToIndex(start, commits);
-                    memHead = head;
-                    applier.enqueue(new DiskApplier.Batch(start, head, objects));
+            CommitPoint replicated = commitPoint;
+            if (replicated != null) {
+                commitReplicated(replicated, new CommitLog.Record(BRANCH, start, head, objects));
+            } else {
+                try {
+                    synchronized (log) {
+                        // The commit point: once this record is synced, the writes are acknowledged.
+                        log.append(new CommitLog.Record(BRANCH, start, head, objects));
+                        // The index before the head: a request that meets the new head finds the index there (it
+                        // would otherwise replay the commits itself, the slower way, while this thread waits for it).
+                        appendToIndex(start, commits);
+                        memHead = head;
+                        applier.enqueue(new DiskApplier.Batch(start, head, objects));
+                    }
+                } catch (IOException | RuntimeException e) {
+                    for (NewObject o : objects) {
+                        cache.unpin(o.id());
+                    }
+                    throw e;
                 }
-            } catch (IOException | RuntimeException e) {
-                for (NewObject o : objects) {
-                    cache.unpin(o.id());
-                }
-                throw e;
             }
             batches.incrementAndGet();
             saveIndexLater();
@@ -513,6 +520,63 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
             }
             batch.forEach(PendingWrite::finish);
         }
+    }
+
+    /**
+     * Cluster mode's commit point: the record is committed once the replicated log says so, and it is
+     * published here (log, head, applier) by {@link #applyReplicated}, on this node as on every other, in the
+     * log's order. Nothing is published before that, so a write the log refuses leaves no trace here.
+     */
+    private void commitReplicated(CommitPoint replicated, CommitLog.Record record) throws IOException {
+        long bytes = 0;
+        for (NewObject o : record.objects()) {
+            bytes += o.bytes().length + 25L;
+        }
+        try {
+            if (bytes > replicated.maxRecordBytes()) {
+                // 507 as for a full disk: this cut ships whole objects in log entries, held in memory.
+                throw new NoSpaceException("cluster mode takes at most " + (replicated.maxRecordBytes() >> 20)
+                        + " MiB in one write; this one holds " + bytes + " bytes", null);
+            }
+            replicated.commit(this, record);
+        } catch (IOException | RuntimeException e) {
+            for (NewObject o : record.objects()) {
+                if (!applier.holds(o.id())) {
+                    cache.unpin(o.id()); // never published (an entry applied after a time-out keeps its pins)
+                }
+            }
+            throw e;
+        }
+    }
+
+    /** What {@link #applyReplicated} did with a record. */
+    public enum Applied {
+        /** The record moved the branch (its old head was the head). */
+        APPLIED,
+        /** The record's old head was not the head: it was built on a state that another record replaced. Nothing changed. */
+        STALE
+    }
+
+    /**
+     * Applies a record that the replicated log committed (cluster mode), on every node in the log's order:
+     * it moves the branch only when its old head is the head, so every node takes the same records and
+     * refuses the same ones; a record seen again (the log replayed after a restart) finds the head moved past
+     * it and changes nothing. Applied records go to this node's own commit log first (synced when durable),
+     * so a restart finds them even before the bare repository has them.
+     */
+    public Applied applyReplicated(CommitLog.Record record) throws IOException {
+        synchronized (log) {
+            ObjectId head = headId();
+            if (!java.util.Objects.equals(head, record.oldHead())) {
+                return Applied.STALE;
+            }
+            log.append(record);
+            // The last-modified index is not brought along here (the batch's commits are not listed in the
+            // record): the next read replays them (LastModifiedIndex#catchUp).
+            memHead = record.newHead();
+            applier.enqueue(new DiskApplier.Batch(record.oldHead(), record.newHead(), record.objects()));
+        }
+        return Applied.APPLIED;
     }
 
     /**
@@ -543,6 +607,16 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
                 ins.adopt(p.object());
             } else if (!isDurable(id)) {
                 throw new IOException("blob " + id.name() + " of this write is no longer held (too many uploads waited at once); send it again");
+            } else if (commitPoint != null && !applier.holds(id) && StoredObjects.isLoose(repo, id)) {
+                long max = commitPoint.maxRecordBytes();
+                // Cluster mode: a large upload was streamed into this node's repository only (loose, never in a
+                // record); the other nodes get it in this batch's record. Packed objects came by records already.
+                try (ObjectReader reader = repo.newObjectReader()) {
+                    byte[] bytes = reader.open(id, Constants.OBJ_BLOB).getCachedBytes((int) max);
+                    ins.adopt(NewObject.of(id, Constants.OBJ_BLOB, bytes, 0, bytes.length));
+                } catch (org.eclipse.jgit.errors.LargeObjectException e) {
+                    throw new NoSpaceException("cluster mode takes at most " + (max >> 20) + " MiB in one write", e);
+                }
             }
         }
     }
@@ -576,6 +650,10 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
      * writes like any writer, by compare-and-swap of the branch on disk.
      */
     public <T> T exclusive(DiskChange<T> change) throws IOException {
+        if (commitPoint != null) {
+            // A push moves refs on this node's disk only; replicating it is a later step (README, cluster mode).
+            throw new IOException("git push is not replicated in cluster mode yet; write through WebDAV or the REST API");
+        }
         writeLock.lock();
         try {
             applyToDisk();
@@ -695,6 +773,10 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
 
     void sizes(RepositorySizes s) {
         this.sizes = s;
+    }
+
+    void commitPoint(CommitPoint c) {
+        this.commitPoint = c;
     }
 
     /** The size of this repository's files and the limit on it (for a push's check), or null when none is kept. */

@@ -38,6 +38,8 @@ public final class Repositories implements AutoCloseable {
     private volatile boolean closed;
     private final Maintenance maintenance;
     private volatile Runnable onCommit = () -> { };
+    /** Cluster mode's commit point for every repository, or null (a single node: each repository's own log). */
+    private volatile CommitPoint commitPoint;
     /** The size of every repository's files and the limit on it, known to every front end and to every commit. */
     private final RepositorySizes sizes;
     /** Runs of the {@link DiskApplier}s: they wait on the disk, not the CPU. */
@@ -105,6 +107,15 @@ public final class Repositories implements AutoCloseable {
         sizes.limit(maxBytes);
     }
 
+    /**
+     * Cluster mode: every write of every repository commits through {@code c} (a replicated log) instead of
+     * its own commit log alone. Set before any repository is written, and never unset.
+     */
+    public void commitPoint(CommitPoint c) {
+        this.commitPoint = c;
+        open.values().forEach(r -> r.commitPoint(c));
+    }
+
     /** The size of each repository's files and the limit on it. */
     public RepositorySizes sizes() {
         return sizes;
@@ -156,6 +167,7 @@ public final class Repositories implements AutoCloseable {
                 repo = new GitRepository(owner, name, openJgit(dir, false), () -> onCommit.run(), durable, diskExecutor, blobWorkers, nanoTime);
                 repo.maintenance(maintenance);
                 repo.sizes(sizes);
+                repo.commitPoint(commitPoint);
                 open.put(key, repo);
             }
             mine.complete(repo);

@@ -306,7 +306,11 @@ public final class CommitLog implements AutoCloseable {
         }
     }
 
-    private static byte[] encode(Record r) throws IOException {
+    /**
+     * A record as the bytes of a segment's payload (no frame, no checksum), for shipping it elsewhere: cluster
+     * mode replicates exactly these bytes ({@link #decode}).
+     */
+    public static byte[] encode(Record r) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 + r.objects().stream().mapToInt(o -> o.bytes().length + 25).sum());
         DataOutputStream out = new DataOutputStream(bytes);
         out.writeUTF(r.ref());
@@ -321,6 +325,35 @@ public final class CommitLog implements AutoCloseable {
         }
         out.flush();
         return bytes.toByteArray();
+    }
+
+    /** The record {@link #encode} made; an IOException when the bytes are not one. */
+    public static Record decode(byte[] payload) throws IOException {
+        try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(payload))) {
+            String ref = in.readUTF();
+            ObjectId oldHead = readId(in);
+            ObjectId newHead = readId(in);
+            int n = in.readInt();
+            if (n < 0) {
+                throw new IOException("not a commit-log record: " + n + " objects");
+            }
+            List<NewObject> objs = new ArrayList<>(Math.min(n, 1 << 16));
+            for (int i = 0; i < n; i++) {
+                ObjectId id = readId(in);
+                int type = in.readUnsignedByte();
+                int len = in.readInt();
+                if (len < 0 || len > in.available()) {
+                    throw new IOException("not a commit-log record: object of " + len + " bytes");
+                }
+                byte[] bytes = new byte[len];
+                in.readFully(bytes);
+                objs.add(new NewObject(id, type, bytes));
+            }
+            if (in.available() > 0) {
+                throw new IOException("not a commit-log record: " + in.available() + " bytes left over");
+            }
+            return new Record(ref, oldHead, newHead, objs);
+        }
     }
 
     private static void writeId(DataOutputStream out, ObjectId id) throws IOException {

@@ -1,0 +1,279 @@
+package dev.davit.cluster;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.davit.config.DavitConfig;
+import dev.davit.storage.CommitPoint;
+import dev.davit.storage.GitRepository;
+import dev.davit.storage.NotCommittedException;
+import dev.davit.storage.Repositories;
+import dev.davit.storage.log.CommitLog;
+
+/**
+ * This node's member of the one Raft group (Apache Ratis, embedded) that replicates the commit log of every
+ * repository: the leader of the group leads every repository. As the {@link CommitPoint} of every repository,
+ * it hands each batch's record to Ratis and returns once Ratis reports it committed on a majority and applied
+ * here ({@link RepositoryStateMachine}); anything else is a {@link NotCommittedException} (503). Fencing of a
+ * stale leader is Raft's: an entry of an old term is never committed, so its writer never hears "committed".
+ */
+public final class ClusterNode implements CommitPoint, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
+    /** The one group of every Davit cluster (a node belongs to one cluster). */
+    static final RaftGroupId GROUP_ID = RaftGroupId.valueOf(UUID.nameUUIDFromBytes("davit-cluster".getBytes(StandardCharsets.UTF_8)));
+    /**
+     * The largest record a write may ship: Ratis writes each entry through a buffer that must hold it whole
+     * ({@link #WRITE_BUFFER}), and holds it in memory on the leader until every follower has it.
+     */
+    static final long MAX_RECORD_BYTES = 16L << 20;
+    private static final SizeInBytes WRITE_BUFFER = SizeInBytes.valueOf("24MB");
+    /** What the leader sends a follower at once: one entry of the largest record and its framing. */
+    private static final SizeInBytes APPENDER_BATCH = SizeInBytes.valueOf("20MB");
+
+    private final DavitConfig.Cluster settings;
+    private final Map<String, DavitConfig.Cluster.Peer> peers = new LinkedHashMap<>();
+    private final RaftServer server;
+    private final RepositoryStateMachine stateMachine;
+    private final ClientId clientId = ClientId.randomId();
+    private final AtomicLong callIds = new AtomicLong();
+    /** Runs {@link #whenLeading} off Ratis' threads (it writes through Ratis itself). */
+    private final ExecutorService leadingTasks;
+    private final Runnable whenLeading;
+    private final AtomicBoolean leading = new AtomicBoolean();
+    private final ReplicatedLockStore locks;
+    private volatile boolean closed;
+
+    /**
+     * Starts this node's Raft server; the repositories are brought up to the replicated log in the background.
+     *
+     * @param raftDir     where this node keeps its Raft log
+     * @param clock       the time lock changes are stamped with while this node leads
+     * @param whenLeading runs (on its own thread) each time this node starts to lead, once it has applied
+     *                    everything committed before (the sample repository's first import happens there)
+     */
+    public static ClusterNode start(DavitConfig.Cluster settings, Path raftDir, Repositories repositories,
+                                    java.time.Clock clock, Runnable whenLeading) throws IOException {
+        ClusterNode node = new ClusterNode(settings, raftDir, repositories, clock, whenLeading);
+        repositories.commitPoint(node);
+        try {
+            node.server.start();
+        } catch (IOException | RuntimeException e) {
+            node.close();
+            throw e;
+        }
+        return node;
+    }
+
+    private ClusterNode(DavitConfig.Cluster settings, Path raftDir, Repositories repositories, java.time.Clock clock,
+                        Runnable whenLeading) throws IOException {
+        this.settings = settings;
+        this.locks = new ReplicatedLockStore(clock);
+        locks.node(this);
+        this.whenLeading = whenLeading;
+        List<RaftPeer> raftPeers = new ArrayList<>();
+        DavitConfig.Cluster.Peer me = null;
+        for (DavitConfig.Cluster.Peer p : settings.peers()) {
+            peers.put(p.id(), p);
+            raftPeers.add(RaftPeer.newBuilder().setId(p.id()).setAddress(p.host() + ":" + p.raftPort()).build());
+            if (p.id().equals(settings.nodeId())) {
+                me = p;
+            }
+        }
+        if (me == null) {
+            throw new IllegalArgumentException("cluster.node.id " + settings.nodeId() + " is not one of cluster.peers");
+        }
+        Files.createDirectories(raftDir);
+        RaftProperties props = new RaftProperties();
+        RaftServerConfigKeys.setStorageDir(props, List.of(raftDir.toFile()));
+        GrpcConfigKeys.Server.setPort(props, me.raftPort());
+        // A 2xx means the write is on a majority's disks: Ratis counts an entry towards the commit only once its
+        // log file is forced (FileChannel.force) on that node. Both settings below keep it so (they are the
+        // defaults; set here so that a change of defaults cannot weaken it): neither "unsafe flush" (counted
+        // before the force returns) nor "async flush" (forced on another thread, counted when it ends).
+        RaftServerConfigKeys.Log.setUnsafeFlushEnabled(props, false);
+        RaftServerConfigKeys.Log.setAsyncFlushEnabled(props, false);
+        // Entries hold whole objects (up to MAX_RECORD_BYTES): the write buffer must hold one, and so must the
+        // appender's batch and a segment.
+        RaftServerConfigKeys.Log.setWriteBufferSize(props, WRITE_BUFFER);
+        RaftServerConfigKeys.Log.setSegmentSizeMax(props, SizeInBytes.valueOf("64MB"));
+        // Closed segments kept in memory for followers that fall behind: at most two (Ratis' default, 200 MB,
+        // is more than a small server's heap should give).
+        RaftServerConfigKeys.Log.setSegmentCacheNumMax(props, 2);
+        RaftServerConfigKeys.Log.setSegmentCacheSizeMax(props, SizeInBytes.valueOf("128MB"));
+        RaftServerConfigKeys.Log.Appender.setBufferByteLimit(props, APPENDER_BATCH);
+        // Elections: a few seconds at most on a busy machine, yet no elections for a GC pause or a busy core.
+        RaftServerConfigKeys.Rpc.setTimeoutMin(props, TimeDuration.valueOf(1, TimeUnit.SECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(props, TimeDuration.valueOf(2, TimeUnit.SECONDS));
+        // A leader that stops hearing from a majority steps down rather than go on thinking it leads.
+        RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(props, TimeDuration.valueOf(3, TimeUnit.SECONDS));
+        RaftServerConfigKeys.LeaderElection.setPreVote(props, true);
+        this.stateMachine = new RepositoryStateMachine(repositories, locks, this::checkLeading);
+        this.leadingTasks = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "davit-cluster-leading");
+            t.setDaemon(true);
+            return t;
+        });
+        this.server = RaftServer.newBuilder()
+                .setServerId(RaftPeerId.valueOf(settings.nodeId()))
+                .setGroup(RaftGroup.valueOf(GROUP_ID, raftPeers))
+                .setProperties(props)
+                .setStateMachine(stateMachine)
+                .setOption(RaftStorage.StartupOption.RECOVER)
+                .build();
+    }
+
+    /** The WebDAV locks, replicated as entries of the same log (every front end's LockStore in cluster mode). */
+    public dev.davit.lock.LockStore locks() {
+        return locks;
+    }
+
+    public String nodeId() {
+        return settings.nodeId();
+    }
+
+    private DivisionInfo info() throws IOException {
+        return server.getDivision(GROUP_ID).getInfo();
+    }
+
+    /**
+     * True when this node leads and has applied every entry committed before its term (its first entry of the
+     * term is applied): it then serves requests itself, reads included (they see every acknowledged write).
+     */
+    public boolean servesLocally() {
+        if (closed) {
+            return false;
+        }
+        try {
+            DivisionInfo info = info();
+            return info.isLeader() && info.isLeaderReady()
+                    && stateMachine.getLastAppliedTermIndex().getTerm() == info.getCurrentTerm();
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** The leader this node knows of (possibly itself), or null. */
+    public DavitConfig.Cluster.Peer leader() {
+        try {
+            RaftPeerId id = info().getLeaderId();
+            return id == null ? null : peers.get(id.toString());
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private void checkLeading() {
+        boolean now = servesLocally();
+        if (now && leading.compareAndSet(false, true)) {
+            try {
+                leadingTasks.execute(() -> {
+                    try {
+                        whenLeading.run();
+                    } catch (RuntimeException e) {
+                        LOG.warn("cluster: the start of leading failed: {}", e.toString());
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // closing
+            }
+        } else if (!now && leading.get()) {
+            try {
+                if (!info().isLeader()) {
+                    leading.set(false);
+                }
+            } catch (IOException e) {
+                leading.set(false);
+            }
+        }
+    }
+
+    @Override
+    public long maxRecordBytes() {
+        return MAX_RECORD_BYTES;
+    }
+
+    @Override
+    public void commit(GitRepository repo, CommitLog.Record record) throws IOException {
+        String outcome = submit(new ReplicatedEntry(repo.owner(), repo.name(), record).encode());
+        if (!RepositoryStateMachine.APPLIED.equals(outcome)) {
+            // Built on a head that an earlier entry (another leader's) had replaced: refused on every node alike.
+            throw new NotCommittedException("the cluster's leader changed while this write was under way");
+        }
+    }
+
+    /**
+     * Submits one entry to this node's Raft server and returns the state machine's answer once the entry is
+     * committed on a majority and applied here.
+     *
+     * @throws NotCommittedException when that is not known within the commit time-out, or this node does not lead
+     */
+    String submit(byte[] data) throws IOException {
+        // Straight to this node's own server, never through a client that retries elsewhere: a node that does
+        // not lead (any more) gets NotLeaderException, and its writer a 503.
+        RaftClientRequest request = RaftClientRequest.newBuilder()
+                .setClientId(clientId)
+                .setServerId(server.getId())
+                .setGroupId(GROUP_ID)
+                .setCallId(callIds.incrementAndGet())
+                .setMessage(Message.valueOf(ByteString.copyFrom(data)))
+                .setType(RaftClientRequest.writeRequestType())
+                .build();
+        RaftClientReply reply;
+        try {
+            reply = server.submitClientRequestAsync(request).get(settings.commitTimeoutMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new NotCommittedException("not committed on a majority of the cluster's nodes within "
+                    + settings.commitTimeoutMillis() + " ms");
+        } catch (ExecutionException e) {
+            throw new NotCommittedException("the cluster did not commit this write: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NotCommittedException("interrupted while the cluster committed this write");
+        }
+        if (!reply.isSuccess()) {
+            throw new NotCommittedException("the cluster did not commit this write: " + reply.getException(), reply.getException());
+        }
+        return reply.getMessage().getContent().toStringUtf8();
+    }
+
+    @Override
+    public void close() throws IOException {
+        closed = true;
+        leadingTasks.shutdownNow();
+        server.close();
+    }
+}

@@ -1,0 +1,221 @@
+package dev.davit.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.treewalk.TreeWalk;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.davit.config.DavitConfig;
+import dev.davit.storage.GitRepository;
+import dev.davit.storage.Identity;
+import dev.davit.storage.NotCommittedException;
+import dev.davit.storage.NotFoundException;
+import dev.davit.storage.RepoPath;
+import dev.davit.storage.Repositories;
+import dev.davit.storage.WriteResult;
+
+/**
+ * Three real Ratis servers in this JVM on loopback, each with its own repositories in a temporary folder:
+ * what the leader commits appears on every node with the same head, a node that was down catches up from
+ * the Raft log, and without a majority nothing is acknowledged.
+ */
+class ClusterReplicationTest {
+    private static final Identity ALICE = new Identity("Alice", "alice@example.org");
+    /** Generous: three Raft servers and their elections share two busy cores with other work. */
+    private static final long DEADLINE_NANOS = 60_000_000_000L;
+
+    @TempDir
+    Path tmp;
+
+    private final List<Node> nodes = new ArrayList<>();
+
+    /** One node: its repositories and its Raft member, restartable on the same folders. */
+    private final class Node {
+        final String id;
+        final DavitConfig.Cluster settings;
+        Repositories repositories;
+        ClusterNode cluster;
+
+        Node(String id, DavitConfig.Cluster settings) {
+            this.id = id;
+            this.settings = settings;
+        }
+
+        void start() throws IOException {
+            repositories = new Repositories(tmp.resolve(id).resolve("data"), true, 0);
+            cluster = ClusterNode.start(settings, tmp.resolve(id).resolve("raft"), repositories, java.time.Clock.systemUTC(), () -> { });
+        }
+
+        void stop() throws IOException {
+            try {
+                cluster.close();
+            } finally {
+                repositories.close();
+                cluster = null;
+                repositories = null;
+            }
+        }
+
+        boolean running() {
+            return cluster != null;
+        }
+
+        /** This node's head of o/r, or null while it has no such repository or no commit. */
+        ObjectId head() throws IOException {
+            try {
+                return repositories.open("o", "r").headId();
+            } catch (NotFoundException e) {
+                return null;
+            }
+        }
+    }
+
+    private void startThree(long commitTimeoutMillis) throws IOException {
+        List<DavitConfig.Cluster.Peer> peers = new ArrayList<>();
+        for (String id : List.of("n1", "n2", "n3")) {
+            peers.add(new DavitConfig.Cluster.Peer(id, "127.0.0.1", freePort(), freePort()));
+        }
+        for (DavitConfig.Cluster.Peer p : peers) {
+            nodes.add(new Node(p.id(), new DavitConfig.Cluster(true, p.id(), peers, null, commitTimeoutMillis)));
+        }
+        for (Node n : nodes) {
+            n.start();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @AfterEach
+    void stopAll() throws IOException {
+        for (Node n : nodes) {
+            if (n.running()) {
+                n.stop();
+            }
+        }
+    }
+
+    private static void await(String what, BooleanSupplier condition) {
+        long end = System.nanoTime() + DEADLINE_NANOS;
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime() - end).as("waited for " + what).isNegative();
+            Thread.onSpinWait();
+            Thread.yield();
+        }
+    }
+
+    private Node awaitLeader() {
+        Node[] found = new Node[1];
+        await("a leader that has applied the log", () -> {
+            for (Node n : nodes) {
+                if (n.running() && n.cluster.servesLocally()) {
+                    found[0] = n;
+                    return true;
+                }
+            }
+            return false;
+        });
+        return found[0];
+    }
+
+    private static WriteResult<Void> put(Node leader, String path, String content) throws Exception {
+        GitRepository repo = leader.repositories.createIfMissing("o", "r", null, ALICE);
+        byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
+        ObjectId blob = repo.insertBlob(new ByteArrayInputStream(bytes), bytes.length);
+        return repo.write(ALICE, "PUT " + path, edit -> {
+            edit.putFile(RepoPath.parse(path), blob);
+            return null;
+        });
+    }
+
+    private void awaitHeadEverywhere(ObjectId head) {
+        for (Node n : nodes) {
+            await(n.id + " at head " + head.name(), () -> {
+                try {
+                    return head.equals(n.head());
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        }
+    }
+
+    /** The bytes of {@code path} at the head of o/r on {@code n}'s repository on disk (the applier caught up first). */
+    private static String read(Node n, String path) throws Exception {
+        GitRepository repo = n.repositories.open("o", "r");
+        try (ObjectReader reader = repo.jgit().newObjectReader(); RevWalk rw = new RevWalk(reader)) {
+            TreeWalk tw = TreeWalk.forPath(reader, path, rw.parseCommit(repo.disk().resolve(GitRepository.BRANCH)).getTree());
+            assertThat(tw).as(path + " on " + n.id).isNotNull();
+            return new String(reader.open(tw.getObjectId(0)).getBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void writesThroughTheLeaderAppearOnEveryNodeWithTheSameHead() throws Exception {
+        startThree(30_000);
+        Node leader = awaitLeader();
+        put(leader, "a.txt", "one");
+        ObjectId head = put(leader, "b.txt", "two").revision();
+
+        awaitHeadEverywhere(head);
+        for (Node n : nodes) {
+            assertThat(read(n, "a.txt")).as("a.txt on " + n.id).isEqualTo("one");
+            assertThat(read(n, "b.txt")).as("b.txt on " + n.id).isEqualTo("two");
+        }
+    }
+
+    @Test
+    void aFollowerThatWasDownCatchesUpFromTheRaftLog() throws Exception {
+        startThree(30_000);
+        Node leader = awaitLeader();
+        awaitHeadEverywhere(put(leader, "a.txt", "one").revision());
+        Node follower = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
+        follower.stop();
+
+        // Two of three still make a majority.
+        put(leader, "b.txt", "two");
+        ObjectId head = put(leader, "c.txt", "three").revision();
+        assertThat(leader.head()).isEqualTo(head);
+
+        follower.start();
+        awaitHeadEverywhere(head);
+        assertThat(read(follower, "c.txt")).isEqualTo("three");
+        assertThat(read(follower, "b.txt")).isEqualTo("two");
+    }
+
+    @Test
+    void withoutAMajorityAWriteIsNotAcknowledged() throws Exception {
+        startThree(3_000);
+        Node leader = awaitLeader();
+        ObjectId before = put(leader, "a.txt", "one").revision();
+        awaitHeadEverywhere(before);
+        for (Node n : nodes) {
+            if (n != leader) {
+                n.stop();
+            }
+        }
+
+        assertThatThrownBy(() -> put(leader, "b.txt", "two"))
+                .as("a write that only one of three nodes holds")
+                .isInstanceOf(NotCommittedException.class);
+        assertThat(leader.head()).as("nothing was published on the lone node").isEqualTo(before);
+    }
+}

@@ -1,0 +1,227 @@
+package dev.davit.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.function.BooleanSupplier;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.davit.config.ConfigLoader;
+import dev.davit.storage.NotFoundException;
+import dev.davit.testutil.TestServer;
+
+/**
+ * Three real servers in cluster mode on loopback, spoken to over HTTP with a real client: any node takes any
+ * request (the others forward it to the leader), a write through one node reads back through every node with
+ * the same ETag and X-Revision, the 409 contract holds across nodes, and with no leader a node answers 503
+ * with Retry-After.
+ */
+class ClusterServerTest {
+    private static final long DEADLINE_NANOS = 60_000_000_000L;
+
+    @TempDir
+    Path tmp;
+
+    private final List<DavitServer> servers = new ArrayList<>();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).build();
+    private final List<Integer> httpPorts = new ArrayList<>();
+
+    @AfterEach
+    void stop() throws Exception {
+        for (DavitServer s : servers) {
+            s.close();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Starts {@code running} of three configured nodes. */
+    private void start(int running) throws Exception {
+        start(running, "10000");
+    }
+
+    /** Starts {@code running} of three configured nodes, with {@code cluster.commit.timeout.ms}. */
+    private void start(int running, String commitTimeoutMillis) throws Exception {
+        Path sample = tmp.resolve("sample");
+        Files.createDirectories(sample);
+        Files.writeString(sample.resolve("README.md"), "# sample\n");
+        StringBuilder peers = new StringBuilder();
+        for (int i = 1; i <= 3; i++) {
+            int httpPort = freePort();
+            httpPorts.add(httpPort);
+            peers.append(i > 1 ? "," : "").append("n").append(i).append("@127.0.0.1:").append(freePort()).append(':').append(httpPort);
+        }
+        for (int i = 1; i <= running; i++) {
+            Properties p = new Properties();
+            p.setProperty("server.bind", "127.0.0.1");
+            p.setProperty("server.port", Integer.toString(httpPorts.get(i - 1)));
+            p.setProperty("data.dir", tmp.resolve("n" + i).toString());
+            p.setProperty("sample.repository", "demo/sample");
+            p.setProperty("sample.source", sample.toString());
+            p.setProperty("user.demo.password", TestServer.PASSWORD);
+            p.setProperty("user.demo.access", "*:rw");
+            p.setProperty("cluster.enabled", "true");
+            p.setProperty("cluster.node.id", "n" + i);
+            p.setProperty("cluster.peers", peers.toString());
+            p.setProperty("cluster.commit.timeout.ms", commitTimeoutMillis);
+            DavitServer s = new DavitServer(ConfigLoader.fromProperties(p));
+            s.start();
+            servers.add(s);
+        }
+    }
+
+    private static void await(String what, BooleanSupplier condition) {
+        long end = System.nanoTime() + DEADLINE_NANOS;
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime() - end).as("waited for " + what).isNegative();
+            Thread.onSpinWait();
+            Thread.yield();
+        }
+    }
+
+    /** Waits until a node leads and has imported the sample repository. */
+    private void awaitSample() {
+        await("a leader with the sample imported", () -> {
+            for (DavitServer s : servers) {
+                if (s.cluster().servesLocally()) {
+                    try {
+                        return s.repositories().open("demo", "sample").headId() != null;
+                    } catch (IOException | NotFoundException e) {
+                        return false;
+                    }
+                }
+            }
+            return false;
+        });
+    }
+
+    private HttpResponse<String> send(int node, String method, String path, String body, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPorts.get(node - 1) + "/dav/demo/sample/" + path))
+                .timeout(Duration.ofSeconds(60))
+                .header("Authorization", TestServer.basic(TestServer.USER, TestServer.PASSWORD))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void aWriteThroughAnyNodeReadsBackThroughEveryNodeWithTheSameVersion() throws Exception {
+        start(3);
+        awaitSample();
+        for (int node = 1; node <= 3; node++) {
+            HttpResponse<String> put = send(node, "PUT", "from-" + node + ".txt", "written through n" + node);
+            assertThat(put.statusCode()).as(put.body()).isEqualTo(201);
+            for (int reader = 1; reader <= 3; reader++) {
+                HttpResponse<String> get = send(reader, "GET", "from-" + node + ".txt", null);
+                assertThat(get.statusCode()).as("GET through n" + reader + ": " + get.body()).isEqualTo(200);
+                assertThat(get.body()).isEqualTo("written through n" + node);
+                assertThat(get.headers().firstValue("ETag")).isEqualTo(put.headers().firstValue("ETag"));
+                assertThat(get.headers().firstValue("X-Revision")).isEqualTo(put.headers().firstValue("X-Revision"));
+            }
+        }
+    }
+
+    @Test
+    void twoWritersWithTheSameIfMatchThroughTwoNodesExactlyOneWins() throws Exception {
+        start(3);
+        awaitSample();
+        HttpResponse<String> first = send(1, "PUT", "race.txt", "v1");
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(201);
+        String etag = first.headers().firstValue("ETag").orElseThrow();
+
+        HttpResponse<String> a = send(2, "PUT", "race.txt", "from n2", "If-Match", etag);
+        HttpResponse<String> b = send(3, "PUT", "race.txt", "from n3", "If-Match", etag);
+
+        assertThat(a.statusCode()).as(a.body()).isEqualTo(204);
+        assertThat(b.statusCode()).as(b.body()).isEqualTo(409);
+        for (int reader = 1; reader <= 3; reader++) {
+            assertThat(send(reader, "GET", "race.txt", null).body()).isEqualTo("from n2");
+        }
+    }
+
+    @Test
+    void aWriteWithoutAMajorityAnswers503NeverA2xx() throws Exception {
+        start(3, "1000");
+        awaitSample();
+        DavitServer leader = servers.stream().filter(s -> s.cluster().servesLocally()).findFirst().orElseThrow();
+        int node = servers.indexOf(leader) + 1;
+        for (DavitServer s : servers) {
+            if (s != leader) {
+                s.close();
+            }
+        }
+        servers.removeIf(s -> s != leader);
+
+        HttpResponse<String> dav = send(node, "PUT", "alone.txt", "one node of three");
+        HttpResponse<String> rest = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPorts.get(node - 1)
+                        + "/api/repos/demo/sample/contents/alone-rest.txt"))
+                .timeout(Duration.ofSeconds(60))
+                .header("Authorization", TestServer.basic(TestServer.USER, TestServer.PASSWORD))
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"message\":\"alone\",\"content\":\"YWxvbmU=\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(dav.statusCode()).as(dav.body()).isEqualTo(503);
+        assertThat(dav.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(rest.statusCode()).as(rest.body()).isEqualTo(503);
+        assertThat(rest.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(leader.repositories().open("demo", "sample").head().lookup(dev.davit.storage.RepoPath.parse("alone.txt")))
+                .as("nothing of the refused write is published").isEmpty();
+    }
+
+    @Test
+    void aLockTakenThroughOneNodeIsEnforcedByTheNextLeaderAfterTheLeaderIsGone() throws Exception {
+        start(3);
+        awaitSample();
+        assertThat(send(1, "PUT", "locked.txt", "v1").statusCode()).isEqualTo(201);
+        HttpResponse<String> lock = send(1, "LOCK", "locked.txt", dev.davit.testutil.Locks.lockInfo("exclusive", "<D:href>demo</D:href>"),
+                "Content-Type", "application/xml; charset=utf-8", "Depth", "0");
+        assertThat(lock.statusCode()).as(lock.body()).isEqualTo(200);
+        String token = dev.davit.testutil.Locks.token(lock);
+
+        DavitServer leader = servers.stream().filter(s -> s.cluster().servesLocally()).findFirst().orElseThrow();
+        leader.close();
+        servers.remove(leader);
+        await("a new leader", () -> servers.stream().anyMatch(s -> s.cluster().servesLocally()));
+        int other = httpPorts.indexOf(servers.get(0).port()) + 1;
+
+        HttpResponse<String> without = send(other, "PUT", "locked.txt", "no token");
+        HttpResponse<String> with = send(other, "PUT", "locked.txt", "with the token", "If", dev.davit.testutil.Locks.ifToken(token));
+
+        assertThat(without.statusCode()).as(without.body()).isEqualTo(409);
+        assertThat(with.statusCode()).as(with.body()).isEqualTo(204);
+        assertThat(send(other, "GET", "locked.txt", null).body()).isEqualTo("with the token");
+    }
+
+    @Test
+    void withoutALeaderANodeAnswers503WithRetryAfter() throws Exception {
+        start(1); // one of three: no majority, so no leader
+        HttpResponse<String> get = send(1, "GET", "README.md", null);
+        HttpResponse<String> put = send(1, "PUT", "new.txt", "no majority");
+
+        assertThat(get.statusCode()).as(get.body()).isEqualTo(503);
+        assertThat(get.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(503);
+        assertThat(put.headers().firstValue("Retry-After")).hasValue("1");
+    }
+}

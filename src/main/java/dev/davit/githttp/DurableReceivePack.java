@@ -9,6 +9,7 @@ import org.eclipse.jgit.transport.ReceiveCommand;
 import org.eclipse.jgit.transport.ReceivePack;
 
 import dev.davit.storage.GitRepository;
+import dev.davit.storage.NotCommittedException;
 
 /**
  * A push that is on disk before git hears "ok", and that competes with WebDAV and REST writes like any
@@ -27,6 +28,10 @@ final class DurableReceivePack extends ReceivePack {
 
     @Override
     protected void executeCommands() {
+        if (repository.replicated()) {
+            executeReplicated();
+            return;
+        }
         try {
             repository.push(() -> {
                 super.executeCommands();
@@ -44,6 +49,46 @@ final class DurableReceivePack extends ReceivePack {
                     c.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON,
                             "the ref moved but could not be synced to disk; fetch to see whether it stayed");
                 }
+            }
+        }
+    }
+
+    /**
+     * Cluster mode: the branch WebDAV serves moves only once the replicated log committed the push (its new
+     * objects and the branch's move as one record, {@link GitRepository#pushReplicated}), so git hears "ok" only
+     * for a push that is on a majority of the nodes' disks. Other refs are refused: the log replicates the
+     * served branch only, and a ref on one node's disk would be lost with that node.
+     */
+    private void executeReplicated() {
+        List<ReceiveCommand> commands = filterCommands(ReceiveCommand.Result.NOT_ATTEMPTED);
+        for (ReceiveCommand c : commands) {
+            if (!c.getRefName().equals(GitRepository.BRANCH)) {
+                c.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, "cluster mode replicates "
+                        + GitRepository.BRANCH + " only; other branches and tags are refused");
+            } else if (c.getType() == ReceiveCommand.Type.DELETE) {
+                c.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, "main is the branch WebDAV serves; it cannot be deleted");
+            }
+        }
+        if (isAtomic() && commands.stream().anyMatch(c -> c.getResult() != ReceiveCommand.Result.NOT_ATTEMPTED)) {
+            ReceiveCommand.abort(commands); // git push --atomic: all or nothing
+            return;
+        }
+        for (ReceiveCommand c : commands) {
+            if (c.getResult() != ReceiveCommand.Result.NOT_ATTEMPTED) {
+                continue;
+            }
+            try {
+                if (repository.pushReplicated(c.getOldId(), c.getNewId())) {
+                    c.setResult(ReceiveCommand.Result.OK);
+                } else {
+                    c.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, "main moved while this push was under way; fetch and push again");
+                }
+            } catch (NotCommittedException e) {
+                // As a WebDAV write's 503: the entry may still be committed later, so the client is told to look.
+                c.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, "not committed by the cluster (" + e.getMessage()
+                        + "); main may still move to this commit later: fetch to see, then push again if it did not");
+            } catch (IOException | RuntimeException e) {
+                c.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, e.getMessage());
             }
         }
     }

@@ -651,8 +651,9 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
      */
     public <T> T exclusive(DiskChange<T> change) throws IOException {
         if (commitPoint != null) {
-            // A push moves refs on this node's disk only; replicating it is a later step (README, cluster mode).
-            throw new IOException("git push is not replicated in cluster mode yet; write through WebDAV or the REST API");
+            // A change on this node's disk alone would never reach the others: in cluster mode a push moves the
+            // branch through the replicated log instead (pushReplicated).
+            throw new IOException("in cluster mode the repository changes only through the replicated log");
         }
         writeLock.lock();
         try {
@@ -664,6 +665,67 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
                 repo.getRefDatabase().refresh();
                 memHead = headRef.read();
             }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** True in cluster mode: the branch moves only through the replicated log ({@link #pushReplicated}). */
+    public boolean replicated() {
+        return commitPoint != null;
+    }
+
+    /**
+     * Cluster mode's push of the branch from {@code oldId} (null or zero: a new branch) to {@code newId}, whose
+     * objects are in the repository on disk already (the pack git sent, received but not yet referenced): one
+     * record holding every object reachable from the new head and not from the old one, read raw from the
+     * repository, and the branch's move, committed through the replicated log like any batch of writes
+     * ({@link #commitReplicated}), under the write lock so that it queues with the other writers. Nothing moves
+     * here: the committed record moves the branch on every node ({@link #applyReplicated}), this one included.
+     *
+     * @return false, with nothing done, when the branch is no longer at {@code oldId} (a write came first)
+     * @throws NoSpaceException      when the push holds more than the log takes in one record
+     * @throws NotCommittedException when the cluster did not commit it (the branch has not moved here)
+     */
+    public boolean pushReplicated(ObjectId oldId, ObjectId newId) throws IOException {
+        CommitPoint replicated = commitPoint;
+        if (replicated == null) {
+            throw new IllegalStateException("not in cluster mode");
+        }
+        ObjectId expected = oldId == null || ObjectId.zeroId().equals(oldId) ? null : oldId.copy();
+        writeLock.lock();
+        try {
+            if (!java.util.Objects.equals(headId(), expected)) {
+                return false;
+            }
+            long max = replicated.maxRecordBytes();
+            long bytes = 0;
+            List<NewObject> objects = new ArrayList<>();
+            try (ObjectReader reader = newReader(); org.eclipse.jgit.revwalk.ObjectWalk walk = new org.eclipse.jgit.revwalk.ObjectWalk(reader)) {
+                walk.markStart(walk.parseCommit(newId));
+                if (expected != null) {
+                    walk.markUninteresting(walk.parseCommit(expected));
+                }
+                List<org.eclipse.jgit.revwalk.RevObject> found = new ArrayList<>();
+                for (RevCommit c; (c = walk.next()) != null; ) {
+                    found.add(c);
+                }
+                for (org.eclipse.jgit.revwalk.RevObject o; (o = walk.nextObject()) != null; ) {
+                    found.add(o);
+                }
+                for (org.eclipse.jgit.revwalk.RevObject o : found) {
+                    // Sizes first: a push over the limit is refused before its objects are read into memory.
+                    bytes += reader.getObjectSize(o, o.getType()) + 25L;
+                    if (bytes > max) {
+                        throw new NoSpaceException("cluster mode takes at most " + (max >> 20)
+                                + " MiB of new objects in one push; push fewer commits at a time", null);
+                    }
+                    byte[] raw = reader.open(o, o.getType()).getCachedBytes((int) max);
+                    objects.add(NewObject.of(o.copy(), o.getType(), raw, 0, raw.length));
+                }
+            }
+            commitReplicated(replicated, new CommitLog.Record(BRANCH, expected, newId.copy(), objects));
+            return true;
         } finally {
             writeLock.unlock();
         }

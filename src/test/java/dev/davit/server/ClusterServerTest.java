@@ -224,4 +224,142 @@ class ClusterServerTest {
         assertThat(put.statusCode()).as(put.body()).isEqualTo(503);
         assertThat(put.headers().firstValue("Retry-After")).hasValue("1");
     }
+
+    private String gitUrl(int node) {
+        return "http://127.0.0.1:" + httpPorts.get(node - 1) + "/git/demo/sample.git";
+    }
+
+    private int follower() {
+        for (int i = 0; i < servers.size(); i++) {
+            if (!servers.get(i).cluster().servesLocally()) {
+                return httpPorts.indexOf(servers.get(i).port()) + 1;
+            }
+        }
+        throw new AssertionError("no follower");
+    }
+
+    private static org.eclipse.jgit.revwalk.RevCommit commitFile(org.eclipse.jgit.api.Git git, String path, byte[] content) throws Exception {
+        Path f = git.getRepository().getWorkTree().toPath().resolve(path);
+        Files.write(f, content);
+        git.add().addFilepattern(path).call();
+        org.eclipse.jgit.lib.PersonIdent who = new org.eclipse.jgit.lib.PersonIdent("Git User", "git@localhost");
+        return git.commit().setMessage("pushed " + path).setAuthor(who).setCommitter(who).call();
+    }
+
+    private static org.eclipse.jgit.transport.RemoteRefUpdate pushMain(org.eclipse.jgit.api.Git git, String ref) throws Exception {
+        Iterable<org.eclipse.jgit.transport.PushResult> results = git.push()
+                .setCredentialsProvider(dev.davit.testutil.GitClient.credentials(TestServer.USER, TestServer.PASSWORD))
+                .setRefSpecs(new org.eclipse.jgit.transport.RefSpec("HEAD:" + ref)).call();
+        return results.iterator().next().getRemoteUpdate(ref);
+    }
+
+    private static org.eclipse.jgit.api.Git cloneFrom(String url, Path dir) throws Exception {
+        return org.eclipse.jgit.api.Git.cloneRepository().setURI(url).setDirectory(dir.toFile())
+                .setCredentialsProvider(dev.davit.testutil.GitClient.credentials(TestServer.USER, TestServer.PASSWORD)).call();
+    }
+
+    /** Each running node's head of demo/sample, from its own repository (not through the leader). */
+    private java.util.Set<String> heads() {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        for (DavitServer s : servers) {
+            try {
+                org.eclipse.jgit.lib.ObjectId id = s.repositories().open("demo", "sample").headId();
+                out.add(id == null ? "none" : id.name());
+            } catch (IOException | NotFoundException e) {
+                out.add("error " + e);
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void aPushThroughAFollowerIsOnEveryNodeWithTheSameVersion() throws Exception {
+        start(3);
+        awaitSample();
+        int node = follower();
+        org.eclipse.jgit.revwalk.RevCommit pushed;
+        try (org.eclipse.jgit.api.Git git = cloneFrom(gitUrl(node), tmp.resolve("clone"))) {
+            pushed = commitFile(git, "pushed.txt", "pushed through a follower".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            org.eclipse.jgit.transport.RemoteRefUpdate u = pushMain(git, "refs/heads/main");
+            assertThat(u.getStatus()).as(u.getMessage()).isEqualTo(org.eclipse.jgit.transport.RemoteRefUpdate.Status.OK);
+        }
+
+        HttpResponse<String> first = send(1, "GET", "pushed.txt", null);
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+        assertThat(first.headers().firstValue("X-Revision")).hasValue(pushed.name());
+        for (int reader = 1; reader <= 3; reader++) {
+            HttpResponse<String> get = send(reader, "GET", "pushed.txt", null);
+            assertThat(get.statusCode()).as("GET through n" + reader + ": " + get.body()).isEqualTo(200);
+            assertThat(get.body()).isEqualTo("pushed through a follower");
+            assertThat(get.headers().firstValue("ETag")).isEqualTo(first.headers().firstValue("ETag"));
+            assertThat(get.headers().firstValue("X-Revision")).isEqualTo(first.headers().firstValue("X-Revision"));
+            java.util.Collection<org.eclipse.jgit.lib.Ref> refs = org.eclipse.jgit.api.Git.lsRemoteRepository().setRemote(gitUrl(reader))
+                    .setCredentialsProvider(dev.davit.testutil.GitClient.credentials(TestServer.USER, TestServer.PASSWORD)).call();
+            assertThat(refs).as("ls-remote through n" + reader)
+                    .anySatisfy(r -> {
+                        assertThat(r.getName()).isEqualTo("refs/heads/main");
+                        assertThat(r.getObjectId()).isEqualTo(pushed);
+                    });
+        }
+        // Every node's own repository, not only the leader that serves the reads, holds the pushed commit.
+        await("every node at the pushed commit", () -> heads().equals(java.util.Set.of(pushed.name())));
+        for (DavitServer s : servers) {
+            try (org.eclipse.jgit.lib.ObjectReader r = s.repositories().open("demo", "sample").newReader()) {
+                assertThat(new String(r.open(org.eclipse.jgit.treewalk.TreeWalk.forPath(r, "pushed.txt", pushed.getTree()).getObjectId(0)).getBytes(),
+                        java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("pushed through a follower");
+            }
+        }
+    }
+
+    @Test
+    void aPushToAnotherRefOrOverTheRecordLimitIsRefusedAndMovesNothing() throws Exception {
+        start(3);
+        awaitSample();
+        String before = send(1, "GET", "README.md", null).headers().firstValue("X-Revision").orElseThrow();
+        try (org.eclipse.jgit.api.Git git = cloneFrom(gitUrl(follower()), tmp.resolve("clone"))) {
+            commitFile(git, "other.txt", "on another branch".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            org.eclipse.jgit.transport.RemoteRefUpdate other = pushMain(git, "refs/heads/other");
+            assertThat(other.getStatus()).isEqualTo(org.eclipse.jgit.transport.RemoteRefUpdate.Status.REJECTED_OTHER_REASON);
+            assertThat(other.getMessage()).contains("cluster mode replicates refs/heads/main only");
+
+            byte[] big = new byte[17 << 20];
+            new java.util.Random(17).nextBytes(big); // incompressible: the record holds it whole
+            commitFile(git, "big.bin", big);
+            org.eclipse.jgit.transport.RemoteRefUpdate tooBig = pushMain(git, "refs/heads/main");
+            assertThat(tooBig.getStatus()).isEqualTo(org.eclipse.jgit.transport.RemoteRefUpdate.Status.REJECTED_OTHER_REASON);
+            assertThat(tooBig.getMessage()).contains("at most 16 MiB");
+        }
+        assertThat(heads()).containsExactly(before);
+        assertThat(send(2, "GET", "big.bin", null).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void aPushWithoutAMajorityIsRefusedAndMovesNothing() throws Exception {
+        start(3, "1000");
+        awaitSample();
+        DavitServer leader = servers.stream().filter(s -> s.cluster().servesLocally()).findFirst().orElseThrow();
+        int node = servers.indexOf(leader) + 1;
+        String before = leader.repositories().open("demo", "sample").headId().name();
+        try (org.eclipse.jgit.api.Git git = cloneFrom(gitUrl(node), tmp.resolve("clone"))) {
+            for (DavitServer s : servers) {
+                if (s != leader) {
+                    s.close();
+                }
+            }
+            servers.removeIf(s -> s != leader);
+            commitFile(git, "alone.txt", "one node of three".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            org.eclipse.jgit.transport.RemoteRefUpdate u;
+            try {
+                u = pushMain(git, "refs/heads/main");
+            } catch (org.eclipse.jgit.api.errors.TransportException e) {
+                u = null; // the leader stepped down meanwhile and answered 503: refused as well
+            }
+            if (u != null) {
+                assertThat(u.getStatus()).as(u.getMessage()).isEqualTo(org.eclipse.jgit.transport.RemoteRefUpdate.Status.REJECTED_OTHER_REASON);
+                assertThat(u.getMessage()).contains("not committed by the cluster");
+            }
+        }
+        assertThat(leader.repositories().open("demo", "sample").headId().name()).as("the branch has not moved").isEqualTo(before);
+        assertThat(leader.repositories().open("demo", "sample").disk().exactRef("refs/heads/main").getObjectId().name()).isEqualTo(before);
+    }
 }

@@ -16,6 +16,8 @@ Workloads (full run; --smoke uses tiny counts):
             and one of 10,000 files, median of reps (Davit and mod_dav_fs)
   big       PUT then GET of a 1 GB random file with curl (MB/s), sha256 of the GET checked; Davit's heap
             sampled with jstat and read from its GC log meanwhile (Davit runs with -Xmx256m)
+  cluster   Davit only: 1 KiB PUTs (new paths, 1 and 4 persistent connections, 10 s each) through the leader of a
+            3-node cluster (cluster mode, three more JVMs on loopback) and through the one-node Davit, taking turns
   growth    Davit only: median latency of sequential 1 KiB PUTs into a small folder of a repository with
             100 files, one with 100,000 files, and one after 100,000 commits (built with git fast-import)
 
@@ -57,11 +59,12 @@ PROFILES = {
     "full": dict(seq_max=2000, seq_secs=10.0, seq_reps=3, wrk_secs=10, put_conns=[1, 4, 16], lag_secs=15, get_secs=10,
                  pf_sizes=[1000, 10000], pf_reps=[9, 7], big_mb=1024, big_timeout=240,
                  growth_files=100_000, growth_commits=100_000, growth_puts=300, growth_warmup=20,
-                 growth_rounds=30, growth_secs=150, pause=1.0, budget=1140, peer_workloads=None),
+                 growth_rounds=30, growth_secs=150, pause=1.0, budget=1140, peer_workloads=None,
+                 cluster_secs=10.0, cluster_max=2000),
     "smoke": dict(seq_max=100, seq_secs=2.0, seq_reps=1, wrk_secs=2, put_conns=[1, 4, 16], lag_secs=4, get_secs=2,
                   pf_sizes=[100, 1000], pf_reps=[3, 3], big_mb=1, big_timeout=60,
                   growth_files=1000, growth_commits=1000, growth_puts=30, growth_warmup=5,
-                  growth_rounds=10, growth_secs=40, pause=0.2, budget=150,
+                  growth_rounds=10, growth_secs=40, pause=0.2, budget=150, cluster_secs=2.0, cluster_max=100,
                   # the peers only on the quick workloads: each is started and checked, the smoke stays short
                   peer_workloads={"put_seq", "propfind", "big"}),
 }
@@ -885,6 +888,140 @@ class Bench:
             f"p99 {d.get('p99_ms', 0):.2f} ms")
         return d
 
+    def put_rate(self, t, folder, conns, secs, max_puts):
+        """1 KiB PUTs to new paths in a fresh `folder` on `conns` persistent connections for `secs` (at most
+        `max_puts` in all); the server's listing must show every 2xx PUT."""
+        c = t.conn()
+        st = c.request("MKCOL", folder)[0]
+        c.close()
+        if st != 201:
+            raise Fatal(f"MKCOL {folder} answered {st}")
+        lock, lats, bad, nxt = threading.Lock(), [], {}, [0]
+        t0 = time.perf_counter()
+
+        def worker():
+            c = t.conn()
+            try:
+                while True:
+                    with lock:
+                        i = nxt[0]
+                        if i >= max_puts or time.perf_counter() - t0 >= secs:
+                            return
+                        nxt[0] += 1
+                    path = f"{folder}f{i:05d}.bin"
+                    st, dt, _ = c.request("PUT", path, body_for(path), {"Content-Type": "application/octet-stream"})
+                    with lock:
+                        lats.append(dt)
+                        if not 200 <= st < 300:
+                            bad[st] = bad.get(st, 0) + 1
+            except (OSError, http.client.HTTPException) as e:
+                with lock:
+                    bad[type(e).__name__] = bad.get(type(e).__name__, 0) + 1
+            finally:
+                c.close()
+        threads = [threading.Thread(target=worker) for _ in range(conns)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        wall = time.perf_counter() - t0
+        ok = len(lats) - sum(v for k, v in bad.items() if isinstance(k, int))
+        listed = settled_count(t, folder)
+        return dict(conns=conns, puts=len(lats), ok=ok, errors=bad, wall_s=round(wall, 3), value=ok / wall,
+                    median_ms=median(lats) * 1e3 if lats else None, p99_ms=pct(lats, 99) * 1e3 if lats else None,
+                    listed=listed)
+
+    def start_cluster(self):
+        """Three more Davit processes in cluster mode (issue 17) on loopback, each with its own data dir, durable,
+        -Xmx256m; returns their (name, Popen, data dir) and the HTTP port of the leader once it serves the sample."""
+        http_ports = [free_port() for _ in range(3)]
+        peers = ",".join(f"n{i + 1}@127.0.0.1:{free_port()}:{http_ports[i]}" for i in range(3))
+        with open(os.path.join(ROOT, "config", "davit.properties")) as f:
+            base = f.read()
+        nodes = []
+        try:
+            for i in range(3):
+                data = os.path.join(self.work, f"cluster-n{i + 1}")
+                cfg = os.path.join(self.work, f"cluster-n{i + 1}.properties")
+                with open(cfg, "w") as f:
+                    # later lines win over the base file's
+                    f.write(base + "\n" + "\n".join([
+                        "server.bind=127.0.0.1", f"server.port={http_ports[i]}", f"data.dir={data}",
+                        "sample.repository=demo/sample", "sample.source=" + os.path.join(ROOT, "storage-sample"),
+                        "storage.durable=true", "cluster.enabled=true", f"cluster.node.id=n{i + 1}",
+                        f"cluster.peers={peers}"]) + "\n")
+                logfile = os.path.join(self.work, f"cluster-n{i + 1}.log")
+                out = open(logfile, "w")
+                self.peer_logs.append(out)
+                cmd = ["java", "-Xmx256m"] + self.args.java_opts.split() + ["-jar", os.path.abspath(self.args.jar),
+                                                                             "--config", cfg]
+                proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                nodes.append((f"Davit cluster node n{i + 1}", proc, data))
+            deadline = time.time() + 120
+            while time.time() < deadline:
+                if any(proc.poll() is not None for _, proc, _ in nodes):
+                    raise Fatal("a cluster node exited at start; see cluster-n*.log")
+                try:
+                    c = Conn(http_ports[0], timeout=5)
+                    c.request("GET", "/healthz")
+                    c.close()
+                    lead = c.last_headers.get("x-davit-cluster-leader")
+                    if lead:
+                        port = http_ports[int(lead[1:]) - 1]
+                        c = Conn(port, base64.b64encode(b"demo:demo").decode(), timeout=5)
+                        st = c.request("GET", "/dav/demo/sample/README.md")[0]
+                        c.close()
+                        if st == 200:
+                            log(f"3-node cluster: leader {lead} on port {port}")
+                            return nodes, port
+                except (OSError, http.client.HTTPException):
+                    pass
+                time.sleep(0.2)
+            raise Fatal("the 3-node cluster served no leader within 120 s")
+        except BaseException:
+            for name, proc, _ in nodes:
+                stop_process(proc, name)
+            raise
+
+    def cluster(self, t):
+        """Issue 17's row: 1 KiB PUTs through the leader of a 3-node cluster against the one-node Davit, the same
+        client in the same run, taking turns (1 connection each, then 4). Every 2xx must be listed, and every
+        node's repository on disk must end at the same head."""
+        p = self.p
+        nodes, port = self.start_cluster()
+        try:
+            ct = Target(DAVIT, port, t.path, t.user, t.password)
+            d = dict(one={}, three={})
+            for conns in (1, 4):
+                for key, tgt in (("one", t), ("three", ct)):
+                    self.settle()
+                    r = self.put_rate(tgt, f"{tgt.path}{key}-c{conns}/", conns, p["cluster_secs"], p["cluster_max"])
+                    d[key][conns] = r
+                    where = "one node" if key == "one" else "3-node cluster"
+                    self.check(f"cluster: {where}, {conns} conn.: every PUT 2xx, the server lists them all",
+                               not r["errors"] and r["ok"] > 0 and r["listed"] == r["ok"],
+                               f"({r['ok']} 2xx, errors {r['errors']}, {r['listed']} listed)")
+                    log(f"  {where}, {conns} conn.: {r['ok']} PUTs in {r['wall_s']:.2f} s = {r['value']:.0f}/s")
+            heads, deadline = set(), time.time() + 30
+            while time.time() < deadline:
+                heads = set()
+                for _, _, data in nodes:
+                    r = run(["git", "-c", "safe.directory=*", "--git-dir", os.path.join(data, "demo", "sample.git"),
+                             "rev-parse", "-q", "--verify", "refs/heads/main"], 30)
+                    heads.add(r.stdout.strip())
+                if len(heads) == 1 and "" not in heads:
+                    break
+                time.sleep(0.5)
+            self.check("cluster: every node's repository on disk at the same head", len(heads) == 1 and "" not in heads,
+                       f"({', '.join(sorted(heads))})")
+        finally:
+            for name, proc, _ in nodes:
+                if proc.poll() is not None:
+                    self.errors.append(f"{name} exited during the run (exit {proc.returncode})")
+                stop_process(proc, name)
+        d["value"] = d["three"][1]["value"]
+        return d
+
     def lag(self, t):
         """Issue 12: the lag from a PUT's 2xx until `git rev-parse main` outside the server shows it (the commit
         is main or an ancestor of it), measured by probe PUTs while wrk keeps 16 connections of PUTs going."""
@@ -1192,8 +1329,8 @@ class Bench:
 
     def run(self):
         args = self.args
-        self.selected = set(args.only.split(",")) if args.only else {"put_seq", "put_wrk", "lag", "get", "propfind",
-                                                                      "big", "growth"}
+        self.selected = set(args.only.split(",")) if args.only else {"put_seq", "put_wrk", "lag", "cluster", "get",
+                                                                      "propfind", "big", "growth"}
         self.servers = set(args.servers.split(","))
         self.work = tempfile.mkdtemp(prefix="davit-bench.", dir=args.tmp)
         os.chmod(self.work, 0o755)   # Apache's workers (www-data) must reach their dirs in here
@@ -1236,6 +1373,7 @@ class Bench:
                 self.step(f"put_wrk{conns}", k, self.put_wrk, tg[k], conns, sel="put_wrk")
         if DAVIT in tg:
             self.step("lag", DAVIT, self.lag, tg[DAVIT])
+            self.step("cluster", DAVIT, self.cluster, tg[DAVIT])
         for k in (FS, DAVIT) + PEERS:
             if k in tg:
                 self.step("get", k, self.get_small, tg[k])
@@ -1536,6 +1674,20 @@ class Bench:
             out.append("- growth p90 ms: " + ", ".join(f"{g[k]['label']} {g[k]['p90_ms']:.2f}" for k in "abc"))
         return "\n".join(out)
 
+    def cluster_table(self):
+        c = (self.results.get("cluster") or {}).get(DAVIT)
+        if not c:
+            return ""
+        lines = ["| workload | 3-node cluster | one node | cluster/one node |", "|---|---:|---:|---:|"]
+        for conns in (1, 4):
+            three, one = c["three"].get(conns), c["one"].get(conns)
+            if not three or not one:
+                continue
+            label = "sequential, 1 connection" if conns == 1 else f"{conns} connections"
+            ratio = f"{three['value'] / one['value']:.2f}x" if one["value"] else "–"
+            lines.append(f"| PUT 1 KiB, {label}, /s | {three['value']:,.0f} | {one['value']:,.0f} | {ratio} |")
+        return "\n".join(lines)
+
     def report(self):
         table = self.table()
         failed = [c for c in self.checks if not c[1]]
@@ -1543,6 +1695,10 @@ class Bench:
         peer_table = self.peer_table()
         text = [table, "", f"Targets met: {self.n_met} of {self.n_tgt}. Davit with -Xmx256m and storage.durable=true; "
                            "ratios are Davit/reference (for ms rows lower is better).", ""]
+        cluster_table = self.cluster_table()
+        if cluster_table:
+            text += ["Cluster mode (issue 17): 1 KiB PUTs through the leader of 3 Davit nodes on this machine (every 2xx "
+                     "on 2 of 3 disks) vs one node, same client, same run:", "", cluster_table, ""]
         if peer_table:
             text += ["Peers (servers a user would pick instead; ratios Davit/peer, for ms rows lower is better):", "",
                      peer_table, ""]
@@ -1582,7 +1738,7 @@ def main():
                     help="tiny counts (CI); also BENCH_SMOKE=1")
     ap.add_argument("--results", default=os.environ.get("BENCH_RESULTS"),
                     help="directory for table.md, results.json and logs (default bench/results/<time>)")
-    ap.add_argument("--only", default="", help="comma-separated workloads: put_seq,put_wrk,get,propfind,big,growth")
+    ap.add_argument("--only", default="", help="comma-separated workloads: put_seq,put_wrk,cluster,get,propfind,big,growth")
     ap.add_argument("--servers", default="fs,svn,davit," + ",".join(PEERS),
                     help="comma-separated: fs,svn,davit," + ",".join(PEERS))
     ap.add_argument("--java-opts", default=os.environ.get("BENCH_JAVA_OPTS", ""), help="extra JVM options for Davit")

@@ -169,7 +169,10 @@ public final class DavitServer implements AutoCloseable {
         context.addServlet(new ServletHolder("ui", new WebUiServlet(repositories, users)), "/ui/*");
         context.addServlet(new ServletHolder("health", new HealthServlet()), "/healthz");
         context.addServlet(new ServletHolder("metrics", new MetricsServlet(metrics)), "/metrics");
-        jetty.setHandler(context);
+        // Plain GETs of small files at the head skip the servlet layer (issue 16); with auth.basic.tls.only every
+        // request goes through the authentication filter, which refuses Basic over plain HTTP from elsewhere.
+        jetty.setHandler(config.tls().basicOnlyOverTls() ? context
+                : new dev.davit.dav.PlainGetHandler(context, repositories, users, clientMetadata, metrics));
     }
 
     private void seedSample() throws IOException, StorageException {

@@ -77,8 +77,49 @@ class HeadFileGetTest {
         for (String h : COMPARED) {
             assertThat(lean.headers().firstValue(h)).as(h).isEqualTo(full.headers().firstValue(h));
         }
+        assertThat(withoutDate(lean.headers().map())).isEqualTo(withoutDate(full.headers().map()));
         assertThat(lean.body()).isEqualTo(full.body());
         assertThat(lean.headers().firstValue("X-Revision")).contains(head);
+    }
+
+    private static Map<String, List<String>> withoutDate(Map<String, List<String>> headers) {
+        Map<String, List<String>> m = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        m.putAll(headers);
+        m.remove("Date");
+        return m;
+    }
+
+    /** The plain GET skips the filters (PlainGetHandler) but is counted as they count it. */
+    @Test
+    void plainGetsAreCountedInTheMetrics() throws Exception {
+        s.get("lean.txt");
+        long before = counted("GET", 200);
+        for (int i = 0; i < 5; i++) {
+            HttpResponse<String> r = s.get("lean.txt");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        }
+        assertThat(s.send("HEAD", "lean.txt", null).statusCode()).isEqualTo(200);
+        assertThat(counted("GET", 200) - before).isEqualTo(5);
+    }
+
+    private static long counted(String method, int status) throws Exception {
+        HttpResponse<String> m = s.http.send(HttpRequest.newBuilder(URI.create(s.server.baseUrl() + "metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        String prefix = "davit_requests_total{frontend=\"dav\",method=\"" + method + "\",status=\"" + status + "\"} ";
+        return m.body().lines().filter(l -> l.startsWith(prefix)).mapToLong(l -> Long.parseLong(l.substring(prefix.length()).trim()))
+                .findFirst().orElse(0);
+    }
+
+    /** A good password remembered lets that password in, not another one for the same name. */
+    @Test
+    void aWrongPasswordAfterGoodOnesIsStill401() throws Exception {
+        assertThat(s.get("lean.txt").statusCode()).isEqualTo(200);
+        assertThat(s.get("lean.txt").statusCode()).isEqualTo(200);
+        HttpResponse<String> wrong = s.http.send(HttpRequest.newBuilder(URI.create(s.base() + "lean.txt"))
+                .header("Authorization", TestServer.basic("demo", "wrong")).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(wrong.statusCode()).as(wrong.body()).isEqualTo(401);
+        assertThat(wrong.headers().firstValue("WWW-Authenticate").orElse("")).startsWith("Basic");
+        assertThat(wrong.body()).doesNotContain(CONTENT);
     }
 
     @Test

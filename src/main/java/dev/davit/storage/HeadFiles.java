@@ -12,13 +12,16 @@ import org.eclipse.jgit.lib.ObjectId;
  * same few files again and again between two commits, and each one otherwise opened an object reader,
  * walked the tree from the root, read the blob and asked the last-modified index (issue 16: a 1 KiB GET ran
  * at 0.5-0.8x Apache's mod_dav_fs). Keyed by the head commit: a new head starts an empty table, so nothing
- * remembered can outlive the state it describes. Bounded in count and bytes. Thread-safe.
+ * remembered can outlive the state it describes. Bounded in count and bytes ({@link #MAX_FILES},
+ * {@link #MAX_BYTES}). Thread-safe.
  */
 public final class HeadFiles {
     /** Largest body kept: a small file's whole answer fits in one socket write with its headers. */
     static final int MAX_BODY = 16 * 1024;
-    /** Most files kept per head (at most {@code MAX_FILES * MAX_BODY} = 16 MiB of bodies). */
+    /** Most files kept per head. */
     static final int MAX_FILES = 1024;
+    /** Most bytes of bodies kept per repository (the server runs in -Xmx256m with any number of them). */
+    static final long MAX_BYTES = 2L << 20;
 
     /**
      * A visible file at the head commit {@code revision}.
@@ -29,11 +32,14 @@ public final class HeadFiles {
     public record HeadFile(ObjectId revision, ObjectId blob, long size, Instant modified, byte[] body) {
     }
 
-    private record Generation(ObjectId head, ConcurrentHashMap<RepoPath, HeadFile> files) {
+    private record Generation(ObjectId head, ConcurrentHashMap<RepoPath, HeadFile> files, java.util.concurrent.atomic.AtomicLong bytes) {
+        Generation(ObjectId head) {
+            this(head, new ConcurrentHashMap<>(), new java.util.concurrent.atomic.AtomicLong());
+        }
     }
 
     private final GitRepository repository;
-    private volatile Generation current = new Generation(ObjectId.zeroId(), new ConcurrentHashMap<>());
+    private volatile Generation current = new Generation(ObjectId.zeroId());
 
     HeadFiles(GitRepository repository) {
         this.repository = repository;
@@ -79,12 +85,19 @@ public final class HeadFiles {
     private void remember(ObjectId revision, RepoPath path, HeadFile f) {
         Generation g = current;
         if (!g.head().equals(revision)) {
-            g = new Generation(revision, new ConcurrentHashMap<>());
+            g = new Generation(revision);
             current = g; // a reader of an older head may put it back for a moment; the next one replaces it again
         }
-        if (g.files().size() >= MAX_FILES) {
-            g.files().clear();
+        if (g.files().size() >= MAX_FILES || g.bytes().addAndGet(f.size()) > MAX_BYTES) {
+            g = new Generation(revision); // full: start again (the files asked for most come back first)
+            g.bytes().addAndGet(f.size());
+            current = g;
         }
         g.files().put(path, f);
+    }
+
+    /** How many files are remembered now (for tests). */
+    int remembered() {
+        return current.files().size();
     }
 }

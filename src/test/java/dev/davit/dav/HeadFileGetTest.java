@@ -89,6 +89,20 @@ class HeadFileGetTest {
         return m;
     }
 
+    /** Names that arrive percent-encoded (a space, a literal '%', UTF-8) read the same by either path. */
+    @ParameterizedTest
+    @CsvSource({"a%20b%25.txt", "gr%C3%B6%C3%9Fe.txt", "docs/x%2By.md"})
+    void anEncodedNameAnswersAsTheFullPathDoes(String encoded) throws Exception {
+        HttpResponse<String> put = s.put(encoded, "encoded " + encoded);
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(201);
+        s.get(encoded);
+        HttpResponse<String> lean = s.get(encoded);
+        HttpResponse<String> full = s.get(encoded + "?rev=" + s.head());
+        assertThat(lean.statusCode()).as(lean.body()).isEqualTo(200);
+        assertThat(withoutDate(lean.headers().map())).isEqualTo(withoutDate(full.headers().map()));
+        assertThat(lean.body()).isEqualTo("encoded " + encoded);
+    }
+
     /** The plain GET skips the filters (PlainGetHandler) but is counted as they count it. */
     @Test
     void plainGetsAreCountedInTheMetrics() throws Exception {

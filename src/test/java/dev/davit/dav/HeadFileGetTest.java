@@ -103,6 +103,58 @@ class HeadFileGetTest {
         assertThat(lean.body()).isEqualTo("encoded " + encoded);
     }
 
+    /**
+     * Reads racing writes of the same file: every answer is one version whole, its ETag that of its body and
+     * its X-Revision a commit where the file had that content (what the head's table remembers never mixes
+     * two heads).
+     */
+    @Test
+    void readsDuringWritesAnswerOneVersionWhole() throws Exception {
+        s.put("raced.txt", "version 0");
+        java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.ConcurrentLinkedQueue<HttpResponse<String>> seen = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.concurrent.ExecutorService readers = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int r = 0; r < 2; r++) {
+                done.add(readers.submit(() -> {
+                    while (writing.get()) {
+                        HttpResponse<String> g = s.get("raced.txt");
+                        assertThat(g.statusCode()).as(g.body()).isEqualTo(200);
+                        seen.add(g);
+                    }
+                    return null;
+                }));
+            }
+            for (int v = 1; v <= 30; v++) {
+                HttpResponse<String> put = s.put("raced.txt", "version " + v + " " + "x".repeat(v));
+                assertThat(put.statusCode()).as(put.body()).isEqualTo(204);
+            }
+            writing.set(false);
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            readers.shutdownNow();
+        }
+        assertThat(seen).isNotEmpty();
+        java.util.Map<String, String> etagAt = new java.util.HashMap<>();
+        for (HttpResponse<String> g : seen) {
+            String etag = g.headers().firstValue("ETag").orElseThrow();
+            assertThat(etag).as(g.body()).isEqualTo(Git.quoted(Git.blobId(g.body())));
+            assertThat(g.headers().firstValue("Content-Length")).contains(Integer.toString(g.body().length()));
+            String rev = g.headers().firstValue("X-Revision").orElseThrow();
+            String then = etagAt.computeIfAbsent(rev, r -> {
+                try {
+                    return s.send("HEAD", "raced.txt?rev=" + r, null).headers().firstValue("ETag").orElse("none");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertThat(etag).as("the file at " + rev).isEqualTo(then);
+        }
+    }
+
     /** The plain GET skips the filters (PlainGetHandler) but is counted as they count it. */
     @Test
     void plainGetsAreCountedInTheMetrics() throws Exception {

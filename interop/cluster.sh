@@ -8,7 +8,7 @@
 # Then, on every node's own disk: the same head, every write answered 2xx there (its blob), each writer's file at
 # its last acknowledged version (or a later attempt that was committed though not answered), `git fsck` clean;
 # through every node: the same bytes and ETag; of the racing writes with the same If-Match at most one won.
-# Builds nothing; not in test-all.sh's default list. Env: CLUSTER_WORKERS, DAVIT_JAR, INTEROP_LOGS, INTEROP_KEEP=1.
+# Builds nothing; in test-all.sh's default list (CI). Env: CLUSTER_WORKERS, DAVIT_JAR, INTEROP_LOGS, INTEROP_KEEP=1.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 

@@ -95,26 +95,12 @@ public final class UserStore {
         if (token != null) {
             return authenticateToken(token, client, null);
         }
-        if (!authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+        String[] basic = basic(authorization);
+        if (basic == null) {
             return AuthResult.REJECTED;
         }
-        byte[] raw;
-        try {
-            raw = Base64.getDecoder().decode(authorization.substring(6).trim());
-        } catch (IllegalArgumentException e) {
-            return AuthResult.REJECTED;
-        }
-        // RFC 7617 §2.1 lets the server announce charset="UTF-8"; clients that ignore it send Latin-1.
-        String decoded = new String(raw, StandardCharsets.UTF_8);
-        if (decoded.contains("\uFFFD")) {
-            decoded = new String(raw, StandardCharsets.ISO_8859_1);
-        }
-        int colon = decoded.indexOf(':');
-        if (colon < 0) {
-            return AuthResult.REJECTED;
-        }
-        String name = decoded.substring(0, colon);
-        String password = decoded.substring(colon + 1);
+        String name = basic[0];
+        String password = basic[1];
         if (AccessTokens.idOf(password) != null) {
             // git and other Basic-only clients send a token as the password (as GitHub accepts): the user's own.
             return authenticateToken(password, client, name);
@@ -134,6 +120,49 @@ public final class UserStore {
                     return AuthResult.REJECTED;
                 })
                 .orElseGet(() -> refusal(client, name));
+    }
+
+    /** The user name and password of a Basic {@code Authorization} header, or null when it is not one. */
+    private static String[] basic(String authorization) {
+        if (!authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+            return null;
+        }
+        byte[] raw;
+        try {
+            raw = Base64.getDecoder().decode(authorization.substring(6).trim());
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        // RFC 7617 §2.1 lets the server announce charset="UTF-8"; clients that ignore it send Latin-1.
+        String decoded = new String(raw, StandardCharsets.UTF_8);
+        if (decoded.contains("\uFFFD")) {
+            decoded = new String(raw, StandardCharsets.ISO_8859_1);
+        }
+        int colon = decoded.indexOf(':');
+        if (colon < 0) {
+            return null;
+        }
+        return new String[] {decoded.substring(0, colon), decoded.substring(colon + 1)};
+    }
+
+    /**
+     * The user of Basic credentials (a password, not a token) whose check succeeded within the last minutes:
+     * what {@link #authenticate} answers for them, without its side effects. Empty for anything else (no
+     * check is run, no failure counted): the caller then authenticates the request in full.
+     */
+    public Optional<Principal> recentlyVerified(String authorization) {
+        if (authorization == null) {
+            return Optional.empty();
+        }
+        String[] basic = basic(authorization);
+        if (basic == null || AccessTokens.idOf(basic[1]) != null) {
+            return Optional.empty();
+        }
+        UserAccount account = users.get(basic[0]);
+        if (account == null || !isCached(PasswordHash.credentialKey(basic[0], basic[1].getBytes(StandardCharsets.UTF_8)))) {
+            return Optional.empty();
+        }
+        return Optional.of(new Principal(account.name(), account.email()));
     }
 
     /**

@@ -44,6 +44,8 @@ public final class DavServlet extends HttpServlet {
     private final transient RepositorySizes quota;
     private final transient ChunkedUploadV2 uploads;
     private final transient NextcloudVersions versions;
+    /** GET/HEAD of a small file at the head without milton (the /dav/ mount only), or null. */
+    private final transient HeadFileGet headFileGet;
     private static final String ERROR_REPOSITORY = DavServlet.class.getName() + ".repository";
 
     /**
@@ -72,6 +74,7 @@ public final class DavServlet extends HttpServlet {
         this.settings = settings;
         this.manager = buildManager(settings);
         this.quota = repositories.sizes();
+        this.headFileGet = mount.forSyncClients() ? null : new HeadFileGet(repositories, users, clientMetadata);
     }
 
     /**
@@ -108,6 +111,9 @@ public final class DavServlet extends HttpServlet {
                 throw new DavProblem(405, "method-not-allowed", method + " is not supported here");
             }
             Principal user = (Principal) req.getAttribute(Principal.REQUEST_ATTRIBUTE);
+            if (headFileGet != null && headFileGet.answer(req, resp, user)) {
+                return;
+            }
             if (uploads != null && ChunkedUploadV2.claims(req.getRequestURI())) {
                 uploads.handle(req, resp, user); // Nextcloud's chunked upload v2: kept outside every repository
                 return;

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
 
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import dev.davit.storage.Entry;
@@ -67,12 +68,17 @@ final class GetHandler extends DavMethod {
     }
 
     private static boolean notModified(DavExchange x, Entry e, Timestamps t) {
-        String inm = x.header("If-None-Match");
+        return notModified(x.request, ETags.of(e), t.modified());
+    }
+
+    /** RFC 9110 §13.1.2 and §13.1.3: If-None-Match, when sent, decides alone; else If-Modified-Since (seconds). */
+    static boolean notModified(HttpServletRequest req, String etag, java.time.Instant modified) {
+        String inm = req.getHeader("If-None-Match");
         if (inm != null) {
-            return Preconditions.matchesWeak(inm, ETags.of(e));
+            return Preconditions.matchesWeak(inm, etag);
         }
-        long ims = x.request.getDateHeader("If-Modified-Since");
-        return ims >= 0 && t.modified().toEpochMilli() / 1000 <= ims / 1000;
+        long ims = req.getDateHeader("If-Modified-Since");
+        return ims >= 0 && modified.toEpochMilli() / 1000 <= ims / 1000;
     }
 
     /** Opens a representation's bytes. */
@@ -92,16 +98,25 @@ final class GetHandler extends DavMethod {
     }
 
     static void file(DavExchange x, Entry e, long size, Source source, Sender sender) throws IOException {
-        HttpServletResponse resp = x.response;
-        String ifMatch = x.header("If-Match");
-        if (ifMatch != null && !Preconditions.matches(ifMatch, ETags.of(e))) {
-            throw new DavProblem(412, "precondition-failed", "If-Match does not match " + ETags.of(e));
+        file(x.request, x.response, ETags.of(e), e.name(), size, source, sender);
+    }
+
+    /**
+     * A file's answer after its ETag, Last-Modified and X-Revision are set and it was found modified: If-Match
+     * (412), Content-Type, a single byte range (206, or 416), the length, and the body unless HEAD. One code
+     * for every read of a file, so the lean path ({@link HeadFileGet}) answers exactly as the full one.
+     */
+    static void file(HttpServletRequest req, HttpServletResponse resp, String etag, String name, long size, Source source,
+                     Sender sender) throws IOException {
+        String ifMatch = req.getHeader("If-Match");
+        if (ifMatch != null && !Preconditions.matches(ifMatch, etag)) {
+            throw new DavProblem(412, "precondition-failed", "If-Match does not match " + etag);
         }
-        resp.setContentType(MediaTypes.of(e.name()));
+        resp.setContentType(MediaTypes.of(name));
         resp.setHeader("Accept-Ranges", "bytes");
-        ByteRange range = ByteRange.parse(x.header("Range"), size);
-        String ifRange = x.header("If-Range");
-        if (range != null && ifRange != null && !ifRange.trim().equals(ETags.of(e))) {
+        ByteRange range = ByteRange.parse(req.getHeader("Range"), size);
+        String ifRange = req.getHeader("If-Range");
+        if (range != null && ifRange != null && !ifRange.trim().equals(etag)) {
             range = null; // RFC 9110 §13.1.5: the representation changed, send all of it.
         }
         if (range == ByteRange.UNSATISFIABLE) {
@@ -121,7 +136,7 @@ final class GetHandler extends DavMethod {
             resp.setStatus(200);
         }
         resp.setContentLengthLong(length);
-        if ("HEAD".equals(x.request.getMethod())) {
+        if ("HEAD".equals(req.getMethod())) {
             return;
         }
         if (sender != null && length > 0 && resp.getOutputStream() instanceof org.eclipse.jetty.ee10.servlet.HttpOutput jetty) {

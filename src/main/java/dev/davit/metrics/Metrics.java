@@ -19,9 +19,20 @@ public final class Metrics {
     private final LongAdder commits = new LongAdder();
     private final LongAdder refusalsHeld = new LongAdder();
 
+    /** One request counter's labels, as given. */
+    private record RequestKey(String frontEnd, String method, int status) {
+    }
+
+    /**
+     * The counters of {@link #requests} by their labels as given: building and escaping the label text for every
+     * request was 2-4% of a small GET's CPU (JFR). Bounded as the label sets are (callers fold unknown methods).
+     */
+    private final Map<RequestKey, LongAdder> requestCounters = new ConcurrentHashMap<>();
+
     public void request(String frontEnd, String method, int status) {
-        requests.computeIfAbsent(labels("frontend", frontEnd, "method", method, "status", Integer.toString(status)),
-                k -> new LongAdder()).increment();
+        requestCounters.computeIfAbsent(new RequestKey(frontEnd, method, status), k -> requests.computeIfAbsent(
+                labels("frontend", frontEnd, "method", method, "status", Integer.toString(status)), l -> new LongAdder()))
+                .increment();
     }
 
     public void conflict(String frontEnd, String errorCase) {

@@ -193,7 +193,13 @@ public final class DavitServer implements AutoCloseable {
         context.addServlet(new ServletHolder("ui", new WebUiServlet(repositories, users)), "/ui/*");
         context.addServlet(new ServletHolder("health", new HealthServlet()), "/healthz");
         context.addServlet(new ServletHolder("metrics", new MetricsServlet(metrics)), "/metrics");
-        jetty.setHandler(cluster == null ? context : new LeaderForwarding(cluster, context));
+        // Plain GETs of small files at the head skip the servlet layer (issue 16); with auth.basic.tls.only every
+        // request goes through the authentication filter, which refuses Basic over plain HTTP from elsewhere.
+        org.eclipse.jetty.server.Handler served = config.tls().basicOnlyOverTls() ? context
+                : new dev.davit.dav.PlainGetHandler(context, repositories, users, clientMetadata, metrics);
+        // In cluster mode a node that does not lead forwards everything first, the lean GETs included: it
+        // reads only as the leader does (read your writes through any node).
+        jetty.setHandler(cluster == null ? served : new LeaderForwarding(cluster, served));
     }
 
     private void seedSample() throws IOException, StorageException {

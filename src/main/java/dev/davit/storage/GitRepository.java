@@ -110,6 +110,8 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
     /** The head's commit as last parsed (read only: Snapshot never hands it to a RevWalk). */
     private volatile RevCommit headCommit;
     private final SideFiles sideFiles;
+    /** Small files at the head as a GET answers them, until the head moves. */
+    private final HeadFiles headFiles = new HeadFiles(this);
     /** Set once by {@link Repositories} right after opening; counts commits towards a background repack. */
     private volatile Maintenance maintenance;
     /** Set once by {@link Repositories} right after opening; null (no limit) for a repository opened alone. */
@@ -844,6 +846,11 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
     /** The size of this repository's files and the limit on it (for a push's check), or null when none is kept. */
     public RepositorySizes sizes() {
         return sizes;
+    }
+
+    /** Small files at the head, remembered for reads until the head moves (see {@link HeadFiles}). */
+    public HeadFiles headFiles() {
+        return headFiles;
     }
 
     /** Files kept beside this repository instead of in it (desktop junk). */

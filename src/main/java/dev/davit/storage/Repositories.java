@@ -149,8 +149,10 @@ public final class Repositories implements AutoCloseable {
             return repo;
         }
         Path dir = dataDir.resolve(owner).resolve(name + ".git");
-        if (!Files.isRegularFile(dir.resolve("HEAD"))) {
-            throw new NotFoundException(RepoPath.ROOT, "no repository " + key);
+        synchronized (creating) { // a repository being created has its HEAD before its settings: wait for both
+            if (!Files.isRegularFile(dir.resolve("HEAD"))) {
+                throw new NotFoundException(RepoPath.ROOT, "no repository " + key);
+            }
         }
         java.util.concurrent.CompletableFuture<GitRepository> mine = new java.util.concurrent.CompletableFuture<>();
         java.util.concurrent.CompletableFuture<GitRepository> theirs = opening.putIfAbsent(key, mine);
@@ -163,8 +165,16 @@ public final class Repositories implements AutoCloseable {
                 if (closed) {
                     throw new IOException("the repositories are closed");
                 }
-                StaleLockFiles.clean(dir);
-                repo = new GitRepository(owner, name, openJgit(dir, false), () -> onCommit.run(), durable, diskExecutor, blobWorkers, nanoTime);
+                Repository jgit;
+                synchronized (creating) {
+                    // Also the stale lock files: a creation's own config.lock is not stale.
+                    StaleLockFiles.clean(dir);
+                    // The settings are saved here when they changed; a creation saves them too (config.lock):
+                    // one at a time. Two saves at once failed a creation (a cluster node's first replicated
+                    // write creating the repository while a request opened it).
+                    jgit = openJgit(dir, false);
+                }
+                repo = new GitRepository(owner, name, jgit, () -> onCommit.run(), durable, diskExecutor, blobWorkers, nanoTime);
                 repo.maintenance(maintenance);
                 repo.sizes(sizes);
                 repo.commitPoint(commitPoint);

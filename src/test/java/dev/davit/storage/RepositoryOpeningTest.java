@@ -4,6 +4,7 @@ import static dev.davit.storage.StorageFixture.ALICE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,6 +53,37 @@ class RepositoryOpeningTest {
             // the second request waited for the same opening instead of opening the repository twice
             assertThat(slowAgain.get(30, TimeUnit.SECONDS)).isSameAs(opened);
             assertThat(r.open("o", "slow")).isSameAs(opened);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * A repository being created while a request opens it (a cluster node's first replicated write making a
+     * sync client's home while that client's request arrives): the opening waits for the creation, and neither
+     * fails on the other's {@code config.lock}. Before, the opening could see the new HEAD before the settings
+     * were saved, save them at the same time, and one of the two failed.
+     */
+    @Test
+    void aRepositoryOpenedWhileItIsCreatedOpensAndTheCreationSucceeds() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (Repositories r = new Repositories(tmp.resolve("data"), false)) {
+            for (int i = 0; i < 60; i++) {
+                String name = "home" + i;
+                CompletableFuture<GitRepository> opener = CompletableFuture.supplyAsync(() -> {
+                    while (true) {
+                        try {
+                            return r.open("o", name);
+                        } catch (NotFoundException notYet) {
+                            Thread.onSpinWait();
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }
+                }, pool);
+                GitRepository created = r.createIfMissing("o", name, null, ALICE);
+                assertThat(opener.get(30, TimeUnit.SECONDS)).as(name).isSameAs(created);
+            }
         } finally {
             pool.shutdownNow();
         }

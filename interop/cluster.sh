@@ -195,12 +195,24 @@ done
 note "$(acks) writes acknowledged in all, $(cat "$WORK"/w*.log | grep -c '^TRY ') tried; answers: $(cat "$WORK"/w*.log \
   | awk '$1 == "CODE" { n[$2]++ } END { for (k in n) printf "%s x%d ", k, n[k] }')"
 
-# Every node's disk at the same head (the appliers write the bare repositories within a second of idling).
+# Every node's disk at the same head (the appliers write the bare repositories within a second of idling), once
+# node 1's holds each writer's last acknowledged write: equal heads alone may be an older state the three disks
+# share while the followers learn the last commit index and the appliers catch up.
+last_acked_on_1() {
+  local w last final
+  for w in $(seq 1 "$WORKERS"); do
+    last=$(grep '^ACK ' "$WORK/w$w.log" | tail -n1 | cut -d' ' -f2)
+    [[ -n "$last" ]] || continue
+    final=$(g 1 show "refs/heads/main:cluster/w$w.txt" 2>/dev/null)
+    [[ "$final" == "$last" ]] || sed -n "/^ACK $last\$/,\$p" "$WORK/w$w.log" | grep '^TRY ' | cut -d' ' -f2 \
+      | grep -qxF -- "$final" || return 1
+  done
+}
 deadline=$((SECONDS + 90))
 while (( SECONDS < deadline )); do
   h1=$(g 1 rev-parse -q --verify refs/heads/main); h2=$(g 2 rev-parse -q --verify refs/heads/main)
   h3=$(g 3 rev-parse -q --verify refs/heads/main)
-  [[ -n "$h1" && "$h1" == "$h2" && "$h2" == "$h3" ]] && break
+  [[ -n "$h1" && "$h1" == "$h2" && "$h2" == "$h3" ]] && last_acked_on_1 && break
   sleep 0.5
 done
 check_eq "the same head on every node's disk (n2, n3 vs n1 $h1)" "$h1 $h1" "$h2 $h3"

@@ -13,7 +13,7 @@
 # owncloud (the real nextcloudcmd / owncloudcmd desktop clients syncing their own Davit's demo/sample, ~10 s each). Prints a
 # summary table and, last, "interop: N passed, M failed" (N, M = interop scripts). Exit 1 if anything failed.
 # Runs from any working directory.
-# Env: INTEROP_SCRIPTS (default "commits litmus cadaver rclone lftp davfs2 drivesaves octokit git browser gc history fuzz crash attack stop powercut nextcloud owncloud cluster"), SKIP_JUNIT=1, INTEROP_KEEP=1,
+# Env: INTEROP_SCRIPTS (default "commits litmus cadaver rclone lftp davfs2 drivesaves octokit git browser gc history fuzz crash attack stop powercut nextcloud owncloud cluster cluster-partition"), SKIP_JUNIT=1, INTEROP_KEEP=1,
 #      DAVIT_JAR (run this jar, build none; e.g. a copy made right after a build, as others rebuild target/),
 #      INTEROP_ALLOW_SKIP=1 (davfs2, drivesaves and powercut may skip without root or /dev/fuse), INTEROP_LOGS (logs dir),
 #      INTEROP_BUDGET (s, default 1500): every step's timeout is cut to what is left of it, so the whole run
@@ -24,7 +24,7 @@ cd "$(dirname "$0")/.." || exit 1
 
 INTEROP_LOGS=${INTEROP_LOGS:-$(mktemp -d /tmp/davit-interop-logs.XXXXXX)}
 mkdir -p "$INTEROP_LOGS"; export INTEROP_LOGS
-SCRIPTS=${INTEROP_SCRIPTS:-commits litmus cadaver rclone lftp davfs2 drivesaves octokit git browser gc history fuzz crash attack stop powercut nextcloud owncloud cluster}
+SCRIPTS=${INTEROP_SCRIPTS:-commits litmus cadaver rclone lftp davfs2 drivesaves octokit git browser gc history fuzz crash attack stop powercut nextcloud owncloud cluster cluster-partition}
 T_START=$SECONDS
 BUDGET=${INTEROP_BUDGET:-1500}
 # cap N: N, or the seconds left in the budget if fewer (at least 1)

@@ -12,6 +12,7 @@
 # Builds nothing; in test-all.sh's default list (CI). Env: CLUSTER_WORKERS (6), DAVIT_JAR, INTEROP_LOGS, INTEROP_KEEP=1.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/cluster-lib.sh"
 
 INTEROP_NAME=cluster-partition
 say "== cluster-partition =="
@@ -125,7 +126,6 @@ worker() {
 # acks [NODE]: acknowledged writes so far (through NODE only, when given).
 acks() { cat "$WORK"/w*.log 2>/dev/null | awk -v n="${1:-}" '$4 ~ /^2/ && (n == "" || $3 == n)' | wc -l; }
 
-g() { local i=$1; shift; git -c safe.directory='*' --git-dir="$WORK/data-$i/demo/sample.git" "$@"; }
 
 t0=$SECONDS
 for i in 1 2 3; do start_node "$i"; done
@@ -204,19 +204,5 @@ for i in 1 2 3; do
 done
 check_eq "acknowledged writes missing on some node's disk" 0 "$missing"
 
-for i in 1 2 3; do
-  out="" rc=1
-  for try in 1 2 3; do
-    out=$(g "$i" fsck --full 2>&1); rc=$?
-    (( rc == 0 )) && break
-    grep -q -e 'index not opened' -e 'cannot be accessed' <<<"$out" || break
-  done
-  if (( rc == 0 )) && [[ -z "$(grep -v -e '^Checking' -e '^dangling' <<<"$out")" ]]; then pass "n$i: git fsck clean"; else fail "n$i: git fsck: $out"; fi
-done
-
-for i in 1 2 3; do kill -TERM "${PID[$i]}" 2>/dev/null; done
-for i in 1 2 3; do wait "${PID[$i]}" 2>/dev/null; done
-PID=()
-say "cluster-partition.sh took $((SECONDS - t0)) s"
-if (( _interop_failures > 0 )); then say "cluster-partition: $_interop_failures check(s) failed"; exit 1; fi
-say "cluster-partition: all checks passed"
+fsck_all
+finish cluster-partition

@@ -11,6 +11,7 @@
 # Builds nothing; in test-all.sh's default list (CI). Env: CLUSTER_WORKERS, DAVIT_JAR, INTEROP_LOGS, INTEROP_KEEP=1.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/cluster-lib.sh"
 
 INTEROP_NAME=cluster
 say "== cluster =="
@@ -128,7 +129,6 @@ worker() {
 acks() { cat "$WORK"/w*.log 2>/dev/null | grep -c '^ACK ' ; }
 
 # git on node I's disk
-g() { local i=$1; shift; git -c safe.directory='*' --git-dir="$WORK/data-$i/demo/sample.git" "$@"; }
 
 t0=$SECONDS
 for i in 1 2 3; do start_node "$i" || exit 1; done
@@ -255,20 +255,5 @@ for w in 1 "$WORKERS"; do
   done
 done
 
-for i in 1 2 3; do
-  out="" rc=1
-  for try in 1 2 3; do
-    # A pack the background repack replaced between fsck's listing and its opening is no finding: fsck again.
-    out=$(g "$i" fsck --full 2>&1); rc=$?
-    (( rc == 0 )) && break
-    grep -q -e 'index not opened' -e 'cannot be accessed' <<<"$out" || break
-  done
-  if (( rc == 0 )) && [[ -z "$(grep -v -e '^Checking' -e '^dangling' <<<"$out")" ]]; then pass "n$i: git fsck clean"; else fail "n$i: git fsck: $out"; fi
-done
-
-for i in 1 2 3; do kill -TERM "${PID[$i]}" 2>/dev/null; done
-for i in 1 2 3; do wait "${PID[$i]}" 2>/dev/null; done
-PID=()
-say "cluster.sh took $((SECONDS - t0)) s"
-if (( _interop_failures > 0 )); then say "cluster: $_interop_failures check(s) failed"; exit 1; fi
-say "cluster: all checks passed"
+fsck_all
+finish cluster

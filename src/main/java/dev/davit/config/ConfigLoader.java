@@ -106,7 +106,7 @@ public final class ConfigLoader {
                 intSetting(p, "limits.xml.body.bytes", "1048576"),
                 List.of(p.getProperty("junk.patterns", DEFAULT_JUNK).split(",")),
                 new DavitConfig.Limits(longSetting(p, "limits.body.bytes", "17179869184"),
-                        intSetting(p, "limits.header.bytes", "8192"),
+                        intSetting(p, "limits.header.bytes", "16384"),
                         intSetting(p, "limits.propfind.entries", "100000"),
                         intSetting(p, "limits.locks.per.user", "1000"),
                         longSetting(p, "limits.repository.bytes", "0")),

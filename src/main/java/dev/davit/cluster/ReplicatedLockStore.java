@@ -57,9 +57,26 @@ final class ReplicatedLockStore implements LockStore {
             return java.time.ZoneOffset.UTC;
         }
 
+        /** The same entries' time, shown in {@code zone} (a lock's expiry is an instant: the zone changes nothing). */
         @Override
         public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException("the entries' time has no zone");
+            EntryClock entries = this;
+            return new Clock() {
+                @Override
+                public Instant instant() {
+                    return entries.instant();
+                }
+
+                @Override
+                public ZoneId getZone() {
+                    return zone;
+                }
+
+                @Override
+                public Clock withZone(ZoneId other) {
+                    return entries.withZone(other);
+                }
+            };
         }
     }
 

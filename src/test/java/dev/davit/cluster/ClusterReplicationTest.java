@@ -1,5 +1,7 @@
 package dev.davit.cluster;
 
+import dev.davit.testutil.Conditions;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -114,12 +116,7 @@ class ClusterReplicationTest {
     }
 
     private static void await(String what, BooleanSupplier condition) {
-        long end = System.nanoTime() + DEADLINE_NANOS;
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime() - end).as("waited for " + what).isNegative();
-            Thread.onSpinWait();
-            Thread.yield();
-        }
+        Conditions.await(what, DEADLINE_NANOS, condition);
     }
 
     private Node awaitLeader() {

@@ -1,5 +1,7 @@
 package dev.davit.server;
 
+import dev.davit.testutil.Conditions;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -90,12 +92,7 @@ class ClusterServerTest {
     }
 
     private static void await(String what, BooleanSupplier condition) {
-        long end = System.nanoTime() + DEADLINE_NANOS;
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime() - end).as("waited for " + what).isNegative();
-            Thread.onSpinWait();
-            Thread.yield();
-        }
+        Conditions.await(what, DEADLINE_NANOS, condition);
     }
 
     /** Waits until a node leads and has imported the sample repository. */

@@ -306,8 +306,15 @@ public final class TreeEdit {
         if (removed.isEmpty() && added.isEmpty()) {
             return base.size() == 0 ? null : dir.id;
         }
-        byte[] tree = base.rewrite(removed, added);
-        return tree.length == 0 ? null : inserter.insert(Constants.OBJ_TREE, tree);
+        RawTree tree = base.rewritten(removed, added);
+        if (tree.size() == 0) {
+            return null;
+        }
+        ObjectId id = inserter.insert(Constants.OBJ_TREE, tree.bytes());
+        if (parsed != null) {
+            parsed.put(id, tree); // the next write into this folder starts from this tree
+        }
+        return id;
     }
 
     private static byte[] utf8(String name) {

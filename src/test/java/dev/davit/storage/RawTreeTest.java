@@ -77,7 +77,17 @@ class RawTreeTest {
     private static byte[] rewrite(List<E> base, List<String> removed, List<E> added) throws CorruptObjectException {
         RawTree t = RawTree.parse(reference(base));
         assertThat(t.isSorted()).isTrue();
-        return t.rewrite(removed.stream().map(RawTreeTest::utf8).toList(), added.stream().map(RawTreeTest::entry).toList());
+        RawTree out = t.rewritten(removed.stream().map(RawTreeTest::utf8).toList(), added.stream().map(RawTreeTest::entry).toList());
+        // The index made while rewriting is the one a parse of the bytes makes: the next write searches it.
+        RawTree parsed = RawTree.parse(out.bytes());
+        assertThat(listing(out)).isEqualTo(listing(parsed));
+        assertThat(out.isSorted()).isEqualTo(parsed.isSorted());
+        for (int i = 0; i < parsed.size(); i++) {
+            byte[] name = utf8(parsed.name(i));
+            assertThat(out.find(name, parsed.isTree(i))).as("find %s", parsed.name(i)).isEqualTo(i);
+            assertThat(out.lookup(name)).isEqualTo(parsed.lookup(name));
+        }
+        return out.bytes();
     }
 
     private static void assertSameTree(byte[] actual, byte[] expected) throws CorruptObjectException {
@@ -90,7 +100,10 @@ class RawTreeTest {
     }
 
     private static List<String> listing(byte[] tree) throws CorruptObjectException {
-        RawTree t = RawTree.parse(tree);
+        return listing(RawTree.parse(tree));
+    }
+
+    private static List<String> listing(RawTree t) {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < t.size(); i++) {
             out.add(t.mode(i) + " " + t.name(i) + " " + t.id(i).name());

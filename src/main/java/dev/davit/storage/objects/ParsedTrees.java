@@ -33,9 +33,15 @@ public final class ParsedTrees {
             }
         }
         RawTree t = RawTree.parse(reader.open(id, Constants.OBJ_TREE).getCachedBytes());
+        put(id, t);
+        return t;
+    }
+
+    /** Holds {@code tree}, whose id is {@code id} (a tree just written, already indexed). */
+    public void put(ObjectId id, RawTree t) {
         long weight = weight(t);
         if (weight > maxBytes / 4) {
-            return t; // one huge folder would push out everything else
+            return; // one huge folder would push out everything else
         }
         synchronized (this) {
             if (trees.putIfAbsent(id.copy(), t) == null) {
@@ -47,7 +53,6 @@ public final class ParsedTrees {
                 }
             }
         }
-        return t;
     }
 
     /** The tree's bytes and its index (three ints per entry). */

@@ -433,6 +433,27 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
         }
     }
 
+    /** A commit and its tree. */
+    private record CommitTree(ObjectId commit, ObjectId tree) {
+    }
+
+    /**
+     * The last batch's head and its tree, so that the next batch, which nearly always starts there, need not
+     * read the commit: a RevWalk per batch (it reads a system property as it is made) and the parse were ~1.5%
+     * of a PUT's thread (JFR, 9,000 sequential PUTs).
+     */
+    private volatile CommitTree lastCommitTree;
+
+    private ObjectId treeOf(ObjectReader reader, ObjectId commit) throws IOException {
+        CommitTree last = lastCommitTree;
+        if (last != null && last.commit().equals(commit)) {
+            return last.tree();
+        }
+        try (RevWalk rw = new RevWalk(reader)) {
+            return rw.parseCommit(commit).getTree().copy();
+        }
+    }
+
     private void commitBatch(List<PendingWrite<?>> batch) throws IOException {
         applier.awaitRoom(DISK_WAIT_NANOS);
         ObjectId start = headId();
@@ -442,11 +463,10 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
             java.util.Collection<org.eclipse.jgit.internal.storage.file.Pack> packs = StoredObjects.packs(files);
             packed = id -> applier.holds(id) || StoredObjects.inPacks(packs, id);
         }
-        try (BatchInserter ins = new BatchInserter(newReader(), packed, cache); ObjectReader reader = newReader();
-             RevWalk rw = new RevWalk(reader)) {
+        try (BatchInserter ins = new BatchInserter(newReader(), packed, cache); ObjectReader reader = newReader()) {
             ObjectId head = start;
             // The tree of the head as the batch goes on: known from each commit made, never read back.
-            ObjectId baseTree = start == null ? null : rw.parseCommit(start).getTree().copy();
+            ObjectId baseTree = start == null ? null : treeOf(reader, start);
             List<PendingWrite<?>> committed = new ArrayList<>();
             List<ObjectId> commits = new ArrayList<>();
             for (PendingWrite<?> w : batch) {
@@ -511,6 +531,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
                     throw e;
                 }
             }
+            lastCommitTree = new CommitTree(head, baseTree);
             batches.incrementAndGet();
             saveIndexLater();
             Maintenance m = maintenance;

@@ -42,6 +42,8 @@ public final class Repositories implements AutoCloseable {
     private volatile CommitPoint commitPoint;
     /** The size of every repository's files and the limit on it, known to every front end and to every commit. */
     private final RepositorySizes sizes;
+    /** Cluster mode's keys of keyed writes, as the replicated log has them (empty on a single node). */
+    private final KeyedWrites keyedWrites = new KeyedWrites();
     /** Runs of the {@link DiskApplier}s: they wait on the disk, not the CPU. */
     private final java.util.concurrent.ScheduledExecutorService diskExecutor;
     private final java.util.function.LongSupplier nanoTime;
@@ -114,6 +116,12 @@ public final class Repositories implements AutoCloseable {
     public void commitPoint(CommitPoint c) {
         this.commitPoint = c;
         open.values().forEach(r -> r.commitPoint(c));
+        keyedWrites.commitPoint(c);
+    }
+
+    /** Cluster mode's keys of keyed writes and their outcomes, filled by the replicated log on every node. */
+    public KeyedWrites keyedWrites() {
+        return keyedWrites;
     }
 
     /** The size of each repository's files and the limit on it. */

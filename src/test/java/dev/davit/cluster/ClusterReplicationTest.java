@@ -25,10 +25,12 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.davit.config.DavitConfig;
 import dev.davit.storage.GitRepository;
 import dev.davit.storage.Identity;
+import dev.davit.storage.KeyedWrites;
 import dev.davit.storage.NotCommittedException;
 import dev.davit.storage.NotFoundException;
 import dev.davit.storage.RepoPath;
 import dev.davit.storage.Repositories;
+import dev.davit.storage.WriteKey;
 import dev.davit.storage.WriteResult;
 
 /**
@@ -196,6 +198,36 @@ class ClusterReplicationTest {
         awaitHeadEverywhere(head);
         assertThat(read(follower, "c.txt")).isEqualTo("three");
         assertThat(read(follower, "b.txt")).isEqualTo("two");
+    }
+
+    @Test
+    void aKeyedWritesKeyIsKnownOnEveryNodeAndAgainAfterARestart() throws Exception {
+        startThree(30_000);
+        Node leader = awaitLeader();
+        GitRepository repo = leader.repositories.createIfMissing("o", "r", null, ALICE);
+        byte[] bytes = "keyed".getBytes(StandardCharsets.UTF_8);
+        ObjectId blob = repo.insertBlob(new ByteArrayInputStream(bytes), bytes.length);
+        WriteKey key = new WriteKey("alice\no/r\nk-1", "PUT /a.txt\nabc");
+        ObjectId commit = repo.write(ALICE, ALICE, "PUT a.txt", key, edit -> {
+            edit.putFile(RepoPath.parse("a.txt"), blob);
+            return null;
+        }).revision();
+        awaitHeadEverywhere(commit);
+        for (Node n : nodes) {
+            await(n.id + " knows the key with its commit", () -> {
+                KeyedWrites.Outcome o = n.repositories.keyedWrites().get(key.id());
+                return o != null && o.commits().equals(List.of(commit)) && o.fingerprint().equals(key.fingerprint());
+            });
+        }
+
+        // Replayed from the Raft log at start, the entry finds the head moved past it, and its key counts all the same.
+        Node follower = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
+        follower.stop();
+        follower.start();
+        await(follower.id + " knows the key again after its restart", () -> {
+            KeyedWrites.Outcome o = follower.repositories.keyedWrites().get(key.id());
+            return o != null && o.commits().equals(List.of(commit));
+        });
     }
 
     @Test

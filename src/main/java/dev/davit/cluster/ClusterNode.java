@@ -42,6 +42,7 @@ import dev.davit.storage.CommitPoint;
 import dev.davit.storage.GitRepository;
 import dev.davit.storage.NotCommittedException;
 import dev.davit.storage.Repositories;
+import dev.davit.storage.SideFiles;
 import dev.davit.storage.WriteKey;
 import dev.davit.storage.log.CommitLog;
 
@@ -237,6 +238,11 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
             // Built on a head that an earlier entry (another leader's) had replaced: refused on every node alike.
             throw new NotCommittedException("the cluster's leader changed while this write was under way");
         }
+    }
+
+    @Override
+    public boolean commitSide(GitRepository repo, SideFiles.Change change) throws IOException {
+        return Boolean.parseBoolean(submit(new SideEntry(repo.owner(), repo.name(), change.at(clock.millis())).encode()));
     }
 
     @Override

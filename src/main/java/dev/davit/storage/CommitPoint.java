@@ -13,8 +13,8 @@ import dev.davit.storage.log.CommitLog;
  * commit log's synced append is the commit point, as it always was.
  *
  * <p>What a client relies on beside the history goes through the same log in cluster mode, so that every node
- * holds it alike and it survives the node that took it: the keys of keyed writes with their outcome
- * ({@link KeyedWrites}).
+ * holds it alike and it survives the node that took it: the files kept aside ({@link SideFiles}) and the keys
+ * of keyed writes with their outcome ({@link KeyedWrites}).
  */
 public interface CommitPoint {
     /**
@@ -26,6 +26,14 @@ public interface CommitPoint {
      *                               must not acknowledge the writes
      */
     void commit(GitRepository repo, CommitLog.Record record, List<WriteKey.Commit> keys) throws IOException;
+
+    /**
+     * Commits a change of the files kept aside beside {@code repo}; returns once it is applied on this node
+     * ({@link SideFiles#apply}), with what it did there.
+     *
+     * @throws NotCommittedException as {@link #commit}
+     */
+    boolean commitSide(GitRepository repo, SideFiles.Change change) throws IOException;
 
     /**
      * Commits the answer to a keyed write that made no commit ({@link KeyedWrites#answered}); returns once it is

@@ -898,6 +898,17 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
 
     void commitPoint(CommitPoint c) {
         this.commitPoint = c;
+        sideFiles.replicate(c == null ? null : new SideFiles.Replication() {
+            @Override
+            public boolean commit(SideFiles.Change change) throws IOException {
+                return c.commitSide(GitRepository.this, change);
+            }
+
+            @Override
+            public long maxBytes() {
+                return c.maxRecordBytes();
+            }
+        });
     }
 
     /** The size of this repository's files and the limit on it (for a push's check), or null when none is kept. */

@@ -246,6 +246,11 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
     }
 
     @Override
+    public void commitNote(GitRepository repo, String kind, byte[] note) throws IOException {
+        submit(new NoteEntry(repo.owner(), repo.name(), kind, note).encode());
+    }
+
+    @Override
     public void commitAnswer(WriteKey key, byte[] answer) throws IOException {
         submit(new AnswerEntry(key, answer, clock.millis()).encode());
     }

@@ -21,16 +21,16 @@ import dev.davit.storage.WriteKey;
 
 /**
  * Applies the committed entries of the replicated log to this node's repositories, locks
- * ({@link ReplicatedLockStore}), files kept aside ({@link SideEntry}) and keyed writes ({@link AnswerEntry}),
- * on every node (the leader too), one at a time in the log's order. Each repository entry is one batch of one
+ * ({@link ReplicatedLockStore}), files kept aside ({@link SideEntry}), front ends' notes ({@link NoteEntry}) and
+ * keyed writes ({@link AnswerEntry}), on every node (the leader too), one at a time in the log's order. Each repository entry is one batch of one
  * repository's writes (with the keys of its keyed writes); it moves that repository's branch only when its old
  * head is the head there ({@link GitRepository#applyReplicated}), so all nodes take and refuse the same entries.
  * Its answer ({@value #APPLIED} or {@value #STALE}) goes back to the writer on the leader.
  *
  * <p>No snapshots in this cut: after a restart Ratis applies the whole log again from its start; every entry
  * already in the repository finds the head moved past it and changes nothing, so replay is idempotent. The
- * files kept aside skip the changes they applied before (by index); the locks and keyed writes, held in
- * memory, are rebuilt from the whole log.
+ * files kept aside and the notes' keepers skip the changes they applied before (by index); the locks and keyed
+ * writes, held in memory, are rebuilt from the whole log.
  */
 final class RepositoryStateMachine extends BaseStateMachine {
     static final String APPLIED = "APPLIED";
@@ -61,7 +61,7 @@ final class RepositoryStateMachine extends BaseStateMachine {
                 afterApply.run();
                 return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(APPLIED, StandardCharsets.UTF_8)));
             }
-            if (SideEntry.isOne(data) || AnswerEntry.isOne(data)) {
+            if (SideEntry.isOne(data) || NoteEntry.isOne(data) || AnswerEntry.isOne(data)) {
                 String done = applyBesideHistory(data, at.getIndex());
                 updateLastAppliedTermIndex(at);
                 afterApply.run();
@@ -90,13 +90,18 @@ final class RepositoryStateMachine extends BaseStateMachine {
 
     /**
      * What a client relies on beside the history: a change of the files kept aside (their store skips the
-     * changes it applied before a restart, by index), or a keyed write's answer.
+     * changes it applied before a restart, by index), a front end's note, or a keyed write's answer.
      */
     private String applyBesideHistory(byte[] data, long index) throws IOException, StorageException {
         if (SideEntry.isOne(data)) {
             SideEntry e = SideEntry.decode(data);
             GitRepository repo = repositories.createIfMissing(e.owner(), e.name(), null, null);
             return Boolean.toString(repo.sideFiles().apply(e.change(), index));
+        }
+        if (NoteEntry.isOne(data)) {
+            NoteEntry n = NoteEntry.decode(data);
+            repositories.applyNote(n.kind(), repositories.createIfMissing(n.owner(), n.name(), null, null), n.note(), index);
+            return APPLIED;
         }
         AnswerEntry a = AnswerEntry.decode(data);
         repositories.keyedWrites().answered(a.key(), a.answer(), Instant.ofEpochMilli(a.stampMillis()));

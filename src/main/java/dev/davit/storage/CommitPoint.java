@@ -13,8 +13,8 @@ import dev.davit.storage.log.CommitLog;
  * commit log's synced append is the commit point, as it always was.
  *
  * <p>What a client relies on beside the history goes through the same log in cluster mode, so that every node
- * holds it alike and it survives the node that took it: the files kept aside ({@link SideFiles}) and the keys
- * of keyed writes with their outcome ({@link KeyedWrites}).
+ * holds it alike and it survives the node that took it: the files kept aside ({@link SideFiles}), the keys
+ * of keyed writes with their outcome ({@link KeyedWrites}) and the front ends' notes ({@link NoteKeeper}).
  */
 public interface CommitPoint {
     /**
@@ -34,6 +34,14 @@ public interface CommitPoint {
      * @throws NotCommittedException as {@link #commit}
      */
     boolean commitSide(GitRepository repo, SideFiles.Change change) throws IOException;
+
+    /**
+     * Commits a front end's note of {@code kind} about {@code repo}; returns once it is applied on this node
+     * ({@link NoteKeeper#apply}).
+     *
+     * @throws NotCommittedException as {@link #commit}
+     */
+    void commitNote(GitRepository repo, String kind, byte[] note) throws IOException;
 
     /**
      * Commits the answer to a keyed write that made no commit ({@link KeyedWrites#answered}); returns once it is

@@ -726,6 +726,20 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
         }
     }
 
+    /**
+     * Cluster mode: commits a front end's note about this repository through the replicated log, and returns
+     * once it is applied here by the keeper of its kind ({@link NoteKeeper}).
+     *
+     * @throws NotCommittedException when the log did not commit it
+     */
+    public void commitNote(String kind, byte[] note) throws IOException {
+        CommitPoint replicated = commitPoint;
+        if (replicated == null) {
+            throw new IllegalStateException("notes are replicated in cluster mode only");
+        }
+        replicated.commitNote(this, kind, note);
+    }
+
     /** True in cluster mode: the branch moves only through the replicated log ({@link #pushReplicated}). */
     public boolean replicated() {
         return commitPoint != null;

@@ -29,7 +29,7 @@ import dev.davit.storage.WriteKey;
  * committed: a retry runs the request again.</li>
  * </ul>
  * As on a single node ({@link IdempotencyStore}): answers of 5xx are not kept, a key reused with another
- * request is refused with 422, a key is kept {@link IdempotencyStore#TTL} (by the leader's time of its entry)
+ * request is refused with 422, a key is kept {@link KeyedWrites#KEEP} (by the leader's time of its entry)
  * and the last {@value KeyedWrites#MAX_ENTRIES} keys; a duplicate arriving while the first runs on this node
  * waits for it (every request runs on the node that leads).
  */
@@ -74,7 +74,7 @@ final class ReplicatedIdempotency {
 
     private Reply runAlone(String id, String key, String fingerprint, String method, GitRepository repo, Action action) {
         KeyedWrites.Outcome known = log.get(id);
-        if (known != null && known.at().plus(IdempotencyStore.TTL).isBefore(clock.instant())) {
+        if (known != null && known.at().plus(KeyedWrites.KEEP).isBefore(clock.instant())) {
             known = null;
         }
         ObjectId commit = null;
@@ -119,11 +119,11 @@ final class ReplicatedIdempotency {
         return r;
     }
 
-    /** The commit of the key's request that is in the branch's history, or null. */
+    /** The commit of the key's request that is in the branch's history (the newest: the others were refused), or null. */
     private static ObjectId committed(KeyedWrites.Outcome known, GitRepository repo) throws IOException {
-        for (ObjectId c : known.commits()) {
-            if (repo.inHistory(c)) {
-                return c;
+        for (int i = known.commits().size() - 1; i >= 0; i--) {
+            if (repo.inHistory(known.commits().get(i))) {
+                return known.commits().get(i);
             }
         }
         return null;

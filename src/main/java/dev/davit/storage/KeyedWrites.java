@@ -1,6 +1,7 @@
 package dev.davit.storage;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,6 +27,8 @@ public final class KeyedWrites {
 
     /** How many commits one key remembers (attempts of the same request that each reached the log). */
     static final int MAX_COMMITS_PER_KEY = 8;
+    /** How long a key stands for its request (as on a single node): an entry later than that starts afresh. */
+    public static final Duration KEEP = Duration.ofHours(24);
 
     /**
      * What the log says of a key.
@@ -68,10 +71,10 @@ public final class KeyedWrites {
 
     /** Applies a committed entry's key: its write made {@code commit}. */
     public synchronized void committed(WriteKey key, ObjectId commit, Instant at) {
-        Outcome old = outcomes.get(key.id());
+        Outcome old = current(key, at);
         List<ObjectId> commits = new ArrayList<>();
         byte[] answer = null;
-        if (old != null && old.fingerprint().equals(key.fingerprint())) {
+        if (old != null) {
             commits.addAll(old.commits());
             answer = old.answer();
         }
@@ -84,10 +87,16 @@ public final class KeyedWrites {
 
     /** Applies a committed entry's answer to a keyed write that made no commit. */
     public synchronized void answered(WriteKey key, byte[] answer, Instant at) {
-        Outcome old = outcomes.get(key.id());
+        Outcome old = current(key, at);
         // The commits of the same request stay: one of them in the history is what its key stands for.
-        List<ObjectId> commits = old != null && old.fingerprint().equals(key.fingerprint()) ? old.commits() : List.of();
+        List<ObjectId> commits = old != null ? old.commits() : List.of();
         put(key.id(), new Outcome(key.fingerprint(), commits, answer.clone(), at));
+    }
+
+    /** The key's outcome that an entry at {@code at} adds to: the same request's, still kept; else null. */
+    private Outcome current(WriteKey key, Instant at) {
+        Outcome old = outcomes.get(key.id());
+        return old != null && old.fingerprint().equals(key.fingerprint()) && !old.at().plus(KEEP).isBefore(at) ? old : null;
     }
 
     private void put(String id, Outcome o) {

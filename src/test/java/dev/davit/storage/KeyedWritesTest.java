@@ -49,6 +49,19 @@ class KeyedWritesTest {
     }
 
     @Test
+    void theSameRequestAfterTheKeyWasKeptLongEnoughStartsAfresh() {
+        KeyedWrites k = new KeyedWrites();
+        WriteKey key = new WriteKey("k", "PUT /a\n1");
+        k.committed(key, id(1), T);
+        k.answered(key, new byte[] {7}, T.plus(KeyedWrites.KEEP).plusSeconds(1));
+        assertThat(k.get("k").commits()).as("the commit of a day before is not this attempt's").isEmpty();
+
+        k.committed(key, id(2), T.plus(KeyedWrites.KEEP).plus(KeyedWrites.KEEP).plusSeconds(2));
+        assertThat(k.get("k").commits()).containsExactly(id(2));
+        assertThat(k.get("k").answer()).isNull();
+    }
+
+    @Test
     void pastTheBoundTheKeyAppliedLongestAgoGoesFirst() {
         KeyedWrites k = new KeyedWrites();
         for (int i = 0; i < KeyedWrites.MAX_ENTRIES; i++) {

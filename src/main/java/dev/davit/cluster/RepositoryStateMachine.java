@@ -22,9 +22,10 @@ import dev.davit.storage.WriteKey;
 /**
  * Applies the committed entries of the replicated log to this node's repositories, locks
  * ({@link ReplicatedLockStore}), files kept aside ({@link SideEntry}), front ends' notes ({@link NoteEntry}) and
- * keyed writes ({@link AnswerEntry}), on every node (the leader too), one at a time in the log's order. Each repository entry is one batch of one
- * repository's writes (with the keys of its keyed writes); it moves that repository's branch only when its old
- * head is the head there ({@link GitRepository#applyReplicated}), so all nodes take and refuse the same entries.
+ * keyed writes ({@link AnswerEntry}), on every node (the leader too), one at a time in the log's order. Each
+ * repository entry is one batch of one repository's writes (with the keys of its keyed writes); it moves that
+ * repository's branch only when its old head is the head there ({@link GitRepository#applyReplicated}), so all
+ * nodes take and refuse the same entries.
  * Its answer ({@value #APPLIED} or {@value #STALE}) goes back to the writer on the leader.
  *
  * <p>No snapshots in this cut: after a restart Ratis applies the whole log again from its start; every entry

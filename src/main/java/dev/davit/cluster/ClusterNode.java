@@ -42,6 +42,8 @@ import dev.davit.storage.CommitPoint;
 import dev.davit.storage.GitRepository;
 import dev.davit.storage.NotCommittedException;
 import dev.davit.storage.Repositories;
+import dev.davit.storage.SideFiles;
+import dev.davit.storage.WriteKey;
 import dev.davit.storage.log.CommitLog;
 
 /**
@@ -75,6 +77,8 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
     private final Runnable whenLeading;
     private final AtomicBoolean leading = new AtomicBoolean();
     private final ReplicatedLockStore locks;
+    /** Stamps the entries of what is kept beside the history (their times on every node) while this node leads. */
+    private final java.time.Clock clock;
     private volatile boolean closed;
 
     /**
@@ -101,6 +105,7 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
     private ClusterNode(DavitConfig.Cluster settings, Path raftDir, Repositories repositories, java.time.Clock clock,
                         Runnable whenLeading) throws IOException {
         this.settings = settings;
+        this.clock = clock;
         this.locks = new ReplicatedLockStore(clock);
         locks.node(this);
         this.whenLeading = whenLeading;
@@ -227,12 +232,27 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
     }
 
     @Override
-    public void commit(GitRepository repo, CommitLog.Record record) throws IOException {
-        String outcome = submit(new ReplicatedEntry(repo.owner(), repo.name(), record).encode());
+    public void commit(GitRepository repo, CommitLog.Record record, List<WriteKey.Commit> keys) throws IOException {
+        String outcome = submit(new ReplicatedEntry(repo.owner(), repo.name(), record, keys, clock.millis()).encode());
         if (!RepositoryStateMachine.APPLIED.equals(outcome)) {
             // Built on a head that an earlier entry (another leader's) had replaced: refused on every node alike.
             throw new NotCommittedException("the cluster's leader changed while this write was under way");
         }
+    }
+
+    @Override
+    public boolean commitSide(GitRepository repo, SideFiles.Change change) throws IOException {
+        return Boolean.parseBoolean(submit(new SideEntry(repo.owner(), repo.name(), change.at(clock.millis())).encode()));
+    }
+
+    @Override
+    public void commitNote(GitRepository repo, String kind, byte[] note) throws IOException {
+        submit(new NoteEntry(repo.owner(), repo.name(), kind, note).encode());
+    }
+
+    @Override
+    public void commitAnswer(WriteKey key, byte[] answer) throws IOException {
+        submit(new AnswerEntry(key, answer, clock.millis()).encode());
     }
 
     /**

@@ -4,24 +4,49 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectId;
+
+import dev.davit.storage.WriteKey;
 import dev.davit.storage.log.CommitLog;
 
 /**
  * One entry of the replicated log: which repository, and the commit-log record of one batch of its writes
- * (the bytes {@link CommitLog#encode} makes, exactly what the local commit log keeps).
+ * (the bytes {@link CommitLog#encode} makes, exactly what the local commit log keeps). A batch with keyed
+ * writes carries their keys too, with the commit each made and the leader's time ({@code stampMillis}): the
+ * key cannot be committed without its commit, nor the commit without its key.
  */
-record ReplicatedEntry(String owner, String name, CommitLog.Record record) {
+record ReplicatedEntry(String owner, String name, CommitLog.Record record, List<WriteKey.Commit> keys, long stampMillis) {
     /** Ours and no one else's: an entry that does not start with it is refused, never misread. */
     private static final int MAGIC = 0x44565231; // "DVR1"
+    /** A batch with keys (an entry without any is written as before, "DVR1"). */
+    private static final int MAGIC_KEYED = 0x44565232; // "DVR2"
+
+    ReplicatedEntry(String owner, String name, CommitLog.Record record) {
+        this(owner, name, record, List.of(), 0);
+    }
 
     byte[] encode() throws IOException {
         byte[] payload = CommitLog.encode(record);
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(payload.length + 64);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(payload.length + 64 + 128 * keys.size());
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(MAGIC);
+            out.writeInt(keys.isEmpty() ? MAGIC : MAGIC_KEYED);
             out.writeUTF(owner);
             out.writeUTF(name);
+            if (!keys.isEmpty()) {
+                out.writeLong(stampMillis);
+                out.writeInt(keys.size());
+                for (WriteKey.Commit k : keys) {
+                    EntryFields.string(out, k.key().id());
+                    EntryFields.string(out, k.key().fingerprint());
+                    byte[] id = new byte[Constants.OBJECT_ID_LENGTH];
+                    k.commit().copyRawTo(id, 0);
+                    out.write(id);
+                }
+            }
             out.writeInt(payload.length);
             out.write(payload);
         }
@@ -30,18 +55,35 @@ record ReplicatedEntry(String owner, String name, CommitLog.Record record) {
 
     static ReplicatedEntry decode(byte[] data) throws IOException {
         try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(data))) {
-            if (in.readInt() != MAGIC) {
+            int magic = in.readInt();
+            if (magic != MAGIC && magic != MAGIC_KEYED) {
                 throw new IOException("not a Davit log entry");
             }
             String owner = in.readUTF();
             String name = in.readUTF();
+            List<WriteKey.Commit> keys = List.of();
+            long stamp = 0;
+            if (magic == MAGIC_KEYED) {
+                stamp = in.readLong();
+                int n = in.readInt();
+                if (n < 0 || n > in.available()) {
+                    throw new IOException("a Davit log entry with " + n + " keys");
+                }
+                keys = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    WriteKey key = new WriteKey(EntryFields.string(in), EntryFields.string(in));
+                    byte[] id = new byte[Constants.OBJECT_ID_LENGTH];
+                    in.readFully(id);
+                    keys.add(new WriteKey.Commit(key, ObjectId.fromRaw(id)));
+                }
+            }
             int len = in.readInt();
             if (len < 0 || len != in.available()) {
                 throw new IOException("a Davit log entry of the wrong length");
             }
             byte[] payload = new byte[len];
             in.readFully(payload);
-            return new ReplicatedEntry(owner, name, CommitLog.decode(payload));
+            return new ReplicatedEntry(owner, name, CommitLog.decode(payload), keys, stamp);
         }
     }
 }

@@ -1,17 +1,34 @@
 package dev.davit.dav;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.eclipse.jgit.lib.ObjectId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import dev.davit.storage.Entry;
 import dev.davit.storage.GitRepository;
+import dev.davit.storage.NoteKeeper;
 import dev.davit.storage.RepoPath;
 import dev.davit.storage.Snapshot;
 
@@ -33,14 +50,29 @@ import dev.davit.storage.Snapshot;
  * </ul>
  * One instance for the server, shared by every WebDAV mount, since a MOVE through {@code /dav} must move
  * the ids the sync clients see.
+ *
+ * <p>Cluster mode (a repository that is {@link GitRepository#replicated}): what a request changed is one note
+ * of the replicated log ({@link #NOTES}) when the request syncs, committed on a majority before it is answered,
+ * and applied on every node in the log's order ({@link #apply}); so every node gives a path the same id and
+ * time, and a client sees the same ids after the leader is gone. The node that made a note has it in memory
+ * already and only writes it; a note that was not committed makes that node read its files again (they hold
+ * only committed notes). A restart skips the notes applied before (their index is kept). The instance id is
+ * the same on every node: derived from the repository's name.
  */
-public final class ClientMetadata implements AutoCloseable {
+public final class ClientMetadata implements AutoCloseable, NoteKeeper {
+    /** The kind of this store's notes in the replicated log. */
+    public static final String NOTES = "dav.client-metadata";
+    private static final Logger LOG = LoggerFactory.getLogger(ClientMetadata.class);
     private static final String NEXT_ID = "next-id";
     private static final String INSTANCE = "instance";
     private static final int FOLDER_SIZES = 100_000;
+    /** The most one note holds: well inside what the replicated log takes in one entry. */
+    static final long MAX_NOTE_BYTES = 4L << 20;
 
     private final boolean durable;
     private final Map<String, Repo> repos = new LinkedHashMap<>();
+    /** Cluster mode: the notes this node made and awaits (it has them in memory already). */
+    private final Set<String> made = ConcurrentHashMap.newKeySet();
     /** Folder sizes by tree id: a tree never changes, so its size is computed once. */
     private final Map<ObjectId, Long> folderSizes = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
@@ -60,12 +92,192 @@ public final class ClientMetadata implements AutoCloseable {
         Repo r = repos.get(key);
         if (r == null) {
             Path dir = repository.gitDir();
-            r = new Repo(new PathLog(dir.resolve("davit-fileids"), durable), new PathLog(dir.resolve("davit-mtimes"), durable),
-                    new PathLog(dir.resolve("davit-clientprops"), durable), new PathLog(dir.resolve("davit-away"), durable));
+            boolean replicated = repository.replicated();
+            r = new Repo(new PathLog(dir.resolve("davit-fileids"), durable, replicated),
+                    new PathLog(dir.resolve("davit-mtimes"), durable, replicated),
+                    new PathLog(dir.resolve("davit-clientprops"), durable, replicated),
+                    new PathLog(dir.resolve("davit-away"), durable, replicated),
+                    replicated ? new Replication(repository, dir.resolve("davit-clientmeta-applied")) : null);
             r.instance(); // made (and made durable) now, not in the middle of a listing
             repos.put(key, r);
         }
         return r;
+    }
+
+    /** Cluster mode: how a repository's changes reach the replicated log, and the index of the last note applied. */
+    private final class Replication {
+        final GitRepository repository;
+        final Path appliedFile;
+        /** Held while a note is taken and committed: the log gets the notes in the order they were made. */
+        final Object shipping = new Object();
+        long appliedIndex = -2; // not read yet
+
+        Replication(GitRepository repository, Path appliedFile) {
+            this.repository = repository;
+            this.appliedFile = appliedFile;
+        }
+
+        /** The same on every node, and another in another repository (Nextcloud's oc:id ends with it). */
+        String instance() {
+            byte[] d;
+            try {
+                d = MessageDigest.getInstance("SHA-256").digest(
+                        (repository.owner() + "/" + repository.name()).getBytes(StandardCharsets.UTF_8));
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("SHA-256 is part of every JDK", e);
+            }
+            StringBuilder sb = new StringBuilder("oc");
+            for (int i = 0; i < 10; i++) {
+                sb.append("abcdefghijklmnopqrstuvwxyz0123456789".charAt((d[i] & 0xff) % 36));
+            }
+            return sb.toString();
+        }
+
+        /**
+         * Commits what the repository's logs recorded since the last note, as one note (several, in order, past
+         * {@link #MAX_NOTE_BYTES}: the first listing of a very large folder). Held while committed, so a request
+         * whose changes another request's note took waits for that note before it is answered.
+         */
+        void ship(Repo r) {
+            synchronized (shipping) {
+                String[] records = {r.ids.drainPending(), r.times.drainPending(), r.props.drainPending(), r.away.drainPending()};
+                for (String[] part : parts(records)) {
+                    String id = UUID.randomUUID().toString();
+                    made.add(id);
+                    try {
+                        repository.commitNote(NOTES, encode(id, part));
+                    } catch (IOException | RuntimeException e) {
+                        // Not committed: this node's maps hold changes the others never will. They are read again
+                        // from the files, which hold committed notes only (one committed later is applied then).
+                        LOG.warn("cluster: {}/{}: sync-client metadata not committed ({}); read again from what was",
+                                repository.owner(), repository.name(), e.toString());
+                        forget(repository, r);
+                        return;
+                    } finally {
+                        made.remove(id);
+                    }
+                }
+            }
+        }
+
+        long appliedIndex() throws IOException {
+            if (appliedIndex == -2) {
+                appliedIndex = Files.isRegularFile(appliedFile)
+                        ? Long.parseLong(Files.readString(appliedFile, StandardCharsets.US_ASCII).trim()) : -1;
+            }
+            return appliedIndex;
+        }
+
+        /** After the note it names: a crash between them applies that note again, which changes nothing (PathLog). */
+        void applied(long index) throws IOException {
+            Path tmp = appliedFile.resolveSibling(appliedFile.getFileName() + ".tmp");
+            Files.writeString(tmp, index + "\n", StandardCharsets.US_ASCII);
+            if (durable) {
+                try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                    c.force(true);
+                }
+            }
+            Files.move(tmp, appliedFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            appliedIndex = index;
+        }
+    }
+
+    /** Drops a repository's maps (cluster mode, after a note was not committed): the next use reads the files. */
+    private synchronized void forget(GitRepository repository, Repo r) {
+        String key = repository.owner() + "/" + repository.name();
+        if (repos.get(key) == r) {
+            repos.remove(key);
+        }
+        try {
+            r.ids.discard();
+            r.times.discard();
+            r.props.discard();
+            r.away.discard();
+        } catch (IOException e) {
+            LOG.warn("cluster: {}: closing the sync-client metadata failed: {}", key, e.toString());
+        }
+    }
+
+    /** The records of the four logs in notes of at most {@link #MAX_NOTE_BYTES} each, cut between records; none when empty. */
+    static List<String[]> parts(String[] records) {
+        List<String[]> out = new ArrayList<>();
+        int[] from = new int[records.length];
+        while (true) {
+            String[] part = new String[records.length];
+            long room = MAX_NOTE_BYTES;
+            boolean any = false;
+            for (int i = 0; i < records.length; i++) {
+                int end = from[i];
+                while (end < records[i].length()) {
+                    int nl = records[i].indexOf('\n', end);
+                    int next = nl < 0 ? records[i].length() : nl + 1;
+                    // UTF-8 takes at most three bytes per char of a Java string (a surrogate pair: four for two).
+                    if (3L * (next - from[i]) > room && end > from[i]) {
+                        break;
+                    }
+                    end = next;
+                }
+                part[i] = records[i].substring(from[i], end);
+                room -= 3L * part[i].length();
+                any |= !part[i].isEmpty();
+                from[i] = end;
+            }
+            if (!any) {
+                return out;
+            }
+            out.add(part);
+        }
+    }
+
+    private static byte[] encode(String id, String[] records) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeUTF(id);
+            for (String r : records) {
+                byte[] b = r.getBytes(StandardCharsets.UTF_8);
+                out.writeInt(b.length);
+                out.write(b);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("writing to memory", e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
+     * Cluster mode: applies a committed note to the repository's maps and files, on every node in the log's order
+     * ({@link NoteKeeper}). One made here is in the maps already and is only written; one at or below the index of
+     * the last applied here was applied before a restart and is skipped.
+     */
+    @Override
+    public void apply(GitRepository repository, byte[] note, long index) throws IOException {
+        String id;
+        String[] records = new String[4];
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(note))) {
+            id = in.readUTF();
+            for (int i = 0; i < records.length; i++) {
+                int n = in.readInt();
+                if (n < 0 || n > in.available()) {
+                    throw new IOException("a sync-client metadata note with a part of " + n + " bytes");
+                }
+                records[i] = new String(in.readNBytes(n), StandardCharsets.UTF_8);
+            }
+        }
+        Repo r = of(repository);
+        if (r.replication == null) {
+            throw new IOException(repository.owner() + "/" + repository.name() + " is not replicated, yet a note came for it");
+        }
+        synchronized (r.replication) {
+            if (index <= r.replication.appliedIndex()) {
+                return;
+            }
+            boolean toMemory = !made.contains(id);
+            r.ids.appendApplied(records[0], toMemory);
+            r.times.appendApplied(records[1], toMemory);
+            r.props.appendApplied(records[2], toMemory);
+            r.away.appendApplied(records[3], toMemory);
+            r.replication.applied(index);
+        }
     }
 
     /** A folder's size: the bytes of every file below it (Nextcloud's {@code oc:size} of a folder). */
@@ -91,6 +303,14 @@ public final class ClientMetadata implements AutoCloseable {
         List<IOException> failures = new ArrayList<>();
         for (Repo r : repos.values()) {
             try {
+                if (r.replication != null) {
+                    // What was not synced was never committed: the files keep committed notes only.
+                    r.ids.discard();
+                    r.times.discard();
+                    r.props.discard();
+                    r.away.discard();
+                    continue;
+                }
                 r.ids.close();
                 r.times.close();
                 r.props.close();
@@ -111,12 +331,20 @@ public final class ClientMetadata implements AutoCloseable {
         private final PathLog times;
         private final PathLog props;
         private final PathLog away;
+        /** Cluster mode's way to the replicated log, or null (a single node: the files are the store). */
+        private final Replication replication;
 
+        /** A single node's: its files are the store. */
         Repo(PathLog ids, PathLog times, PathLog props, PathLog away) {
+            this(ids, times, props, away, null);
+        }
+
+        private Repo(PathLog ids, PathLog times, PathLog props, PathLog away, Replication replication) {
             this.ids = ids;
             this.times = times;
             this.props = props;
             this.away = away;
+            this.replication = replication;
         }
 
         /** The client-only properties (a {@link DeadProperties} document) of this content at this path, or null. */
@@ -185,6 +413,9 @@ public final class ClientMetadata implements AutoCloseable {
          * the server's instance id, so a client never mistakes one repository's file 12 for another's.
          */
         String instance() {
+            if (replication != null) {
+                return replication.instance();
+            }
             synchronized (ids) {
                 String v = ids.header(INSTANCE);
                 if (v == null) {
@@ -274,8 +505,16 @@ public final class ClientMetadata implements AutoCloseable {
             props.delete(path.toString());
         }
 
-        /** Makes every change so far durable; called before a request that made one is answered. */
+        /**
+         * Makes every change so far durable; called before a request that made one is answered. In cluster mode:
+         * committed on a majority as one note (best effort: a node that cannot commit it no longer leads, and
+         * forgets it).
+         */
         void sync() {
+            if (replication != null) {
+                replication.ship(this);
+                return;
+            }
             ids.sync();
             times.sync();
             props.sync();

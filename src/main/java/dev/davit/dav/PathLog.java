@@ -21,6 +21,11 @@ import java.util.TreeMap;
  * log ({@code put}, {@code move}, {@code copy}, {@code delete} lines, each flushed and fsynced before
  * {@link #sync()} returns); a torn last line from a crash is ignored on load. On open, a log much longer
  * than what it describes is rewritten crash-safely: temp file, fsync, rename, fsync of the directory.
+ *
+ * <p>Cluster mode ({@code absolute}): a MOVE or COPY is written as the deletes and puts it amounts to, so that
+ * every record sets a value or removes a subtree, and a run of records applied twice in a row leaves what it
+ * left once; what changed is taken ({@link #drainPending}) and replicated instead of written here, and the
+ * records the replicated log committed are written by {@link #appendApplied}, on every node in the log's order.
  */
 final class PathLog implements AutoCloseable {
     private static final String HEADER = "davit-pathlog 1";
@@ -34,10 +39,17 @@ final class PathLog implements AutoCloseable {
     private final StringBuilder pending = new StringBuilder();
     private long lines;
     private boolean torn;
+    /** Cluster mode: MOVE and COPY recorded as the deletes and puts they amount to. */
+    private final boolean absolute;
 
     PathLog(Path file, boolean durable) throws IOException {
+        this(file, durable, false);
+    }
+
+    PathLog(Path file, boolean durable, boolean absolute) throws IOException {
         this.file = file;
         this.durable = durable;
+        this.absolute = absolute;
         if (Files.exists(file)) {
             load();
         }
@@ -165,8 +177,19 @@ final class PathLog implements AutoCloseable {
     /** Moves (or copies) the entries of a path and everything below it, replacing what was at the target. */
     synchronized void move(String from, String to, boolean remove) {
         if (!entriesOf(from).isEmpty() || !entriesOf(to).isEmpty()) {
+            if (absolute) {
+                TreeMap<String, String> moved = entriesOf(from);
+                if (remove) {
+                    append("d", from, null);
+                }
+                append("d", to, null);
+                for (Map.Entry<String, String> e : moved.entrySet()) {
+                    append("p", to + e.getKey().substring(from.length()), e.getValue());
+                }
+            } else {
+                append(remove ? "m" : "c", from, to);
+            }
             moveInMemory(from, to, remove);
-            append(remove ? "m" : "c", from, to);
         }
     }
 
@@ -196,6 +219,46 @@ final class PathLog implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Cluster mode: the records made since the last call, taken to be replicated (nothing is written here). */
+    synchronized String drainPending() {
+        String s = pending.toString();
+        pending.setLength(0);
+        return s;
+    }
+
+    /**
+     * Cluster mode: writes records the replicated log committed (made durable), and applies them to the map
+     * unless they were made here ({@code toMemory} false: the map has them since they were made).
+     */
+    synchronized void appendApplied(String records, boolean toMemory) {
+        if (records.isEmpty()) {
+            return;
+        }
+        if (toMemory) {
+            for (String line : records.split("\n")) {
+                apply(line);
+            }
+        }
+        try {
+            ByteBuffer b = ByteBuffer.wrap(records.getBytes(StandardCharsets.UTF_8));
+            while (b.hasRemaining()) {
+                out.write(b);
+            }
+            if (durable) {
+                out.force(false);
+            }
+            lines += records.chars().filter(c -> c == '\n').count();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Closes the file without writing what changed since the last sync (cluster mode: it was never committed). */
+    synchronized void discard() throws IOException {
+        pending.setLength(0);
+        out.close();
     }
 
     private void rewrite() throws IOException {

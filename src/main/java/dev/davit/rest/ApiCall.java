@@ -13,8 +13,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.davit.auth.Principal;
 import dev.davit.lock.LockStore;
+import org.eclipse.jgit.lib.ObjectId;
+
 import dev.davit.storage.GitRepository;
 import dev.davit.storage.Identity;
+import dev.davit.storage.Mutation;
+import dev.davit.storage.StorageException;
+import dev.davit.storage.WriteKey;
+import dev.davit.storage.WriteResult;
 
 /** One request under a repository, as the routes see it: who, which repository, the route, query and body. */
 final class ApiCall {
@@ -29,8 +35,13 @@ final class ApiCall {
     final ApiRoute route;
     final GitRepository repository;
     final Links links;
-    final RestLocks locks;
+    /** Replaced by {@link #keyed} when a commit is rebuilt: its locks were checked when it was made. */
+    RestLocks locks;
     final CommitCounts commitCounts;
+    /** Cluster mode: the client's key, carried with the commit the write makes; or null. */
+    private WriteKey writeKey;
+    /** Cluster mode: the commit this keyed request made before, whose answer is rebuilt; or null. */
+    private ObjectId replayOf;
     private final Map<String, String> query;
     private byte[] body;
 
@@ -44,6 +55,31 @@ final class ApiCall {
         this.links = new Links(request, route.owner(), route.repo());
         this.locks = new RestLocks(lockStore, route.owner() + "/" + route.repo(), user);
         this.query = parseQuery(request.getQueryString());
+    }
+
+    /**
+     * Cluster mode's keyed request ({@link ReplicatedIdempotency}): its write goes with {@code key}, or, when
+     * {@code replayOf} is given, is not made again but rebuilt from that commit (see {@link #write}).
+     */
+    ApiCall keyed(WriteKey key, ObjectId replayOf) {
+        this.writeKey = key;
+        this.replayOf = replayOf;
+        if (replayOf != null) {
+            this.locks = RestLocks.checkedBefore(locks);
+        }
+        return this;
+    }
+
+    /**
+     * The route's one write: made as a commit by the options' author and committer with the options' message;
+     * for a keyed request whose commit was made before, run again on the tree that commit was made on, nothing
+     * written, so that the route answers as it did ({@link GitRepository#rerun}).
+     */
+    <T> WriteResult<T> write(WriteOptions opts, Mutation<T> mutation) throws StorageException, IOException {
+        if (replayOf != null) {
+            return repository.rerun(replayOf, mutation);
+        }
+        return repository.write(opts.author(), opts.committer(), opts.message(), writeKey, mutation);
     }
 
     String method() {

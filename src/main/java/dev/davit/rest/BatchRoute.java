@@ -59,7 +59,7 @@ final class BatchRoute {
         StringBuilder msg = new StringBuilder("Change files:");
         ops.forEach(o -> msg.append(' ').append(o.path()));
         WriteOptions opts = WriteOptions.parse(body, call, msg.toString(), DOCS);
-        WriteResult<List<Op>> r = repo.write(opts.author(), opts.committer(), opts.message(), edit -> {
+        WriteResult<List<Op>> r = call.write(opts, edit -> {
             List<Op> done = new ArrayList<>();
             for (Op o : ops) {
                 call.locks.check(o.path(), true);

@@ -133,7 +133,7 @@ final class ContentsRoutes {
         boolean merge = wantsMerge(body);
         GitRepository repo = call.repository;
         ObjectId blob = repo.insertBlob(new ByteArrayInputStream(bytes), bytes.length);
-        WriteResult<PutOutcome> r = repo.write(opts.author(), opts.committer(), opts.message(), edit -> {
+        WriteResult<PutOutcome> r = call.write(opts, edit -> {
             Entry current = edit.lookup(path).orElse(null);
             call.locks.check(path, current == null);
             if (current == null) {
@@ -199,7 +199,7 @@ final class ContentsRoutes {
         WriteOptions opts = WriteOptions.parse(body, call, null, RestProblem.DOCS_DELETE);
         String sha = Json.string(body, "sha");
         GitRepository repo = call.repository;
-        WriteResult<Void> r = repo.write(opts.author(), opts.committer(), opts.message(), edit -> {
+        WriteResult<Void> r = call.write(opts, edit -> {
             Entry current = edit.lookup(path).orElse(null);
             if (current == null && sha != null) {
                 // The version the client wants to delete is gone: its view is stale, as over WebDAV (If-Match).

@@ -56,8 +56,7 @@ final class IdempotencyStore {
      */
     Reply run(String scope, String key, String method, String uri, byte[] body, Supplier<Reply> action) {
         String id = scope + "\n" + key;
-        // The same JSON with its members in another order is the same request (clients build bodies from maps).
-        String fingerprint = method + " " + uri + "\n" + sha256(Json.canonical(body));
+        String fingerprint = fingerprint(method, uri, body);
         Slot slot;
         synchronized (slots) {
             slot = slots.get(id);
@@ -89,6 +88,12 @@ final class IdempotencyStore {
             }
             return r;
         }
+    }
+
+    /** What a request is, for telling a key's reuse with another request apart. */
+    static String fingerprint(String method, String uri, byte[] body) {
+        // The same JSON with its members in another order is the same request (clients build bodies from maps).
+        return method + " " + uri + "\n" + sha256(Json.canonical(body));
     }
 
     private static String sha256(byte[] body) {

@@ -36,4 +36,48 @@ record Reply(int status, String contentType, byte[] body, String etag, ObjectId 
         h.put(name, value);
         return new Reply(status, contentType, body, etag, revision, h);
     }
+
+    /** This answer as bytes (cluster mode keeps the answer of a keyed write that made no commit in its log). */
+    byte[] toBytes() {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(body.length + 256);
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            out.writeShort(status);
+            out.writeUTF(contentType);
+            out.writeInt(body.length);
+            out.write(body);
+            out.writeUTF(etag == null ? "" : etag);
+            out.writeUTF(revision == null ? "" : revision.name());
+            out.writeShort(headers.size());
+            for (Map.Entry<String, String> h : headers.entrySet()) {
+                out.writeUTF(h.getKey());
+                out.writeUTF(h.getValue());
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("writing to memory", e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** An answer {@link #toBytes} made. */
+    static Reply fromBytes(byte[] data) throws java.io.IOException {
+        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(data))) {
+            int status = in.readUnsignedShort();
+            String contentType = in.readUTF();
+            int n = in.readInt();
+            if (n < 0 || n > in.available()) {
+                throw new java.io.IOException("a kept answer with a body of " + n + " bytes");
+            }
+            byte[] body = new byte[n];
+            in.readFully(body);
+            String etag = in.readUTF();
+            String revision = in.readUTF();
+            int count = in.readUnsignedShort();
+            Map<String, String> headers = new LinkedHashMap<>();
+            for (int i = 0; i < count; i++) {
+                headers.put(in.readUTF(), in.readUTF());
+            }
+            return new Reply(status, contentType, body, etag.isEmpty() ? null : etag,
+                    revision.isEmpty() ? null : ObjectId.fromString(revision), headers);
+        }
+    }
 }

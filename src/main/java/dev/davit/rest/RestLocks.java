@@ -21,10 +21,26 @@ final class RestLocks {
     private final String repository;
     private final Principal user;
 
+    /** False for a write rebuilt from its commit ({@link #checkedBefore}). */
+    private final boolean checks;
+
     RestLocks(LockStore store, String repository, Principal user) {
+        this(store, repository, user, true);
+    }
+
+    private RestLocks(LockStore store, String repository, Principal user, boolean checks) {
         this.store = store;
         this.repository = repository;
         this.user = user;
+        this.checks = checks;
+    }
+
+    /**
+     * For a write run again to rebuild the answer of its commit ({@link ApiCall#keyed}): the locks were checked
+     * when that commit was made, and a lock taken since must not turn its answer into a refusal.
+     */
+    static RestLocks checkedBefore(RestLocks locks) {
+        return new RestLocks(locks.store, locks.repository, locks.user, false);
     }
 
     /**
@@ -32,6 +48,9 @@ final class RestLocks {
      *                   delete or rename source, everything below it
      */
     void check(RepoPath path, boolean membership) {
+        if (!checks) {
+            return;
+        }
         Map<String, Lock> touched = new LinkedHashMap<>();
         store.covering(repository, path.toString()).forEach(l -> touched.put(l.token(), l));
         if (membership) {

@@ -38,6 +38,8 @@ public final class RestServlet extends HttpServlet {
     private final transient UserStore users;
     private final transient Clock clock = Clock.systemUTC();
     private final transient IdempotencyStore idempotency = new IdempotencyStore(clock);
+    /** Cluster mode's keys, kept by the replicated log (a single node keeps them in {@link #idempotency}). */
+    private final transient ReplicatedIdempotency replicatedIdempotency;
     private final transient CommitCounts commitCounts = new CommitCounts();
 
     private final transient LockStore locks;
@@ -46,6 +48,7 @@ public final class RestServlet extends HttpServlet {
         this.locks = locks;
         this.repositories = repositories;
         this.users = users;
+        this.replicatedIdempotency = new ReplicatedIdempotency(repositories.keyedWrites(), clock);
     }
 
     @Override
@@ -74,8 +77,11 @@ public final class RestServlet extends HttpServlet {
             if (write && key != null && !key.isBlank()) {
                 String uri = req.getRequestURI() + (req.getQueryString() == null ? "" : "?" + req.getQueryString());
                 GitRepository r = repo;
-                reply = idempotency.run(user.name() + "\n" + route.owner() + "/" + route.repo(), key, method, uri, call.body(),
-                        () -> dispatchOrError(call, r));
+                String scope = user.name() + "\n" + route.owner() + "/" + route.repo();
+                reply = repo.replicated()
+                        ? replicatedIdempotency.run(scope, key, method, uri, call.body(), repo,
+                                (writeKey, replayOf) -> dispatchOrError(call.keyed(writeKey, replayOf), r))
+                        : idempotency.run(scope, key, method, uri, call.body(), () -> dispatchOrError(call, r));
             } else {
                 reply = dispatch(call);
             }

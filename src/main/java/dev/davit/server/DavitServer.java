@@ -75,7 +75,10 @@ public final class DavitServer implements AutoCloseable {
         repositories.onCommit(metrics::commit);
         // Every front end's writes commit through storage, which refuses one past the limit (and so does a push).
         repositories.limitRepositorySize(config.limits().repositoryBytes());
+        this.clientMetadata = new ClientMetadata(config.durable());
         if (config.cluster().enabled()) {
+            // Before the Raft log is applied: its notes of sync-client metadata are applied to this store.
+            repositories.keepNotes(ClientMetadata.NOTES, clientMetadata);
             // Every write commits on a majority of the nodes from here on (ClusterNode is every repository's
             // commit point); the sample's first import is a write too, made by whichever node leads first.
             Path raftDir = config.cluster().raftDir() != null ? config.cluster().raftDir()
@@ -100,7 +103,6 @@ public final class DavitServer implements AutoCloseable {
         UserStore users = new UserStore(config.users(), config.anonymous(), limiter,
                 new PasswordChecks(defences.passwordChecks(), defences.passwordChecksWaiting(), passwordCheckThreads), clock);
         // Locks live beside the repositories, so a restart keeps them (issue 3).
-        this.clientMetadata = new ClientMetadata(config.durable());
         // A damaged file stops the start (DamagedLockDatabaseException) unless locks.damaged=discard (issue 14).
         try {
             // Cluster mode: the locks are entries of the replicated log, held by every node (no lock file).
@@ -310,12 +312,12 @@ public final class DavitServer implements AutoCloseable {
         } finally {
             passwordCheckThreads.shutdownNow();
             try {
-                clientMetadata.close();
+                if (cluster != null) {
+                    cluster.close(); // no entry is applied to a closed repository or metadata store
+                }
             } finally {
                 try {
-                    if (cluster != null) {
-                        cluster.close(); // no entry is applied to a closed repository
-                    }
+                    clientMetadata.close();
                 } finally {
                     repositories.close();
                 }

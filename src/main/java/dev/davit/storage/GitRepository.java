@@ -400,7 +400,19 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
      */
     public <T> WriteResult<T> write(Identity author, Identity committer, String message, Mutation<T> mutation)
             throws StorageException, IOException {
-        PendingWrite<T> w = new PendingWrite<>(author, committer, message, mutation);
+        return write(author, committer, message, null, mutation);
+    }
+
+    /**
+     * As {@link #write(Identity, Identity, String, Mutation)}, for a request that carries a client's key: in
+     * cluster mode the key goes with the commit the write makes, in the same entry of the replicated log, and
+     * every node's {@link KeyedWrites} learns it when that entry is applied. A single node ignores it.
+     *
+     * @param key null for none
+     */
+    public <T> WriteResult<T> write(Identity author, Identity committer, String message, WriteKey key, Mutation<T> mutation)
+            throws StorageException, IOException {
+        PendingWrite<T> w = new PendingWrite<>(author, committer, message, key, mutation);
         queue.add(w);
         writeLock.lock();
         try {
@@ -469,6 +481,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
             ObjectId baseTree = start == null ? null : treeOf(reader, start);
             List<PendingWrite<?>> committed = new ArrayList<>();
             List<ObjectId> commits = new ArrayList<>();
+            List<WriteKey.Commit> keys = new ArrayList<>();
             for (PendingWrite<?> w : batch) {
                 w.reset();
                 try {
@@ -500,6 +513,9 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
                     baseTree = tree;
                     committed.add(w);
                     commits.add(commit);
+                    if (w.key != null) {
+                        keys.add(new WriteKey.Commit(w.key, commit));
+                    }
                     w.result(commit, true, value);
                 } catch (StorageException | IOException | RuntimeException e) {
                     w.error = e; // this write fails alone; the batch goes on without it
@@ -512,7 +528,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
             List<NewObject> objects = ins.handOver();
             CommitPoint replicated = commitPoint;
             if (replicated != null) {
-                commitReplicated(replicated, new CommitLog.Record(BRANCH, start, head, objects));
+                commitReplicated(replicated, new CommitLog.Record(BRANCH, start, head, objects), keys);
             } else {
                 try {
                     synchronized (log) {
@@ -550,7 +566,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
      * published here (log, head, applier) by {@link #applyReplicated}, on this node as on every other, in the
      * log's order. Nothing is published before that, so a write the log refuses leaves no trace here.
      */
-    private void commitReplicated(CommitPoint replicated, CommitLog.Record record) throws IOException {
+    private void commitReplicated(CommitPoint replicated, CommitLog.Record record, List<WriteKey.Commit> keys) throws IOException {
         long bytes = 0;
         for (NewObject o : record.objects()) {
             bytes += o.bytes().length + 25L;
@@ -561,7 +577,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
                 throw new NoSpaceException("cluster mode takes at most " + (replicated.maxRecordBytes() >> 20)
                         + " MiB in one write; this one holds " + bytes + " bytes", null);
             }
-            replicated.commit(this, record);
+            replicated.commit(this, record, keys);
         } catch (IOException | RuntimeException e) {
             for (NewObject o : record.objects()) {
                 if (!applier.holds(o.id())) {
@@ -569,6 +585,44 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
                 }
             }
             throw e;
+        }
+    }
+
+    /**
+     * What {@code mutation} gave when it made {@code commit}: it is run again on the tree that commit was made
+     * on (its first parent's), and nothing is written or published (its objects go to a scratch cache and are
+     * dropped). Cluster mode rebuilds a keyed write's answer this way on whichever node leads now, from the
+     * commit the key came with, so that a client that lost the answer gets it, not a conflict with its own write.
+     * The mutation is the same request's: given the same tree it makes the same tree, which is checked.
+     *
+     * @throws IllegalStateException when it does not make {@code commit}'s tree (it is not what made that commit)
+     */
+    public <T> WriteResult<T> rerun(ObjectId commit, Mutation<T> mutation) throws StorageException, IOException {
+        ObjectCache scratch = new ObjectCache(1L << 20);
+        try (ObjectReader walkReader = newReader(); RevWalk rw = new RevWalk(walkReader);
+             BatchInserter ins = new BatchInserter(scratch.wrap(newReader()), id -> false, scratch);
+             ObjectReader reader = scratch.wrap(newReader())) {
+            RevCommit made = rw.parseCommit(commit);
+            ObjectId base = made.getParentCount() == 0 ? null : rw.parseCommit(made.getParent(0)).getTree().copy();
+            TreeEdit edit = new TreeEdit(reader, ins, base);
+            T value = mutation.apply(edit);
+            if (!edit.writeTree().equals(made.getTree())) {
+                throw new IllegalStateException("run again on the parent of " + commit.name() + ", this write does not make its tree");
+            }
+            return new WriteResult<>(made.copy(), true, value);
+        }
+    }
+
+    /** True when {@code commit} is the branch's head or one of its ancestors (not a record the log refused). */
+    public boolean inHistory(ObjectId commit) throws IOException {
+        ObjectId head = headId();
+        if (head == null) {
+            return false;
+        }
+        try (ObjectReader reader = newReader(); RevWalk rw = new RevWalk(reader)) {
+            return rw.isMergedInto(rw.parseCommit(commit), rw.parseCommit(head));
+        } catch (MissingObjectException | IncorrectObjectTypeException e) {
+            return false; // never stored here: the record that held it was refused
         }
     }
 
@@ -693,6 +747,20 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
         }
     }
 
+    /**
+     * Cluster mode: commits a front end's note about this repository through the replicated log, and returns
+     * once it is applied here by the keeper of its kind ({@link NoteKeeper}).
+     *
+     * @throws NotCommittedException when the log did not commit it
+     */
+    public void commitNote(String kind, byte[] note) throws IOException {
+        CommitPoint replicated = commitPoint;
+        if (replicated == null) {
+            throw new IllegalStateException("notes are replicated in cluster mode only");
+        }
+        replicated.commitNote(this, kind, note);
+    }
+
     /** True in cluster mode: the branch moves only through the replicated log ({@link #pushReplicated}). */
     public boolean replicated() {
         return commitPoint != null;
@@ -747,7 +815,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
                     objects.add(NewObject.of(o.copy(), o.getType(), raw, 0, raw.length));
                 }
             }
-            commitReplicated(replicated, new CommitLog.Record(BRANCH, expected, newId.copy(), objects));
+            commitReplicated(replicated, new CommitLog.Record(BRANCH, expected, newId.copy(), objects), List.of());
             return true;
         } finally {
             writeLock.unlock();
@@ -765,15 +833,18 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
         final Identity committer;
         final String message;
         final Mutation<T> mutation;
+        /** The client's key (cluster mode replicates it with the commit), or null. */
+        final WriteKey key;
         /** Written by the batch's thread under the write lock; read by the owner after taking the lock. */
         boolean done;
         WriteResult<T> result;
         Throwable error;
 
-        PendingWrite(Identity author, Identity committer, String message, Mutation<T> mutation) {
+        PendingWrite(Identity author, Identity committer, String message, WriteKey key, Mutation<T> mutation) {
             this.author = author;
             this.committer = committer;
             this.message = message;
+            this.key = key;
             this.mutation = mutation;
         }
 
@@ -862,6 +933,17 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
 
     void commitPoint(CommitPoint c) {
         this.commitPoint = c;
+        sideFiles.replicate(c == null ? null : new SideFiles.Replication() {
+            @Override
+            public boolean commit(SideFiles.Change change) throws IOException {
+                return c.commitSide(GitRepository.this, change);
+            }
+
+            @Override
+            public long maxBytes() {
+                return c.maxRecordBytes();
+            }
+        });
     }
 
     /** The size of this repository's files and the limit on it (for a push's check), or null when none is kept. */

@@ -42,6 +42,10 @@ public final class Repositories implements AutoCloseable {
     private volatile CommitPoint commitPoint;
     /** The size of every repository's files and the limit on it, known to every front end and to every commit. */
     private final RepositorySizes sizes;
+    /** Cluster mode's keys of keyed writes, as the replicated log has them (empty on a single node). */
+    private final KeyedWrites keyedWrites = new KeyedWrites();
+    /** Cluster mode's keepers of front ends' notes, by kind (registered before the log is applied). */
+    private final Map<String, NoteKeeper> noteKeepers = new ConcurrentHashMap<>();
     /** Runs of the {@link DiskApplier}s: they wait on the disk, not the CPU. */
     private final java.util.concurrent.ScheduledExecutorService diskExecutor;
     private final java.util.function.LongSupplier nanoTime;
@@ -114,6 +118,29 @@ public final class Repositories implements AutoCloseable {
     public void commitPoint(CommitPoint c) {
         this.commitPoint = c;
         open.values().forEach(r -> r.commitPoint(c));
+        keyedWrites.commitPoint(c);
+    }
+
+    /**
+     * Registers the keeper of notes of {@code kind} (cluster mode), before the replicated log is applied: a note
+     * of a kind nobody keeps stops the applying (it cannot be skipped without leaving this node different).
+     */
+    public void keepNotes(String kind, NoteKeeper keeper) {
+        noteKeepers.put(kind, keeper);
+    }
+
+    /** Applies a committed note to the keeper of its kind (cluster mode, every node, in the log's order). */
+    public void applyNote(String kind, GitRepository repo, byte[] note, long index) throws IOException {
+        NoteKeeper keeper = noteKeepers.get(kind);
+        if (keeper == null) {
+            throw new IOException("a note of kind " + kind + " that nothing on this node keeps");
+        }
+        keeper.apply(repo, note, index);
+    }
+
+    /** Cluster mode's keys of keyed writes and their outcomes, filled by the replicated log on every node. */
+    public KeyedWrites keyedWrites() {
+        return keyedWrites;
     }
 
     /** The size of each repository's files and the limit on it. */

@@ -1,6 +1,7 @@
 package dev.davit.storage;
 
 import dev.davit.storage.disk.DurableFiles;
+import dev.davit.storage.disk.NoSpaceException;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,19 +31,65 @@ import org.eclipse.jgit.lib.ObjectInserter;
  * Durable like a commit when {@code durable}: a file is written beside, fsynced, renamed over and its folder
  * fsynced (new folders too) before the request that wrote it is answered, so an acknowledged save sequence
  * (a temp file an editor will rename onto the document next) survives a power cut.
+ *
+ * <p>Cluster mode ({@link #replicate}): every change is a {@link Change}, one entry of the replicated log,
+ * committed on a majority and applied on every node in the log's order ({@link #apply}), this one included,
+ * before the change returns; so a file kept aside through any node is read, listed and deleted through every
+ * node and outlives the node it was written through. Its modification time is the leader's when it made the
+ * entry, the same on every node. Each node's files are its own copy on its own disk: a restart replays the log
+ * and skips the entries this store applied before (the index of the last one is kept beside it).
  */
 public final class SideFiles {
     /** One file kept aside. */
     public record SideFile(RepoPath path, ObjectId id, long size, Instant modified) {
     }
 
+    /**
+     * One change of the files kept aside, as cluster mode replicates it: each is applied as a whole on every
+     * node and gives the same result when applied twice in a row (a crash between a change and the note of its
+     * index replays it once).
+     *
+     * @param path  the file (or folder, for {@link Op#DELETE_TREE} and {@link Op#MOVE}) it changes
+     * @param to    the target of a {@link Op#COPY} or {@link Op#MOVE}, else null
+     * @param bytes the content of a {@link Op#PUT}, the document of a {@link Op#SET_METADATA} (null: removed)
+     * @param stampMillis the leader's time when it made the entry: the modification time of what it writes
+     */
+    public record Change(Op op, RepoPath path, RepoPath to, byte[] bytes, long stampMillis) {
+        public enum Op { PUT, DELETE, SET_METADATA, DELETE_TREE, COPY, MOVE }
+
+        /** The same change as of the leader's time {@code millis} (the commit point stamps it). */
+        public Change at(long millis) {
+            return new Change(op, path, to, bytes, millis);
+        }
+    }
+
+    /** Cluster mode's way to the replicated log (the repository's {@link CommitPoint}). */
+    interface Replication {
+        /** Commits the change; returns once it is applied here ({@link #apply}), with what it did. */
+        boolean commit(Change change) throws IOException;
+
+        /** The largest content one change may hold. */
+        long maxBytes();
+    }
+
     private final Path root;
     private final boolean durable;
+    /** Where cluster mode notes the log index of the last change applied here. */
+    private final Path appliedFile;
+    private volatile Replication replication;
+    /** The log index of the last change applied here (cluster mode); guarded by {@code this}. */
+    private long appliedIndex = -1;
 
     SideFiles(Path root, boolean durable) throws IOException {
         this.root = root;
         this.durable = durable;
+        this.appliedFile = root.resolveSibling(root.getFileName() + "-applied");
         Files.createDirectories(root);
+    }
+
+    /** Cluster mode: every change goes through the replicated log from now on (null: this node's disk alone). */
+    void replicate(Replication r) {
+        this.replication = r;
     }
 
     /** Creates {@code dir} and any missing parents below the root, each new name made durable in its parent. */
@@ -119,11 +166,29 @@ public final class SideFiles {
 
     /** Stores (or replaces) a file from a stream; the old version stays readable until the new one is complete. */
     public SideFile put(RepoPath path, InputStream in) throws IOException {
+        Replication r = replication;
+        if (r != null) {
+            byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, r.maxBytes() + 1));
+            if (bytes.length > r.maxBytes()) {
+                // 507 as for a write of more: the content travels in one entry of the log, held in memory.
+                throw new NoSpaceException("cluster mode keeps at most " + (r.maxBytes() >> 20)
+                        + " MiB in one file kept aside", null);
+            }
+            r.commit(new Change(Change.Op.PUT, path, null, bytes, 0));
+            return get(path).orElseThrow(() -> new java.nio.file.NoSuchFileException(path + " (deleted meanwhile)"));
+        }
+        return putHere(path, in, null);
+    }
+
+    private SideFile putHere(RepoPath path, InputStream in, Instant modified) throws IOException {
         Path f = file(path);
         createFolders(f.getParent());
         Path tmp = Files.createTempFile(f.getParent(), ".put-", ".tmp");
         try {
             Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+            if (modified != null) {
+                Files.setLastModifiedTime(tmp, java.nio.file.attribute.FileTime.from(modified));
+            }
             if (durable) {
                 try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                     ch.force(true);
@@ -142,6 +207,17 @@ public final class SideFiles {
     }
 
     public boolean delete(RepoPath path) throws IOException {
+        Replication r = replication;
+        if (r != null) {
+            if (!Files.exists(file(path)) && !Files.exists(propsFile(path))) {
+                return false; // nothing to delete: no entry (every commit at a path asks)
+            }
+            return r.commit(new Change(Change.Op.DELETE, path, null, null, 0));
+        }
+        return deleteHere(path);
+    }
+
+    private boolean deleteHere(RepoPath path) throws IOException {
         boolean props = Files.deleteIfExists(propsFile(path));
         boolean deleted = Files.deleteIfExists(file(path));
         if (props || deleted) {
@@ -162,18 +238,40 @@ public final class SideFiles {
 
     /** Replaces (null: removes) the dead-property document of a kept-aside file. */
     public void setMetadata(RepoPath path, byte[] document) throws IOException {
+        Replication r = replication;
+        if (r != null) {
+            if (document != null || Files.exists(propsFile(path))) {
+                r.commit(new Change(Change.Op.SET_METADATA, path, null, document, 0));
+            }
+            return;
+        }
+        setMetadataHere(path, document, null);
+    }
+
+    private void setMetadataHere(RepoPath path, byte[] document, Instant modified) throws IOException {
         Path p = propsFile(path);
         if (document == null) {
             if (Files.deleteIfExists(p)) {
                 syncFolder(p.getParent());
             }
         } else {
-            put(path.parent().child(p.getFileName().toString()), new java.io.ByteArrayInputStream(document));
+            putHere(path.parent().child(p.getFileName().toString()), new java.io.ByteArrayInputStream(document), modified);
         }
     }
 
     /** Removes everything kept aside at or below {@code path} (after a folder is deleted). */
     public void deleteTree(RepoPath path) throws IOException {
+        Replication r = replication;
+        if (r != null) {
+            if (Files.exists(file(path))) {
+                r.commit(new Change(Change.Op.DELETE_TREE, path, null, null, 0));
+            }
+            return;
+        }
+        deleteTreeHere(path);
+    }
+
+    private void deleteTreeHere(RepoPath path) throws IOException {
         Path top = file(path);
         if (!Files.exists(top)) {
             return;
@@ -188,22 +286,42 @@ public final class SideFiles {
 
     /** Copies a kept-aside file, with its dead properties. */
     public SideFile copy(RepoPath from, RepoPath to) throws IOException {
+        Replication r = replication;
+        if (r != null) {
+            r.commit(new Change(Change.Op.COPY, from, to, null, 0));
+            return get(to).orElseThrow(() -> new java.nio.file.NoSuchFileException(from + " (deleted meanwhile)"));
+        }
+        return copyHere(from, to, null);
+    }
+
+    private SideFile copyHere(RepoPath from, RepoPath to, Instant modified) throws IOException {
         SideFile f;
         try (InputStream in = open(from)) {
-            f = put(to, in);
+            f = putHere(to, in, modified);
         }
-        setMetadata(to, metadata(from).orElse(null));
+        setMetadataHere(to, metadata(from).orElse(null), modified);
         return f;
     }
 
     /** Moves what is kept aside at or below {@code from} to {@code to} (a file or folder MOVE). */
     public void move(RepoPath from, RepoPath to) throws IOException {
+        Replication r = replication;
+        if (r != null) {
+            if (Files.exists(file(from))) {
+                r.commit(new Change(Change.Op.MOVE, from, to, null, 0));
+            }
+            return;
+        }
+        moveHere(from, to);
+    }
+
+    private void moveHere(RepoPath from, RepoPath to) throws IOException {
         Path src = file(from);
         if (!Files.exists(src)) {
             return;
         }
         Path dst = file(to);
-        deleteTree(to);
+        deleteTreeHere(to);
         createFolders(dst.getParent());
         Path props = propsFile(from);
         if (Files.isRegularFile(src) && Files.exists(props)) {
@@ -215,5 +333,73 @@ public final class SideFiles {
         if (!src.getParent().equals(dst.getParent())) {
             syncFolder(src.getParent());
         }
+    }
+
+    /**
+     * Applies a change the replicated log committed, on every node in the log's order (cluster mode). A change
+     * at or below the index of the last one applied here is one this store has (the log is replayed at each
+     * start) and changes nothing. A missing source (deleted by an earlier entry) makes a change do nothing, on
+     * every node alike.
+     *
+     * @param index the change's place in the log
+     * @return what it did: a {@link Change.Op#DELETE} whether there was a file, the others true
+     */
+    public synchronized boolean apply(Change change, long index) throws IOException {
+        if (appliedIndex < 0) {
+            appliedIndex = readAppliedIndex();
+        }
+        if (index <= appliedIndex) {
+            return false;
+        }
+        Instant at = Instant.ofEpochMilli(change.stampMillis());
+        boolean outcome = true;
+        switch (change.op()) {
+            case PUT -> putHere(change.path(), new java.io.ByteArrayInputStream(change.bytes()), at);
+            case DELETE -> outcome = deleteHere(change.path());
+            case SET_METADATA -> {
+                if (change.bytes() == null || Files.isRegularFile(file(change.path()))) {
+                    setMetadataHere(change.path(), change.bytes(), at);
+                }
+            }
+            case DELETE_TREE -> deleteTreeHere(change.path());
+            case COPY -> {
+                if (Files.isRegularFile(file(change.path()))) {
+                    copyHere(change.path(), change.to(), at);
+                }
+            }
+            case MOVE -> moveHere(change.path(), change.to());
+            default -> throw new IOException("unknown change of the files kept aside: " + change.op());
+        }
+        writeAppliedIndex(index);
+        return outcome;
+    }
+
+    private long readAppliedIndex() throws IOException {
+        if (!Files.isRegularFile(appliedFile)) {
+            return -1;
+        }
+        String s = Files.readString(appliedFile, java.nio.charset.StandardCharsets.US_ASCII).trim();
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            throw new IOException(appliedFile + " does not hold a log index: " + s, e);
+        }
+    }
+
+    /** After the change it names: a crash between them applies that change once more, which changes nothing. */
+    private void writeAppliedIndex(long index) throws IOException {
+        Path tmp = appliedFile.resolveSibling(appliedFile.getFileName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ch.write(java.nio.ByteBuffer.wrap((index + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+            if (durable) {
+                ch.force(true);
+            }
+        }
+        Files.move(tmp, appliedFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        if (durable) {
+            DurableFiles.forceDirectory(appliedFile.getParent());
+        }
+        appliedIndex = index;
     }
 }

@@ -25,10 +25,13 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.davit.config.DavitConfig;
 import dev.davit.storage.GitRepository;
 import dev.davit.storage.Identity;
+import dev.davit.storage.KeyedWrites;
 import dev.davit.storage.NotCommittedException;
 import dev.davit.storage.NotFoundException;
 import dev.davit.storage.RepoPath;
 import dev.davit.storage.Repositories;
+import dev.davit.storage.SideFiles;
+import dev.davit.storage.WriteKey;
 import dev.davit.storage.WriteResult;
 
 /**
@@ -196,6 +199,82 @@ class ClusterReplicationTest {
         awaitHeadEverywhere(head);
         assertThat(read(follower, "c.txt")).isEqualTo("three");
         assertThat(read(follower, "b.txt")).isEqualTo("two");
+    }
+
+    @Test
+    void aKeyedWritesKeyIsKnownOnEveryNodeAndAgainAfterARestart() throws Exception {
+        startThree(30_000);
+        Node leader = awaitLeader();
+        GitRepository repo = leader.repositories.createIfMissing("o", "r", null, ALICE);
+        byte[] bytes = "keyed".getBytes(StandardCharsets.UTF_8);
+        ObjectId blob = repo.insertBlob(new ByteArrayInputStream(bytes), bytes.length);
+        WriteKey key = new WriteKey("alice\no/r\nk-1", "PUT /a.txt\nabc");
+        ObjectId commit = repo.write(ALICE, ALICE, "PUT a.txt", key, edit -> {
+            edit.putFile(RepoPath.parse("a.txt"), blob);
+            return null;
+        }).revision();
+        awaitHeadEverywhere(commit);
+        for (Node n : nodes) {
+            await(n.id + " knows the key with its commit", () -> {
+                KeyedWrites.Outcome o = n.repositories.keyedWrites().get(key.id());
+                return o != null && o.commits().equals(List.of(commit)) && o.fingerprint().equals(key.fingerprint());
+            });
+        }
+
+        // Replayed from the Raft log at start, the entry finds the head moved past it, and its key counts all the same.
+        Node follower = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
+        follower.stop();
+        follower.start();
+        await(follower.id + " knows the key again after its restart", () -> {
+            KeyedWrites.Outcome o = follower.repositories.keyedWrites().get(key.id());
+            return o != null && o.commits().equals(List.of(commit));
+        });
+    }
+
+    /** {@code path} kept aside in o/r on {@code n}'s own disk, as text, or null. */
+    private static String aside(Node n, String path) throws Exception {
+        SideFiles files = n.repositories.open("o", "r").sideFiles();
+        if (files.get(RepoPath.parse(path)).isEmpty()) {
+            return null;
+        }
+        try (java.io.InputStream in = files.open(RepoPath.parse(path))) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private void awaitAside(Node n, String path, String content) {
+        await(path + " kept aside on " + n.id + " as " + content, () -> {
+            try {
+                return java.util.Objects.equals(aside(n, path), content);
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
+    @Test
+    void filesKeptAsideThroughTheLeaderAreOnEveryNodeAndAFollowerThatWasDownCatchesUp() throws Exception {
+        startThree(30_000);
+        Node leader = awaitLeader();
+        awaitHeadEverywhere(put(leader, "a.txt", "one").revision());
+        SideFiles files = leader.repositories.open("o", "r").sideFiles();
+        files.put(RepoPath.parse(".DS_Store"), new ByteArrayInputStream("v1".getBytes(StandardCharsets.UTF_8)));
+        for (Node n : nodes) {
+            awaitAside(n, ".DS_Store", "v1");
+        }
+        Node follower = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
+        follower.stop();
+
+        files.put(RepoPath.parse(".DS_Store"), new ByteArrayInputStream("v2".getBytes(StandardCharsets.UTF_8)));
+        files.put(RepoPath.parse("._a.txt"), new ByteArrayInputStream("apple double".getBytes(StandardCharsets.UTF_8)));
+        files.move(RepoPath.parse("._a.txt"), RepoPath.parse("._b.txt"));
+        follower.start();
+
+        awaitAside(follower, ".DS_Store", "v2");
+        awaitAside(follower, "._b.txt", "apple double");
+        assertThat(aside(follower, "._a.txt")).isNull();
+        assertThat(follower.repositories.open("o", "r").sideFiles().get(RepoPath.parse(".DS_Store")))
+                .as("the same version and time as the leader's").isEqualTo(files.get(RepoPath.parse(".DS_Store")));
     }
 
     @Test

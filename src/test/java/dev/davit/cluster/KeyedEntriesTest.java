@@ -1,0 +1,83 @@
+package dev.davit.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectId;
+import org.junit.jupiter.api.Test;
+
+import dev.davit.storage.WriteKey;
+import dev.davit.storage.log.CommitLog;
+import dev.davit.storage.objects.NewObject;
+
+/**
+ * The log entries that carry keyed writes: a batch's keys travel in its own entry with their commits and the
+ * leader's time, an entry without keys is written as it always was (so a Raft log written before reads back),
+ * and a keyed answer is an entry of its own. Every field reads back as written.
+ */
+class KeyedEntriesTest {
+    private static final ObjectId OLD = ObjectId.fromString("1111111111111111111111111111111111111111");
+    private static final ObjectId NEW = ObjectId.fromString("2222222222222222222222222222222222222222");
+
+    private static CommitLog.Record record() {
+        byte[] blob = "hello".getBytes(StandardCharsets.UTF_8);
+        ObjectId id = new org.eclipse.jgit.lib.ObjectInserter.Formatter().idFor(Constants.OBJ_BLOB, blob);
+        return new CommitLog.Record("refs/heads/main", OLD, NEW, List.of(NewObject.of(id, Constants.OBJ_BLOB, blob, 0, blob.length)));
+    }
+
+    private static int magic(byte[] data) {
+        return java.nio.ByteBuffer.wrap(data, 0, 4).getInt();
+    }
+
+    @Test
+    void aBatchWithoutKeysIsWrittenAsBefore() throws IOException {
+        byte[] data = new ReplicatedEntry("o", "r", record()).encode();
+
+        assertThat(magic(data)).as("\"DVR1\"").isEqualTo(0x44565231);
+        ReplicatedEntry back = ReplicatedEntry.decode(data);
+        assertThat(back.keys()).isEmpty();
+        assertThat(back.record().newHead()).isEqualTo(NEW);
+        assertThat(back.record().objects().get(0).bytes()).isEqualTo("hello".getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aBatchCarriesTheKeysOfItsKeyedWritesWithTheirCommitsAndTheLeadersTime() throws IOException {
+        WriteKey.Commit one = new WriteKey.Commit(new WriteKey("alice\no/r\nk-1", "PUT /a\nabc"), NEW);
+        WriteKey.Commit two = new WriteKey.Commit(new WriteKey("bob\no/r\nk-\u00e9", "DELETE /b\ndef"), OLD);
+
+        ReplicatedEntry back = ReplicatedEntry.decode(new ReplicatedEntry("o", "r", record(), List.of(one, two), 1_700_000_000_123L).encode());
+
+        assertThat(back.keys()).containsExactly(one, two);
+        assertThat(back.stampMillis()).isEqualTo(1_700_000_000_123L);
+        assertThat(back.owner()).isEqualTo("o");
+        assertThat(back.name()).isEqualTo("r");
+        assertThat(back.record().oldHead()).isEqualTo(OLD);
+        assertThat(back.record().objects()).hasSize(1);
+    }
+
+    @Test
+    void aKeyedAnswerIsAnEntryOfItsOwn() throws IOException {
+        WriteKey key = new WriteKey("alice\no/r\nk-1", "PUT /a\nabc");
+        byte[] data = new AnswerEntry(key, new byte[] {1, 2, 3}, 42).encode();
+
+        assertThat(AnswerEntry.isOne(data)).isTrue();
+        assertThat(LockEntry.isOne(data)).isFalse();
+        AnswerEntry back = AnswerEntry.decode(data);
+        assertThat(back.key()).isEqualTo(key);
+        assertThat(back.answer()).containsExactly(1, 2, 3);
+        assertThat(back.stampMillis()).isEqualTo(42);
+    }
+
+    @Test
+    void aTruncatedEntryIsRefusedNeverMisread() throws IOException {
+        byte[] data = new AnswerEntry(new WriteKey("k", "f"), new byte[100], 1).encode();
+        byte[] cut = java.util.Arrays.copyOf(data, data.length - 50);
+
+        assertThatThrownBy(() -> AnswerEntry.decode(cut)).isInstanceOf(IOException.class);
+    }
+}

@@ -1,0 +1,173 @@
+package dev.davit.server;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.function.BooleanSupplier;
+
+import dev.davit.config.ConfigLoader;
+import dev.davit.storage.NotFoundException;
+import dev.davit.testutil.Conditions;
+import dev.davit.testutil.TestServer;
+
+/**
+ * Three real servers in cluster mode on loopback (as in {@link ClusterServerTest}), spoken to over HTTP with a
+ * real client by node number (1 to 3), with the sample repository {@code demo/sample}; a node can be stopped.
+ */
+final class ThreeNodeCluster implements AutoCloseable {
+    private static final long DEADLINE_NANOS = 60_000_000_000L;
+
+    private final List<Integer> httpPorts = new ArrayList<>();
+    /** By node number - 1; null once stopped. */
+    private final List<DavitServer> servers = new ArrayList<>();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).build();
+
+    ThreeNodeCluster(Path tmp) throws Exception {
+        Path sample = tmp.resolve("sample");
+        Files.createDirectories(sample);
+        Files.writeString(sample.resolve("README.md"), "# sample\n");
+        StringBuilder peers = new StringBuilder();
+        for (int i = 1; i <= 3; i++) {
+            int httpPort = freePort();
+            httpPorts.add(httpPort);
+            peers.append(i > 1 ? "," : "").append("n").append(i).append("@127.0.0.1:").append(freePort()).append(':').append(httpPort);
+        }
+        for (int i = 1; i <= 3; i++) {
+            Properties p = new Properties();
+            p.setProperty("server.bind", "127.0.0.1");
+            p.setProperty("server.port", Integer.toString(httpPorts.get(i - 1)));
+            p.setProperty("data.dir", tmp.resolve("n" + i).toString());
+            p.setProperty("sample.repository", "demo/sample");
+            p.setProperty("sample.source", sample.toString());
+            p.setProperty("user.demo.password", TestServer.PASSWORD);
+            p.setProperty("user.demo.access", "*:rw");
+            p.setProperty("cluster.enabled", "true");
+            p.setProperty("cluster.node.id", "n" + i);
+            p.setProperty("cluster.peers", peers.toString());
+            try {
+                DavitServer s = new DavitServer(ConfigLoader.fromProperties(p));
+                servers.add(s);
+                s.start();
+            } catch (Exception | Error e) {
+                close();
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Waits until a node leads and node {@code n} knows it (so that {@code n} serves or forwards requests
+     * instead of answering 503), and returns the leader's number.
+     */
+    int leaderKnownBy(int n) {
+        int leader = leader();
+        String id = node(leader).cluster().nodeId();
+        await("n" + n + " knows the leader n" + leader, () -> {
+            dev.davit.config.DavitConfig.Cluster.Peer known = node(n).cluster().leader();
+            return known != null && known.id().equals(id) && node(leader).cluster().servesLocally();
+        });
+        return leader;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    static void await(String what, BooleanSupplier condition) {
+        Conditions.await(what, DEADLINE_NANOS, condition);
+    }
+
+    /** Waits until a node leads and has imported the sample repository. */
+    void awaitSample() {
+        await("a leader with the sample imported", () -> {
+            for (DavitServer s : running()) {
+                if (s.cluster().servesLocally()) {
+                    try {
+                        return s.repositories().open("demo", "sample").headId() != null;
+                    } catch (IOException | NotFoundException e) {
+                        return false;
+                    }
+                }
+            }
+            return false;
+        });
+    }
+
+    List<DavitServer> running() {
+        return servers.stream().filter(java.util.Objects::nonNull).toList();
+    }
+
+    /** The node number of the node that serves requests itself now, waiting for one. */
+    int leader() {
+        int[] found = new int[1];
+        await("a leader that has applied the log", () -> {
+            for (int i = 0; i < servers.size(); i++) {
+                if (servers.get(i) != null && servers.get(i).cluster().servesLocally()) {
+                    found[0] = i + 1;
+                    return true;
+                }
+            }
+            return false;
+        });
+        return found[0];
+    }
+
+    /** A running node that does not lead. */
+    int follower() {
+        int leader = leader();
+        for (int i = 1; i <= servers.size(); i++) {
+            if (i != leader && servers.get(i - 1) != null) {
+                return i;
+            }
+        }
+        throw new AssertionError("no follower");
+    }
+
+    DavitServer node(int n) {
+        return servers.get(n - 1);
+    }
+
+    /** Stops node {@code n} (its Raft member, HTTP and repositories), as a crash would to its clients. */
+    void stop(int n) throws Exception {
+        DavitServer s = servers.set(n - 1, null);
+        s.close();
+    }
+
+    HttpResponse<String> dav(int node, String method, String path, String body, String... headers) throws Exception {
+        return send(node, method, "/dav/demo/sample/" + path, body, headers);
+    }
+
+    HttpResponse<String> api(int node, String method, String path, String body, String... headers) throws Exception {
+        return send(node, method, "/api/repos/demo/sample/" + path, body, headers);
+    }
+
+    private HttpResponse<String> send(int node, String method, String path, String body, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPorts.get(node - 1) + path))
+                .timeout(Duration.ofSeconds(60))
+                .header("Authorization", TestServer.basic(TestServer.USER, TestServer.PASSWORD))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (DavitServer s : running()) {
+            s.close();
+        }
+    }
+}

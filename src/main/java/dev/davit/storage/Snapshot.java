@@ -277,16 +277,16 @@ public final class Snapshot implements AutoCloseable {
     }
 
     /**
-     * Sends {@code length} bytes of a large file from offset {@code start} to {@code out} straight from the
-     * pages of its object file, when it is stored as {@link LargeBlobs} writes it (see
-     * {@link LargeBlobs#sendLoose}). False, with nothing sent, otherwise (a small file, or one in a pack):
-     * read it with {@link #open(Entry, long)}.
+     * Sends {@code length} bytes of a large file from offset {@code start} to {@code out} straight from its
+     * object file, when it is stored as {@link LargeBlobs} writes it (see {@link LargeBlobs#sendLoose}). False,
+     * with nothing sent, otherwise (a small file, or one in a pack): read it with {@link #open(Entry, long)}.
      */
     public boolean send(Entry file, long size, long start, long length, java.nio.channels.WritableByteChannel out) throws IOException {
         if (size <= LargeBlobs.STREAM_FROM_FILE) {
             return false;
         }
-        return LargeBlobs.sendLoose(repository.disk().getDirectory().toPath().resolve("objects"), file.id(), start, length, out);
+        return LargeBlobs.sendLoose(repository.disk().getDirectory().toPath().resolve("objects"), file.id(), start, length, out,
+                repository.largeBlobReads());
     }
 
     /** The stored dead-property document of {@code entry}, if it has one. */

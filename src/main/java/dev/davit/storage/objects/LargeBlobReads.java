@@ -1,0 +1,93 @@
+package dev.davit.storage.objects;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.eclipse.jgit.lib.ObjectId;
+
+/**
+ * What the sends of large loose blobs ({@link LargeBlobs#sendLoose}) share between requests: the direct
+ * buffers they read the file into, and the object files whose zlib checksum this process has checked. One
+ * for all repositories, owned by their owner.
+ *
+ * <p><b>Integrity when serving without inflating.</b> A send checks, on every read, the file's length and
+ * every stored-block header it passes (type, LEN/NLEN, the final-block flag where the size says it must be):
+ * a truncated, extended or reframed file fails. The zlib Adler-32 of the whole content is the only check
+ * of the payload bytes, and it costs ~0.3 s of a core per GiB (the JDK 17 has no x86 intrinsic for it):
+ * more than the rest of a 1 GiB GET. So it is checked once per object file and process, and remembered by
+ * the file's identity (inode, size, modification time): on the first whole send of the file since the
+ * server started (before its last bytes leave, so a damaged object never arrives whole), or when this
+ * process wrote the file itself ({@link #written}): its trailer is the checksum of the very buffers it
+ * wrote, and reading them back from the page cache would compare them with themselves. A file replaced or
+ * rewritten (another inode, size or time) is checked again. What this gives up is catching a file that
+ * rots on disk while the server that checked it keeps running; the next start checks it again, as do git's
+ * fsck and the background repack, which inflates every loose object it packs. The object id (SHA-1 of the
+ * content) is not recomputed by any read, as git and JGit do not recompute it on reads either (fsck does).
+ */
+public final class LargeBlobReads {
+    /**
+     * Bytes per read of the file and write to the channel. A write is a trip through the HTTP server's
+     * output and a system call: 1 MiB makes 1,024 of them per GiB instead of the 16,384 one per stored
+     * block would be, and fits the CPU's L2 cache between the read and the write.
+     */
+    static final int BUFFER_SIZE = 1 << 20;
+    /** Buffers kept for reuse (more sends at once allocate more, which the garbage collector frees). */
+    private static final int KEPT = 4;
+    /** Object files remembered as checked; when full, all are forgotten (a forgotten one is checked again). */
+    private static final int MAX_CHECKED = 10_000;
+
+    private final BlockingQueue<ByteBuffer> buffers = new ArrayBlockingQueue<>(KEPT);
+    private final ConcurrentHashMap<Path, Identity> checked = new ConcurrentHashMap<>();
+
+    /** What tells one file at a path from another: a rewrite in place changes the size or the time. */
+    record Identity(Object fileKey, long size, FileTime modified) {
+        static Identity of(BasicFileAttributes a) {
+            return new Identity(a.fileKey(), a.size(), a.lastModifiedTime());
+        }
+    }
+
+    /** A direct buffer of {@link #BUFFER_SIZE} bytes, cleared; hand it back with {@link #giveBack}. */
+    ByteBuffer takeBuffer() {
+        ByteBuffer b = buffers.poll();
+        return b != null ? b : ByteBuffer.allocateDirect(BUFFER_SIZE);
+    }
+
+    void giveBack(ByteBuffer b) {
+        b.clear();
+        buffers.offer(b);
+    }
+
+    /** Whether the zlib checksum of the object file with these attributes was checked by this process. */
+    boolean isChecked(Path file, BasicFileAttributes attributes) {
+        return Identity.of(attributes).equals(checked.get(file));
+    }
+
+    /** Remembers that the checksum of the object file with these attributes is right. */
+    void checked(Path file, BasicFileAttributes attributes) {
+        if (checked.size() >= MAX_CHECKED) {
+            checked.clear();
+        }
+        checked.put(file, Identity.of(attributes));
+    }
+
+    /**
+     * Called by {@link LargeBlobs#insert} once the loose file of {@code id} holds exactly the bytes it framed and
+     * checksummed (its own file, or an existing one found equal byte for byte); nothing when it is not loose.
+     */
+    void written(Path objectsDir, ObjectId id) throws IOException {
+        Path file = LooseObject.path(objectsDir, id);
+        try {
+            checked(file, Files.readAttributes(file, BasicFileAttributes.class));
+        } catch (NoSuchFileException e) {
+            // packed meanwhile: nothing to remember
+        }
+    }
+}

@@ -72,6 +72,34 @@ class LargeFileTest {
     }
 
     /**
+     * After the background repack put the file in a pack (no loose object left), it is sent from the pack
+     * (PackedBlobs): whole, and by ranges anywhere, with the same headers.
+     */
+    @Test
+    void aPackedLargeFileIsServedWholeAndByRange() throws Exception {
+        byte[] data = Arrays.copyOf(DATA, DATA.length);
+        data[0] ^= 0x55; // another blob than the other tests' (they may have left theirs loose)
+        assertThat(s.sendBytes("PUT", "packed.bin", data).statusCode()).isIn(201, 204);
+        String id = Git.blobId(data);
+        dev.davit.storage.GitRepository repo = s.server.repositories().open("demo", "sample");
+        s.server.repositories().maintenance().run(repo);
+        assertThat(s.bareRepository().resolve("objects").resolve(id.substring(0, 2)).resolve(id.substring(2))).doesNotExist();
+
+        HttpResponse<byte[]> get = s.sendBytes("GET", "packed.bin", null);
+        assertThat(get.statusCode()).isEqualTo(200);
+        assertThat(get.headers().firstValue("ETag")).contains(Git.quoted(id));
+        assertThat(get.headers().firstValue("Content-Length")).contains(String.valueOf(data.length));
+        assertThat(get.body()).isEqualTo(data);
+        for (int from : new int[] {1, 1_048_570, 2_500_000, data.length - 10}) {
+            int to = Math.min(data.length - 1, from + 100_000);
+            HttpResponse<byte[]> r = s.sendBytes("GET", "packed.bin", null, "Range", "bytes=" + from + "-" + to);
+            assertThat(r.statusCode()).isEqualTo(206);
+            assertThat(r.headers().firstValue("Content-Range")).contains("bytes " + from + "-" + to + "/" + data.length);
+            assertThat(r.body()).as("from %d", from).isEqualTo(Arrays.copyOfRange(data, from, to + 1));
+        }
+    }
+
+    /**
      * A large file is sent from its object file in 1 MiB writes (LargeBlobs.sendLoose), not through the servlet
      * stream: the answer's headers and conditions are those of every other file.
      */

@@ -14,23 +14,24 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.jgit.lib.ObjectId;
 
 /**
- * What the sends of large loose blobs ({@link LargeBlobs#sendLoose}) share between requests: the direct
- * buffers they read the file into, and the object files whose zlib checksum this process has checked. One
- * for all repositories, owned by their owner.
+ * What the sends of large blobs ({@link LargeBlobs#sendLoose}, {@link PackedBlobs#send}) share between
+ * requests: the direct buffers they read the file into, and the objects whose zlib checksum this process has
+ * checked. One for all repositories, owned by their owner.
  *
- * <p><b>Integrity when serving without inflating.</b> A send checks, on every read, the file's length and
- * every stored-block header it passes (type, LEN/NLEN, the final-block flag where the size says it must be):
- * a truncated, extended or reframed file fails. The zlib Adler-32 of the whole content is the only check
- * of the payload bytes, and it costs ~0.3 s of a core per GiB (the JDK 17 has no x86 intrinsic for it):
- * more than the rest of a 1 GiB GET. So it is checked once per object file and process, and remembered by
- * the file's identity (inode, size, modification time): on the first whole send of the file since the
- * server started (before its last bytes leave, so a damaged object never arrives whole), or when this
- * process wrote the file itself ({@link #written}): its trailer is the checksum of the very buffers it
- * wrote, and reading them back from the page cache would compare them with themselves. A file replaced or
- * rewritten (another inode, size or time) is checked again. What this gives up is catching a file that
- * rots on disk while the server that checked it keeps running; the next start checks it again, as do git's
- * fsck and the background repack, which inflates every loose object it packs. The object id (SHA-1 of the
- * content) is not recomputed by any read, as git and JGit do not recompute it on reads either (fsck does).
+ * <p><b>Integrity when serving without inflating.</b> A send of a loose object checks, on every read, the file's
+ * length and every stored-block header it passes (type, LEN/NLEN, the final-block flag where the size says it
+ * must be): a truncated, extended or reframed file fails. The zlib Adler-32 of the whole content is the only
+ * check of the payload bytes, and it costs ~0.3 s of a core per GiB (the JDK 17 has no x86 intrinsic for it):
+ * about as much as all the rest of a 1 GiB GET. So it is checked once per object and process, remembered by
+ * the file's identity (inode, size, modification time; for a packed object, its pack's and its offset in it):
+ * by the first whole send of the object since the server started (before its last bytes leave, so a damaged
+ * object never arrives whole), or by the upload that wrote the loose file ({@link #written}): its trailer is
+ * the checksum of the very buffers written, and reading them back from the page cache would compare them with
+ * themselves. A file replaced or rewritten (another inode, size or time) is checked again. What this gives up
+ * is catching a file that rots on disk while the server that checked it keeps running; the next start checks
+ * it again, as does {@code git fsck}. A range
+ * never checks the checksum (it cannot). The object id (SHA-1 of the content) is not recomputed by any read,
+ * as git and JGit do not recompute it on reads either (fsck does).
  */
 public final class LargeBlobReads {
     /**
@@ -45,7 +46,15 @@ public final class LargeBlobReads {
     private static final int MAX_CHECKED = 10_000;
 
     private final BlockingQueue<ByteBuffer> buffers = new ArrayBlockingQueue<>(KEPT);
-    private final ConcurrentHashMap<Path, Identity> checked = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Key, Identity> checked = new ConcurrentHashMap<>();
+
+    /** Packed entries' stored-block checkpoints ({@link PackedBlobs}); when full, all are forgotten. */
+    private final ConcurrentHashMap<Key, StoredBlockIndex> indexes = new ConcurrentHashMap<>();
+    private static final int MAX_INDEXES = 256;
+
+    /** An object's zlib stream: a loose file (offset 0) or an entry of a pack file. */
+    private record Key(Path file, long offset) {
+    }
 
     /** What tells one file at a path from another: a rewrite in place changes the size or the time. */
     record Identity(Object fileKey, long size, FileTime modified) {
@@ -65,17 +74,36 @@ public final class LargeBlobReads {
         buffers.offer(b);
     }
 
-    /** Whether the zlib checksum of the object file with these attributes was checked by this process. */
-    boolean isChecked(Path file, BasicFileAttributes attributes) {
-        return Identity.of(attributes).equals(checked.get(file));
+    /**
+     * Whether the zlib checksum of the object at {@code offset} in the file with these attributes (0 for a loose
+     * object, the entry's offset in a pack) was checked by this process.
+     */
+    boolean isChecked(Path file, long offset, BasicFileAttributes attributes) {
+        return Identity.of(attributes).equals(checked.get(new Key(file, offset)));
     }
 
-    /** Remembers that the checksum of the object file with these attributes is right. */
-    void checked(Path file, BasicFileAttributes attributes) {
+    /** Remembers that the checksum of the object at {@code offset} in the file with these attributes is right. */
+    void checked(Path file, long offset, BasicFileAttributes attributes) {
         if (checked.size() >= MAX_CHECKED) {
             checked.clear();
         }
-        checked.put(file, Identity.of(attributes));
+        checked.put(new Key(file, offset), Identity.of(attributes));
+    }
+
+    /** The checkpoints known in the stored blocks of the pack entry at {@code offset} of the file with these attributes. */
+    StoredBlockIndex storedBlockIndex(Path file, long offset, BasicFileAttributes attributes, long deflateStart) {
+        Key key = new Key(file, offset);
+        Identity identity = Identity.of(attributes);
+        StoredBlockIndex index = indexes.get(key);
+        if (index != null && index.identity().equals(identity)) {
+            return index;
+        }
+        if (indexes.size() >= MAX_INDEXES) {
+            indexes.clear();
+        }
+        index = new StoredBlockIndex(identity, deflateStart);
+        indexes.put(key, index);
+        return index;
     }
 
     /**
@@ -85,7 +113,7 @@ public final class LargeBlobReads {
     void written(Path objectsDir, ObjectId id) throws IOException {
         Path file = LooseObject.path(objectsDir, id);
         try {
-            checked(file, Files.readAttributes(file, BasicFileAttributes.class));
+            checked(file, 0, Files.readAttributes(file, BasicFileAttributes.class));
         } catch (NoSuchFileException e) {
             // packed meanwhile: nothing to remember
         }

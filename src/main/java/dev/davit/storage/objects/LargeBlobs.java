@@ -522,13 +522,13 @@ public final class LargeBlobs {
             // The attributes of the path, read after the file was opened: a file replaced in between would hold
             // the same object (its name is its id), and only a check of it since would make it count as checked.
             java.nio.file.attribute.BasicFileAttributes attributes = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class);
-            boolean check = start == 0 && length >= s.size() && !reads.isChecked(path, attributes);
+            boolean check = start == 0 && length >= s.size() && !reads.isChecked(path, 0, attributes);
             s.skip(start);
             ByteBuffer buffer = reads.takeBuffer();
             s.send(length, out, buffer, check);
             reads.giveBack(buffer); // not after a failed write: the channel may still hold it
             if (check) {
-                reads.checked(path, attributes);
+                reads.checked(path, 0, attributes);
             }
             return true;
         }

@@ -100,7 +100,7 @@ class LargeFileTest {
     }
 
     /**
-     * A large file is sent from its object file in 1 MiB writes (LargeBlobs.sendLoose), not through the servlet
+     * A large file is sent from its object file in 4 MiB writes (LargeBlobs.sendLoose), not through the servlet
      * stream: the answer's headers and conditions are those of every other file.
      */
     @Test

@@ -135,7 +135,7 @@ class LargeBlobsTest {
         assertThat(sent(objects, id, 0, data.length)).isEqualTo(data);
         assertThat(sent(objects, id, 3_000_001, 200_000)).isEqualTo(java.util.Arrays.copyOfRange(data, 3_000_001, 3_200_001));
         assertThat(sent(objects, id, data.length - 10, 1000)).isEqualTo(java.util.Arrays.copyOfRange(data, data.length - 10, data.length));
-        // Ranges across the 1 MiB reads and the 65,535-byte stored blocks: the first block holds the 14-byte
+        // Ranges across the 4 MiB reads and the 65,535-byte stored blocks: the first block holds the 14-byte
         // "blob 5255225\0" before the content, so content offset 65,521 is the first byte of the second block.
         int header = ("blob " + data.length + "\0").length();
         for (long start : new long[] {65_535 - header, 65_535 - header - 1, 65_535 - header + 1, 1, 2 * 65_535 - header}) {

@@ -500,10 +500,10 @@ public final class LargeBlobs {
      * from its loose file, when that file is in the stored layout {@link #insert} writes: the bytes on disk are
      * the bytes on the wire, 5-byte block headers apart. Each read of the file is one scattering read that puts
      * the blocks' payloads back to back into a direct buffer of {@code reads} and their headers aside (checked),
-     * and each buffer is one write to {@code out}: no inflater, no copy through the heap, one write per MiB.
+     * and each buffer is one write to {@code out}: no inflater, no copy through the heap, one write per 4 MiB.
      * A send of the whole content checks the zlib checksum before its last bytes go out, unless this process
      * already checked (or wrote) this file ({@link LargeBlobReads}). False (nothing sent) when there is no such
-     * file or it is in another layout.
+     * file, it is in another layout, or every buffer is in use ({@link LargeBlobReads#MAX_BUFFERS}).
      */
     public static boolean sendLoose(Path objectsDir, ObjectId id, long start, long length,
                                     java.nio.channels.WritableByteChannel out, LargeBlobReads reads) throws IOException {
@@ -523,10 +523,22 @@ public final class LargeBlobs {
             // the same object (its name is its id), and only a check of it since would make it count as checked.
             java.nio.file.attribute.BasicFileAttributes attributes = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class);
             boolean check = start == 0 && length >= s.size() && !reads.isChecked(path, 0, attributes);
-            s.skip(start);
             ByteBuffer buffer = reads.takeBuffer();
-            s.send(length, out, buffer, check);
-            reads.giveBack(buffer); // not after a failed write: the channel may still hold it
+            if (buffer == null) {
+                return false; // every buffer in use: the caller streams it
+            }
+            boolean sent = false;
+            try {
+                s.skip(start);
+                s.send(length, out, buffer, check);
+                sent = true;
+            } finally {
+                if (sent) {
+                    reads.giveBack(buffer);
+                } else {
+                    reads.drop(buffer); // a failed write: the channel may still hold it
+                }
+            }
             if (check) {
                 reads.checked(path, 0, attributes);
             }

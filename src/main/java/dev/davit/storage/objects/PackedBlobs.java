@@ -23,7 +23,7 @@ import org.eclipse.jgit.lib.ObjectId;
 /**
  * Large blobs that the background repack put in a pack, sent from the pack file: the entry is found through
  * the pack's index, and its deflate stream is inflated from direct buffers into a direct buffer that is written
- * as it is, 1 MiB at a time (JGit's stream of a large packed object inflates through 8 KiB heap buffers, which
+ * as it is, 4 MiB at a time (JGit's stream of a large packed object inflates through 8 KiB heap buffers, which
  * GET then copies again: 0.4-0.8 GB/s and 1-2 s of CPU per GiB, where a loose object is sent at several GB/s).
  *
  * <p><b>Ranges.</b> A deflate stream can only be read from its start, unless its blocks before the range are
@@ -47,7 +47,7 @@ public final class PackedBlobs {
     /**
      * Sends {@code length} bytes of blob {@code id}'s content from offset {@code start} to {@code out}, when one
      * of {@code packs} holds it whole (not as a delta) with {@code size} bytes. False (nothing sent) when no
-     * pack holds it so, or its pack file is gone: JGit's reader answers then.
+     * pack holds it so, its pack file is gone, or the buffers are in use: JGit's reader answers then.
      */
     public static boolean send(Collection<Pack> packs, ObjectId id, long size, long start, long length, WritableByteChannel out,
                                LargeBlobReads reads) throws IOException {
@@ -76,16 +76,31 @@ public final class PackedBlobs {
                 BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
                 boolean check = start == 0 && length >= size && !reads.isChecked(file, offset, attributes);
                 long end = Math.min(size, start + length);
-                Seek from = start == 0 ? null : seek(ch, reads.storedBlockIndex(file, offset, attributes, deflate), start, id);
                 ByteBuffer in = reads.takeBuffer();
-                ByteBuffer buf = reads.takeBuffer();
-                if (from == null) {
-                    inflate(ch, deflate, null, start, end - start, out, in, buf, check ? new Adler32() : null, id);
-                } else {
-                    inflate(ch, from.position(), from.dictionary(), start - from.content(), end - start, out, in, buf, null, id);
+                ByteBuffer buf = in == null ? null : reads.takeBuffer();
+                if (buf == null) {
+                    if (in != null) {
+                        reads.giveBack(in);
+                    }
+                    return false; // every buffer in use: JGit's stream answers
                 }
-                reads.giveBack(buf); // not after a failed write: the channel may still hold it
-                reads.giveBack(in);
+                boolean sent = false;
+                try {
+                    Seek from = start == 0 ? null : seek(ch, reads.storedBlockIndex(file, offset, attributes, deflate), start, id);
+                    if (from == null) {
+                        inflate(ch, deflate, null, start, end - start, out, in, buf, check ? new Adler32() : null, id);
+                    } else {
+                        inflate(ch, from.position(), from.dictionary(), start - from.content(), end - start, out, in, buf, null, id);
+                    }
+                    sent = true;
+                } finally {
+                    reads.giveBack(in);
+                    if (sent) {
+                        reads.giveBack(buf);
+                    } else {
+                        reads.drop(buf); // a failed write: the channel may still hold it
+                    }
+                }
                 if (check) {
                     reads.checked(file, offset, attributes);
                 }

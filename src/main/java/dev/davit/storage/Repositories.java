@@ -48,7 +48,7 @@ public final class Repositories implements AutoCloseable {
     /** Threads of large uploads (hashing, background flushes); shut down by {@link #close}. */
     private final java.util.concurrent.ExecutorService blobWorkers = dev.davit.storage.objects.LargeBlobs.newWorkers();
     /** The buffers of large blobs' sends and the object files whose checksum was checked, for every repository. */
-    private final dev.davit.storage.objects.LargeBlobReads largeBlobReads = new dev.davit.storage.objects.LargeBlobReads();
+    private final dev.davit.storage.objects.LargeBlobReads largeBlobReads = new dev.davit.storage.objects.LargeBlobReads(blobWorkers);
     /** Held while open: a second server on the same data directory refuses to start (see {@link DataDirLock}). */
     private final DataDirLock dataDirLock;
 

@@ -41,7 +41,7 @@ class LargeBlobsTest {
     @TempDir
     Path tmp;
     /** The server's shared part of large blobs' sends: its buffers and the object files it checked or wrote. */
-    LargeBlobReads reads = new LargeBlobReads();
+    LargeBlobReads reads = new LargeBlobReads(WORKERS);
     Repository repo;
     Path gitDir;
     Path objects;
@@ -181,10 +181,10 @@ class LargeBlobsTest {
         Path file = LooseObject.path(objects, id);
         damageKeepingSizeAndTime(file, (int) (Files.size(file) / 2));
         // A server that neither wrote nor checked this file (e.g. after a restart) checks it before the last bytes go.
-        assertNotSentWhole(objects, id, data.length, new LargeBlobReads());
+        assertNotSentWhole(objects, id, data.length, new LargeBlobReads(WORKERS));
         // A damaged end of the content is caught before its last write too.
         damageKeepingSizeAndTime(file, (int) Files.size(file) - 10);
-        assertNotSentWhole(objects, id, data.length, new LargeBlobReads());
+        assertNotSentWhole(objects, id, data.length, new LargeBlobReads(WORKERS));
     }
 
     /**
@@ -198,13 +198,13 @@ class LargeBlobsTest {
         byte[] data = content(11);
         ObjectId id = LargeBlobs.insert(repo, spool, new ByteArrayInputStream(data), data.length, WORKERS, reads);
         Path file = LooseObject.path(objects, id);
-        LargeBlobReads other = new LargeBlobReads();
+        LargeBlobReads other = new LargeBlobReads(WORKERS);
         assertThat(sent(objects, id, 0, data.length, other)).isEqualTo(data); // checked, and remembered
         damageKeepingSizeAndTime(file, (int) (Files.size(file) / 2));
 
         assertThat(sent(objects, id, 0, data.length)).isNotEqualTo(data).hasSize(data.length); // wrote it: not checked again
         assertThat(sent(objects, id, 0, data.length, other)).isNotEqualTo(data).hasSize(data.length); // checked it before
-        assertNotSentWhole(objects, id, data.length, new LargeBlobReads());
+        assertNotSentWhole(objects, id, data.length, new LargeBlobReads(WORKERS));
 
         Files.setLastModifiedTime(file, FileTime.fromMillis(Files.getLastModifiedTime(file).toMillis() + 2_000));
         assertNotSentWhole(objects, id, data.length, reads);
@@ -218,7 +218,7 @@ class LargeBlobsTest {
         ObjectId id = LargeBlobs.insert(repo, spool, new ByteArrayInputStream(data), data.length, WORKERS, reads);
         Path file = LooseObject.path(objects, id);
         damageKeepingSizeAndTime(file, (int) (Files.size(file) / 2));
-        LargeBlobReads fresh = new LargeBlobReads();
+        LargeBlobReads fresh = new LargeBlobReads(WORKERS);
         assertThat(sent(objects, id, 1, data.length - 1, fresh)).hasSize(data.length - 1);
         assertThat(sent(objects, id, 0, data.length - 1, fresh)).hasSize(data.length - 1);
         assertNotSentWhole(objects, id, data.length, fresh);

@@ -500,7 +500,8 @@ public final class LargeBlobs {
      * from its loose file, when that file is in the stored layout {@link #insert} writes: the bytes on disk are
      * the bytes on the wire, 5-byte block headers apart. Each read of the file is one scattering read that puts
      * the blocks' payloads back to back into a direct buffer of {@code reads} and their headers aside (checked),
-     * and each buffer is one write to {@code out}: no inflater, no copy through the heap, one write per 4 MiB.
+     * and each buffer is one write to {@code out}, while the next is read on a worker thread
+     * ({@link LargeBlobReads#send}): no inflater, no copy through the heap, one write per 4 MiB.
      * A send of the whole content checks the zlib checksum before its last bytes go out, unless this process
      * already checked (or wrote) this file ({@link LargeBlobReads}). False (nothing sent) when there is no such
      * file, it is in another layout, or every buffer is in use ({@link LargeBlobReads#MAX_BUFFERS}).
@@ -523,21 +524,10 @@ public final class LargeBlobs {
             // the same object (its name is its id), and only a check of it since would make it count as checked.
             java.nio.file.attribute.BasicFileAttributes attributes = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class);
             boolean check = start == 0 && length >= s.size() && !reads.isChecked(path, 0, attributes);
-            ByteBuffer buffer = reads.takeBuffer();
-            if (buffer == null) {
+            s.skip(start);
+            s.startParts(length, check);
+            if (!reads.send(s::next, out)) {
                 return false; // every buffer in use: the caller streams it
-            }
-            boolean sent = false;
-            try {
-                s.skip(start);
-                s.send(length, out, buffer, check);
-                sent = true;
-            } finally {
-                if (sent) {
-                    reads.giveBack(buffer);
-                } else {
-                    reads.drop(buffer); // a failed write: the channel may still hold it
-                }
             }
             if (check) {
                 reads.checked(path, 0, attributes);
@@ -691,60 +681,70 @@ public final class LargeBlobs {
             return total - headerLength;
         }
 
+        /** Where the content {@link #next} reads ends, and whether it checks the zlib checksum on the way. */
+        private long end;
+        private boolean checking;
+
         /**
-         * Sends the next {@code length} content bytes (see {@link #sendLoose}) through {@code buffer}; with
-         * {@code checkSum} (only from the start of the content) the zlib checksum is checked before the last
-         * write. The buffer's tail holds the block headers each read passes.
+         * Prepares {@link #next} to read the next {@code length} content bytes; with {@code checkSum} (only from
+         * the start of the content) the zlib checksum is checked before the part that completes them is returned.
          */
-        void send(long length, java.nio.channels.WritableByteChannel out, ByteBuffer buffer, boolean checkSum) throws IOException {
-            long end = Math.min(total, at + length);
+        void startParts(long length, boolean checkSum) throws IOException {
+            end = Math.min(total, at + length);
+            checking = checkSum && checksummed;
+            long within = at % MAX_BLOCK;
+            ch.position(2 + (at / MAX_BLOCK) * BLOCK_SPAN + (within == 0 ? 0 : 5 + within));
+        }
+
+        /**
+         * The next part (see {@link #startParts}): one scattering read puts the payloads of the blocks it spans
+         * back to back at the start of {@code buffer} and their headers at its end, where they are checked. The
+         * content read, as a slice of {@code buffer}, or null at the end.
+         */
+        ByteBuffer next(ByteBuffer buffer) throws IOException {
+            if (at >= end) {
+                return null;
+            }
             // A read of `room` content bytes passes at most room / MAX_BLOCK + 2 block headers.
             int maxHeaders = buffer.capacity() / MAX_BLOCK + 2;
             int room = buffer.capacity() - 5 * maxHeaders;
             ByteBuffer[] parts = new ByteBuffer[2 * maxHeaders]; // a payload per block touched, and its header
             long[] headerBlocks = new long[maxHeaders];
-            boolean checking = checkSum && checksummed;
-            long within = at % MAX_BLOCK;
-            ch.position(2 + (at / MAX_BLOCK) * BLOCK_SPAN + (within == 0 ? 0 : 5 + within));
-            while (at < end) {
-                int np = 0;
-                int headers = 0;
-                int filled = 0;
-                long p = at;
-                while (p < end && filled < room) {
-                    int w = (int) (p % MAX_BLOCK);
-                    if (w == 0) {
-                        parts[np++] = buffer.slice(room + 5 * headers, 5);
-                        headerBlocks[headers++] = p / MAX_BLOCK;
-                    }
-                    int n = (int) Math.min(Math.min(MAX_BLOCK - w, end - p), room - filled);
-                    parts[np++] = buffer.slice(filled, n);
-                    filled += n;
-                    p += n;
+            int np = 0;
+            int headers = 0;
+            int filled = 0;
+            long p = at;
+            while (p < end && filled < room) {
+                int w = (int) (p % MAX_BLOCK);
+                if (w == 0) {
+                    parts[np++] = buffer.slice(room + 5 * headers, 5);
+                    headerBlocks[headers++] = p / MAX_BLOCK;
                 }
-                for (int first = 0; first < np; ) {
-                    if (ch.read(parts, first, np - first) < 0) {
-                        throw new CorruptObjectException(id, "loose object is truncated");
-                    }
-                    while (first < np && !parts[first].hasRemaining()) {
-                        first++;
-                    }
+                int n = (int) Math.min(Math.min(MAX_BLOCK - w, end - p), room - filled);
+                parts[np++] = buffer.slice(filled, n);
+                filled += n;
+                p += n;
+            }
+            for (int first = 0; first < np; ) {
+                if (ch.read(parts, first, np - first) < 0) {
+                    throw new CorruptObjectException(id, "loose object is truncated");
                 }
-                for (int i = 0; i < headers; i++) {
-                    checkBlockHeader(headerBlocks[i], buffer, room + 5 * i);
-                }
-                ByteBuffer content = buffer.slice(0, filled);
-                if (checking) {
-                    adler.update(content.duplicate());
-                }
-                at = p;
-                if (at == total && checking) {
-                    checkTrailer(); // before the last bytes leave: a damaged object never arrives whole
-                }
-                while (content.hasRemaining()) {
-                    out.write(content);
+                while (first < np && !parts[first].hasRemaining()) {
+                    first++;
                 }
             }
+            for (int i = 0; i < headers; i++) {
+                checkBlockHeader(headerBlocks[i], buffer, room + 5 * i);
+            }
+            ByteBuffer content = buffer.slice(0, filled);
+            if (checking) {
+                adler.update(content.duplicate());
+            }
+            at = p;
+            if (at == total && checking) {
+                checkTrailer(); // before the last bytes leave: a damaged object never arrives whole
+            }
+            return content;
         }
 
         /** The header of {@code block} as read into {@code b} at {@code off}. */

@@ -76,30 +76,24 @@ public final class PackedBlobs {
                 BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
                 boolean check = start == 0 && length >= size && !reads.isChecked(file, offset, attributes);
                 long end = Math.min(size, start + length);
-                ByteBuffer in = reads.takeBuffer();
-                ByteBuffer buf = in == null ? null : reads.takeBuffer();
-                if (buf == null) {
-                    if (in != null) {
-                        reads.giveBack(in);
-                    }
+                ByteBuffer in = reads.takeBuffer(); // the inflater's input: never handed to the channel
+                if (in == null) {
                     return false; // every buffer in use: JGit's stream answers
                 }
-                boolean sent = false;
                 try {
                     Seek from = start == 0 ? null : seek(ch, reads.storedBlockIndex(file, offset, attributes, deflate), start, id);
-                    if (from == null) {
-                        inflate(ch, deflate, null, start, end - start, out, in, buf, check ? new Adler32() : null, id);
-                    } else {
-                        inflate(ch, from.position(), from.dictionary(), start - from.content(), end - start, out, in, buf, null, id);
+                    Inflating parts = from == null
+                            ? new Inflating(ch, deflate, null, start, end - start, in, check ? new Adler32() : null, id)
+                            : new Inflating(ch, from.position(), from.dictionary(), start - from.content(), end - start, in, null, id);
+                    try {
+                        if (!reads.send(parts::next, out)) {
+                            return false;
+                        }
+                    } finally {
+                        parts.end();
                     }
-                    sent = true;
                 } finally {
                     reads.giveBack(in);
-                    if (sent) {
-                        reads.giveBack(buf);
-                    } else {
-                        reads.drop(buf); // a failed write: the channel may still hold it
-                    }
                 }
                 if (check) {
                     reads.checked(file, offset, attributes);
@@ -226,92 +220,108 @@ public final class PackedBlobs {
     }
 
     /**
-     * Inflates the raw deflate stream from file position {@code pos} (a block's start), drops the first
-     * {@code skip} bytes of content and sends the next {@code length}. With {@code adler} (a send of the whole
-     * content) the stream must end right after it, followed by its zlib checksum, before the last write.
+     * The parts of a send ({@link LargeBlobReads.Source}): the raw deflate stream inflated from file position
+     * {@code pos} (a block's start), its first {@code skip} bytes of content dropped, then {@code length} bytes.
+     * With {@code adler} (a send of the whole content) the stream must end right after it, followed by its zlib
+     * checksum, before the last part is returned.
      */
-    private static void inflate(FileChannel ch, long pos, byte[] dictionary, long skip, long length, WritableByteChannel out,
-                                ByteBuffer in, ByteBuffer buf, Adler32 adler, ObjectId id) throws IOException {
-        Inflater inflater = new Inflater(true);
-        try {
+    private static final class Inflating {
+        private final FileChannel ch;
+        private final ByteBuffer in;
+        private final Adler32 adler;
+        private final ObjectId id;
+        private final Inflater inflater = new Inflater(true);
+        private long filePos;
+        private long skip;
+        private long left;
+
+        Inflating(FileChannel ch, long pos, byte[] dictionary, long skip, long length, ByteBuffer in, Adler32 adler, ObjectId id) {
+            this.ch = ch;
+            this.filePos = pos;
+            this.skip = skip;
+            this.left = length;
+            this.in = in;
+            this.adler = adler;
+            this.id = id;
             if (dictionary != null) {
                 inflater.setDictionary(dictionary);
             }
-            long filePos = pos;
             in.clear().limit(0);
-            long left = length;
-            while (left > 0) {
-                buf.clear();
-                int want = (int) Math.min(buf.capacity(), skip > 0 ? skip : left);
-                buf.limit(want);
-                while (buf.hasRemaining()) {
-                    if (inflater.needsInput()) {
-                        filePos = fill(ch, filePos, in, inflater, id);
-                    }
-                    int n = inflater.inflate(buf);
-                    if (n == 0 && (inflater.finished() || inflater.needsDictionary())) {
-                        throw new CorruptObjectException(id, "packed object is shorter than its header says");
-                    }
-                }
-                buf.flip();
-                if (skip > 0) {
-                    skip -= buf.remaining();
-                    continue;
-                }
-                left -= buf.remaining();
-                if (adler != null) {
-                    adler.update(buf.duplicate());
-                    if (left == 0) {
-                        checkEnd(ch, filePos, in, inflater, adler, id); // before the last bytes leave
-                    }
-                }
-                while (buf.hasRemaining()) {
-                    out.write(buf);
-                }
-            }
-        } catch (DataFormatException e) {
-            throw new CorruptObjectException(id, "packed object is damaged: " + e.getMessage());
-        } finally {
-            inflater.end();
         }
-    }
 
-    /** Reads the next part of the file into {@code in} for the inflater; returns the file position after it. */
-    private static long fill(FileChannel ch, long filePos, ByteBuffer in, Inflater inflater, ObjectId id) throws IOException {
-        in.clear();
-        int n = ch.read(in, filePos);
-        if (n <= 0) {
-            throw new CorruptObjectException(id, "packed object is truncated");
+        ByteBuffer next(ByteBuffer buf) throws IOException {
+            try {
+                while (left > 0) {
+                    buf.clear().limit((int) Math.min(buf.capacity(), skip > 0 ? skip : left));
+                    while (buf.hasRemaining()) {
+                        if (inflater.needsInput()) {
+                            fill();
+                        }
+                        int n = inflater.inflate(buf);
+                        if (n == 0 && (inflater.finished() || inflater.needsDictionary())) {
+                            throw new CorruptObjectException(id, "packed object is shorter than its header says");
+                        }
+                    }
+                    buf.flip();
+                    if (skip > 0) {
+                        skip -= buf.remaining();
+                        continue;
+                    }
+                    left -= buf.remaining();
+                    if (adler != null) {
+                        adler.update(buf.duplicate());
+                        if (left == 0) {
+                            checkEnd(); // before the last bytes leave
+                        }
+                    }
+                    return buf;
+                }
+                return null;
+            } catch (DataFormatException e) {
+                throw new CorruptObjectException(id, "packed object is damaged: " + e.getMessage());
+            }
         }
-        in.flip();
-        inflater.setInput(in);
-        return filePos + n;
-    }
 
-    /** The deflate stream ends where the content does, and the 4 bytes after it are the content's Adler-32. */
-    private static void checkEnd(FileChannel ch, long filePos, ByteBuffer in, Inflater inflater, Adler32 adler, ObjectId id)
-            throws IOException, DataFormatException {
-        ByteBuffer one = ByteBuffer.allocate(1);
-        while (!inflater.finished()) {
-            if (inflater.needsInput()) {
-                filePos = fill(ch, filePos, in, inflater, id);
-            }
-            if (inflater.inflate(one) > 0) {
-                throw new CorruptObjectException(id, "packed object is longer than its header says");
-            }
-            if (inflater.needsDictionary()) {
-                throw new CorruptObjectException(id, "packed object is damaged");
-            }
-        }
-        long trailer = filePos - inflater.getRemaining();
-        ByteBuffer t = ByteBuffer.allocate(4);
-        while (t.hasRemaining()) {
-            if (ch.read(t, trailer + t.position()) < 0) {
+        /** Reads the next part of the file into {@code in} for the inflater. */
+        private void fill() throws IOException {
+            in.clear();
+            int n = ch.read(in, filePos);
+            if (n <= 0) {
                 throw new CorruptObjectException(id, "packed object is truncated");
             }
+            in.flip();
+            inflater.setInput(in);
+            filePos += n;
         }
-        if (t.getInt(0) != (int) adler.getValue()) {
-            throw new CorruptObjectException(id, "packed object is damaged (zlib checksum)");
+
+        /** The deflate stream ends where the content does, and the 4 bytes after it are the content's Adler-32. */
+        private void checkEnd() throws IOException, DataFormatException {
+            ByteBuffer one = ByteBuffer.allocate(1);
+            while (!inflater.finished()) {
+                if (inflater.needsInput()) {
+                    fill();
+                }
+                if (inflater.inflate(one) > 0) {
+                    throw new CorruptObjectException(id, "packed object is longer than its header says");
+                }
+                if (inflater.needsDictionary()) {
+                    throw new CorruptObjectException(id, "packed object is damaged");
+                }
+            }
+            long trailer = filePos - inflater.getRemaining();
+            ByteBuffer t = ByteBuffer.allocate(4);
+            while (t.hasRemaining()) {
+                if (ch.read(t, trailer + t.position()) < 0) {
+                    throw new CorruptObjectException(id, "packed object is truncated");
+                }
+            }
+            if (t.getInt(0) != (int) adler.getValue()) {
+                throw new CorruptObjectException(id, "packed object is damaged (zlib checksum)");
+            }
+        }
+
+        void end() {
+            inflater.end();
         }
     }
 }

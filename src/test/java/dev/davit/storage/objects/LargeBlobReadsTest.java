@@ -30,7 +30,7 @@ class LargeBlobReadsTest {
     @TempDir
     Path tmp;
     FileRepository repo;
-    LargeBlobReads reads = new LargeBlobReads();
+    LargeBlobReads reads = new LargeBlobReads(WORKERS);
 
     @BeforeEach
     void open() throws IOException {

@@ -29,10 +29,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Large blobs sent from a pack (what the background repack makes of them), whole and by range, byte for byte. */
 class PackedBlobsTest {
+    private static final java.util.concurrent.ExecutorService WORKERS = LargeBlobs.newWorkers();
     @TempDir
     Path tmp;
     FileRepository repo;
-    LargeBlobReads reads = new LargeBlobReads();
+    LargeBlobReads reads = new LargeBlobReads(WORKERS);
 
     @BeforeEach
     void open() throws IOException {
@@ -147,11 +148,11 @@ class PackedBlobsTest {
         Files.setLastModifiedTime(file, time);
 
         ByteArrayOutputStream got = new ByteArrayOutputStream();
-        assertThatThrownBy(() -> PackedBlobs.send(packs(), id, data.length, 0, data.length, Channels.newChannel(got), new LargeBlobReads()))
+        assertThatThrownBy(() -> PackedBlobs.send(packs(), id, data.length, 0, data.length, Channels.newChannel(got), new LargeBlobReads(WORKERS)))
                 .isInstanceOf(CorruptObjectException.class);
         assertThat(got.size()).isLessThan(data.length);
         assertThat(sent(id, data.length, 0, data.length, reads)).as("checked before by this process").hasSize(data.length);
-        assertThat(sent(id, data.length, 1, data.length, new LargeBlobReads())).as("a range is not checked").hasSize(data.length - 1);
+        assertThat(sent(id, data.length, 1, data.length, new LargeBlobReads(WORKERS))).as("a range is not checked").hasSize(data.length - 1);
     }
 
     @Test

@@ -20,8 +20,9 @@ import org.eclipse.jgit.lib.ObjectId;
 
 /**
  * What the sends of large blobs ({@link LargeBlobs#sendLoose}, {@link PackedBlobs#send}) share between
- * requests: the direct buffers they read the file into, and the objects whose zlib checksum this process has
- * checked. One for all repositories, owned by their owner.
+ * requests: the direct buffers they read the file into and the threads that read ahead ({@link #send}), the
+ * objects whose zlib checksum this process has checked, and packed blobs' stored-block checkpoints. One for all
+ * repositories, owned by their owner.
  *
  * <p><b>Integrity when serving without inflating.</b> A send of a loose object checks, on every read, the file's
  * length and every stored-block header it passes (type, LEN/NLEN, the final-block flag where the size says it
@@ -34,9 +35,8 @@ import org.eclipse.jgit.lib.ObjectId;
  * the checksum of the very buffers written, and reading them back from the page cache would compare them with
  * themselves. A file replaced or rewritten (another inode, size or time) is checked again. What this gives up
  * is catching a file that rots on disk while the server that checked it keeps running; the next start checks
- * it again, as does {@code git fsck}. A range
- * never checks the checksum (it cannot). The object id (SHA-1 of the content) is not recomputed by any read,
- * as git and JGit do not recompute it on reads either (fsck does).
+ * it again, as does {@code git fsck}. A range never checks the checksum (it cannot). The object id (SHA-1 of
+ * the content) is not recomputed by any read, as git and JGit do not recompute it on reads either (fsck does).
  */
 public final class LargeBlobReads {
     /**

@@ -121,6 +121,8 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
     private final java.util.function.LongSupplier nanoTime;
     /** The threads large uploads hash and flush on (owned by {@link Repositories}). */
     private final java.util.concurrent.ExecutorService blobWorkers;
+    /** Buffers and checked object files of large blobs' sends (owned by {@link Repositories}). */
+    private final dev.davit.storage.objects.LargeBlobReads largeBlobReads;
 
     private final Runnable onCommit;
 
@@ -129,8 +131,9 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
 
     GitRepository(String owner, String name, Repository repo, Runnable onCommit, boolean durable,
                   java.util.concurrent.ScheduledExecutorService diskExecutor, java.util.concurrent.ExecutorService blobWorkers,
-                  java.util.function.LongSupplier nanoTime) throws IOException {
+                  dev.davit.storage.objects.LargeBlobReads largeBlobReads, java.util.function.LongSupplier nanoTime) throws IOException {
         this.blobWorkers = blobWorkers;
+        this.largeBlobReads = largeBlobReads;
         this.onCommit = onCommit;
         this.owner = owner;
         this.name = name;
@@ -378,7 +381,12 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
     }
 
     private ObjectId insertLargeBlob(InputStream in, long length) throws IOException {
-        return LargeBlobs.insert(repo, tmpDir, in, length, blobWorkers); // streamed, synced before it returns
+        return LargeBlobs.insert(repo, tmpDir, in, length, blobWorkers, largeBlobReads); // streamed, synced before it returns
+    }
+
+    /** What the sends of large blobs share ({@link Snapshot#send}). */
+    dev.davit.storage.objects.LargeBlobReads largeBlobReads() {
+        return largeBlobReads;
     }
 
     /**

@@ -51,6 +51,8 @@ public final class Repositories implements AutoCloseable {
     private final java.util.function.LongSupplier nanoTime;
     /** Threads of large uploads (hashing, background flushes); shut down by {@link #close}. */
     private final java.util.concurrent.ExecutorService blobWorkers = dev.davit.storage.objects.LargeBlobs.newWorkers();
+    /** The buffers of large blobs' sends and the object files whose checksum was checked, for every repository. */
+    private final dev.davit.storage.objects.LargeBlobReads largeBlobReads = new dev.davit.storage.objects.LargeBlobReads(blobWorkers);
     /** Held while open: a second server on the same data directory refuses to start (see {@link DataDirLock}). */
     private final DataDirLock dataDirLock;
 
@@ -201,7 +203,7 @@ public final class Repositories implements AutoCloseable {
                     // write creating the repository while a request opened it).
                     jgit = openJgit(dir, false);
                 }
-                repo = new GitRepository(owner, name, jgit, () -> onCommit.run(), durable, diskExecutor, blobWorkers, nanoTime);
+                repo = new GitRepository(owner, name, jgit, () -> onCommit.run(), durable, diskExecutor, blobWorkers, largeBlobReads, nanoTime);
                 repo.maintenance(maintenance);
                 repo.sizes(sizes);
                 repo.commitPoint(commitPoint);

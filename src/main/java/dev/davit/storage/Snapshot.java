@@ -1,6 +1,8 @@
 package dev.davit.storage;
 
 import dev.davit.storage.objects.LargeBlobs;
+import dev.davit.storage.objects.PackedBlobs;
+import dev.davit.storage.objects.StoredObjects;
 import dev.davit.storage.objects.RawTree;
 
 import java.io.IOException;
@@ -277,16 +279,21 @@ public final class Snapshot implements AutoCloseable {
     }
 
     /**
-     * Sends {@code length} bytes of a large file from offset {@code start} to {@code out} straight from the
-     * pages of its object file, when it is stored as {@link LargeBlobs} writes it (see
-     * {@link LargeBlobs#sendLoose}). False, with nothing sent, otherwise (a small file, or one in a pack):
-     * read it with {@link #open(Entry, long)}.
+     * Sends {@code length} bytes of a large file from offset {@code start} to {@code out} straight from its
+     * object file: a loose one as {@link LargeBlobs} writes it ({@link LargeBlobs#sendLoose}), or a pack's entry
+     * of the whole blob ({@link PackedBlobs#send}). False, with nothing sent, otherwise (a small file, a delta, or
+     * another loose format): read it with {@link #open(Entry, long)}.
      */
     public boolean send(Entry file, long size, long start, long length, java.nio.channels.WritableByteChannel out) throws IOException {
         if (size <= LargeBlobs.STREAM_FROM_FILE) {
             return false;
         }
-        return LargeBlobs.sendLoose(repository.disk().getDirectory().toPath().resolve("objects"), file.id(), start, length, out);
+        if (LargeBlobs.sendLoose(repository.disk().getDirectory().toPath().resolve("objects"), file.id(), start, length, out,
+                repository.largeBlobReads())) {
+            return true;
+        }
+        return repository.disk() instanceof org.eclipse.jgit.internal.storage.file.FileRepository disk
+                && PackedBlobs.send(StoredObjects.packs(disk), file.id(), size, start, length, out, repository.largeBlobReads());
     }
 
     /** The stored dead-property document of {@code entry}, if it has one. */

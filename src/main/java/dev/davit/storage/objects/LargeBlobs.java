@@ -103,12 +103,15 @@ public final class LargeBlobs {
     /**
      * Stores {@code length} bytes of {@code in} as a blob and returns its id; {@code length < 0} reads to the
      * end of the stream (spooled to a file under {@code tmpDir} first, as the object header states the size).
-     * An object already present is not written again.
+     * An object already present is not written again. The loose file then holds exactly the bytes framed and
+     * checksummed here (written here, or found equal byte for byte, or read whole through its checksum by the
+     * comparison), which {@code reads} remembers as checked ({@link LargeBlobReads}).
      *
      * @throws IOException when the stream ends before {@code length} bytes (nothing is stored), or the
      *                     stored object of the same id has a different content (a SHA-1 collision)
      */
-    public static ObjectId insert(Repository repo, Path tmpDir, InputStream in, long length, ExecutorService workers) throws IOException {
+    public static ObjectId insert(Repository repo, Path tmpDir, InputStream in, long length, ExecutorService workers,
+                                  LargeBlobReads reads) throws IOException {
         Files.createDirectories(tmpDir);
         if (length < 0) {
             Path spool = Files.createTempFile(tmpDir, "spool-", ".tmp");
@@ -118,7 +121,7 @@ public final class LargeBlobs {
                     size = copy(in, out);
                 }
                 try (InputStream s = Files.newInputStream(spool)) {
-                    return insert(repo, tmpDir, s, size, workers);
+                    return insert(repo, tmpDir, s, size, workers, reads);
                 }
             } finally {
                 Files.deleteIfExists(spool);
@@ -135,6 +138,7 @@ public final class LargeBlobs {
                 id = write(in, length, ch, workers);
                 if (repo.getObjectDatabase().has(id)) {
                     requireSameContent(repo, objects, id, tmp);
+                    reads.written(objects, id);
                     return id;
                 }
                 ch.force(true);
@@ -144,12 +148,14 @@ public final class LargeBlobs {
             Files.createDirectories(fanOut);
             if (!place(tmp, target)) {
                 requireSameContent(repo, objects, id, tmp); // a concurrent upload stored it first
+                reads.written(objects, id);
                 return id;
             }
             DurableFiles.forceDirectory(fanOut);
             // Always: the fan-out folder may be new (created here or by a concurrent writer that has not
             // synced objects/ yet); on a clean folder this costs next to nothing.
             DurableFiles.forceDirectory(objects);
+            reads.written(objects, id);
             return id;
         } finally {
             Files.deleteIfExists(tmp);
@@ -491,17 +497,21 @@ public final class LargeBlobs {
 
     /**
      * Sends {@code length} bytes of blob {@code id}'s content from offset {@code start} to {@code out} straight
-     * from the pages of its loose file, when that file is in the stored layout {@link #insert} writes: the
-     * bytes on disk are the bytes on the wire, so each block's payload is handed over as a slice of a
-     * read-only mapping (no copy into the heap, no inflater; the socket write copies once from the page
-     * cache). A whole-content send has the zlib checksum checked before its last bytes go out, as
-     * {@link #openLoose} does. False (nothing sent) when there is no such file or it is in another layout.
+     * from its loose file, when that file is in the stored layout {@link #insert} writes: the bytes on disk are
+     * the bytes on the wire, 5-byte block headers apart. Each read of the file is one scattering read that puts
+     * the blocks' payloads back to back into a direct buffer of {@code reads} and their headers aside (checked),
+     * and each buffer is one write to {@code out}, while the next is read on a worker thread
+     * ({@link LargeBlobReads#send}): no inflater, no copy through the heap, one write per 4 MiB.
+     * A send of the whole content checks the zlib checksum before its last bytes go out, unless this process
+     * already checked (or wrote) this file ({@link LargeBlobReads}). False (nothing sent) when there is no such
+     * file, it is in another layout, or every buffer is in use ({@link LargeBlobReads#MAX_BUFFERS}).
      */
     public static boolean sendLoose(Path objectsDir, ObjectId id, long start, long length,
-                                    java.nio.channels.WritableByteChannel out) throws IOException {
+                                    java.nio.channels.WritableByteChannel out, LargeBlobReads reads) throws IOException {
+        Path path = LooseObject.path(objectsDir, id);
         FileChannel ch;
         try {
-            ch = FileChannel.open(LooseObject.path(objectsDir, id), StandardOpenOption.READ);
+            ch = FileChannel.open(path, StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
             return false;
         }
@@ -510,8 +520,18 @@ public final class LargeBlobs {
             if (s == null) {
                 return false;
             }
+            // The attributes of the path, read after the file was opened: a file replaced in between would hold
+            // the same object (its name is its id), and only a check of it since would make it count as checked.
+            java.nio.file.attribute.BasicFileAttributes attributes = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class);
+            boolean check = start == 0 && length >= s.size() && !reads.isChecked(path, 0, attributes);
             s.skip(start);
-            s.send(length, out);
+            s.startParts(length, check);
+            if (!reads.send(s::next, out)) {
+                return false; // every buffer in use: the caller streams it
+            }
+            if (check) {
+                reads.checked(path, 0, attributes);
+            }
             return true;
         }
     }
@@ -656,39 +676,88 @@ public final class LargeBlobs {
             return done;
         }
 
-        /** Most of the file one mapping covers (whole blocks). */
-        private static final long WINDOW = 1024L * BLOCK_SPAN;
+        /** Content bytes (header excluded). */
+        long size() {
+            return total - headerLength;
+        }
 
-        /** Sends the next {@code length} content bytes as slices of mappings of the file (see {@link #sendLoose}). */
-        void send(long length, java.nio.channels.WritableByteChannel out) throws IOException {
-            long end = Math.min(total, at + length);
-            java.nio.MappedByteBuffer window = null;
-            long windowStart = 0;
-            while (at < end) {
-                long block = at / MAX_BLOCK;
-                int within = (int) (at % MAX_BLOCK);
-                long blockStart = 2 + block * BLOCK_SPAN;
-                if (within == 0) {
-                    checkBlockHeader(block, blockStart);
+        /** Where the content {@link #next} reads ends, and whether it checks the zlib checksum on the way. */
+        private long end;
+        private boolean checking;
+
+        /**
+         * Prepares {@link #next} to read the next {@code length} content bytes; with {@code checkSum} (only from
+         * the start of the content) the zlib checksum is checked before the part that completes them is returned.
+         */
+        void startParts(long length, boolean checkSum) throws IOException {
+            end = Math.min(total, at + length);
+            checking = checkSum && checksummed;
+            long within = at % MAX_BLOCK;
+            ch.position(2 + (at / MAX_BLOCK) * BLOCK_SPAN + (within == 0 ? 0 : 5 + within));
+        }
+
+        /**
+         * The next part (see {@link #startParts}): one scattering read puts the payloads of the blocks it spans
+         * back to back at the start of {@code buffer} and their headers at its end, where they are checked. The
+         * content read, as a slice of {@code buffer}, or null at the end.
+         */
+        ByteBuffer next(ByteBuffer buffer) throws IOException {
+            if (at >= end) {
+                return null;
+            }
+            // A read of `room` content bytes passes at most room / MAX_BLOCK + 2 block headers.
+            int maxHeaders = buffer.capacity() / MAX_BLOCK + 2;
+            int room = buffer.capacity() - 5 * maxHeaders;
+            ByteBuffer[] parts = new ByteBuffer[2 * maxHeaders]; // a payload per block touched, and its header
+            long[] headerBlocks = new long[maxHeaders];
+            int np = 0;
+            int headers = 0;
+            int filled = 0;
+            long p = at;
+            while (p < end && filled < room) {
+                int w = (int) (p % MAX_BLOCK);
+                if (w == 0) {
+                    parts[np++] = buffer.slice(room + 5 * headers, 5);
+                    headerBlocks[headers++] = p / MAX_BLOCK;
                 }
-                int n = (int) Math.min(MAX_BLOCK - within, end - at);
-                long pos = blockStart + 5 + within;
-                if (window == null || pos + n > windowStart + window.capacity()) {
-                    windowStart = blockStart;
-                    long span = Math.min(WINDOW, ch.size() - windowStart);
-                    window = ch.map(FileChannel.MapMode.READ_ONLY, windowStart, span);
+                int n = (int) Math.min(Math.min(MAX_BLOCK - w, end - p), room - filled);
+                parts[np++] = buffer.slice(filled, n);
+                filled += n;
+                p += n;
+            }
+            for (int first = 0; first < np; ) {
+                if (ch.read(parts, first, np - first) < 0) {
+                    throw new CorruptObjectException(id, "loose object is truncated");
                 }
-                ByteBuffer slice = window.slice((int) (pos - windowStart), n);
-                if (checksummed) {
-                    adler.update(slice.duplicate());
+                while (first < np && !parts[first].hasRemaining()) {
+                    first++;
                 }
-                at += n;
-                if (at == total && checksummed) {
-                    checkTrailer(); // before the last bytes leave: a damaged object never arrives whole
-                }
-                while (slice.hasRemaining()) {
-                    out.write(slice);
-                }
+            }
+            for (int i = 0; i < headers; i++) {
+                checkBlockHeader(headerBlocks[i], buffer, room + 5 * i);
+            }
+            ByteBuffer content = buffer.slice(0, filled);
+            if (checking) {
+                adler.update(content.duplicate());
+            }
+            at = p;
+            if (at == total && checking) {
+                checkTrailer(); // before the last bytes leave: a damaged object never arrives whole
+            }
+            return content;
+        }
+
+        /** The header of {@code block} as read into {@code b} at {@code off}. */
+        private void checkBlockHeader(long block, ByteBuffer b, int off) throws IOException {
+            checkBlockHeader(block, b.get(off), (b.get(off + 1) & 0xff) | (b.get(off + 2) & 0xff) << 8,
+                    (b.get(off + 3) & 0xff) | (b.get(off + 4) & 0xff) << 8);
+        }
+
+        private void checkBlockHeader(long block, byte type, int len, int nlen) throws IOException {
+            int expect = (int) Math.min(MAX_BLOCK, total - block * MAX_BLOCK);
+            boolean last = (block + 1) * MAX_BLOCK >= total;
+            if (type != (last ? 1 : 0) || len != expect || (len ^ nlen) != 0xffff) {
+                throw new CorruptObjectException(id, "loose object is damaged (block " + block + ")");
             }
         }
 
@@ -699,14 +768,7 @@ public final class LargeBlobs {
                     throw new CorruptObjectException(id, "loose object is truncated");
                 }
             }
-            byte[] h = blockHeader.array();
-            int expect = (int) Math.min(MAX_BLOCK, total - block * MAX_BLOCK);
-            boolean last = (block + 1) * MAX_BLOCK >= total;
-            int len = (h[1] & 0xff) | (h[2] & 0xff) << 8;
-            int nlen = (h[3] & 0xff) | (h[4] & 0xff) << 8;
-            if (h[0] != (last ? 1 : 0) || len != expect || (len ^ nlen) != 0xffff) {
-                throw new CorruptObjectException(id, "loose object is damaged (block " + block + ")");
-            }
+            checkBlockHeader(block, blockHeader, 0);
         }
 
         private void checkTrailer() throws IOException {

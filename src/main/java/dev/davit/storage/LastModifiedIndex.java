@@ -183,7 +183,10 @@ final class LastModifiedIndex {
             slash = folder.lastIndexOf('/');
         }
         long[] root = times.computeIfAbsent("", k -> new long[] {time, time});
-        root[1] = Math.max(root[1], time);
+        // The last commit that changed something, as for every other folder (not the latest time: with clock
+        // skew that is not the last change, and only the last change can be found without the whole history,
+        // which a repository whose index is still being built answers from, see FolderHistory).
+        root[1] = time;
     }
 
     /** Times of {@code path}; {@code fallback} for both when the path is unknown to the index. */

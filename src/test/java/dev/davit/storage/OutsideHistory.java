@@ -28,11 +28,17 @@ import org.eclipse.jgit.treewalk.TreeWalk;
 /**
  * Commits made in a bare repository by another program, as git fast-import or a push makes them: whole
  * histories with the commit times the test chooses (clock skew included), merges, files turned into folders.
- * The branch {@link GitRepository#BRANCH} is moved to each new commit unless it is made on a side line.
+ * The branch {@link GitRepository#BRANCH} is moved to each new commit unless it is made on a side line. Like
+ * fast-import, the objects go into one pack and the branch to disk when the history is read
+ * ({@link #newReader}) or closed (a loose object and a ref file per commit made long histories slow to build).
  */
 final class OutsideHistory implements AutoCloseable {
     private final Repository repo;
     private final ObjectInserter ins;
+    private ObjectId branch;
+    /** The files of each commit made here, so that the next one need not read its parent's trees back. */
+    private final Map<ObjectId, TreeMap<String, ObjectId>> filesOf = new java.util.HashMap<>();
+    private final dev.davit.storage.objects.ObjectCache cache = new dev.davit.storage.objects.ObjectCache(64L << 20);
 
     /** Opens the bare repository at {@code gitDir}, creating it (HEAD on the branch) if it does not exist. */
     OutsideHistory(Path gitDir) throws IOException {
@@ -41,12 +47,38 @@ final class OutsideHistory implements AutoCloseable {
             repo.create(true);
             repo.getRefDatabase().newUpdate(Constants.HEAD, false).link(GitRepository.BRANCH);
         }
-        this.ins = repo.newObjectInserter();
+        this.ins = ((org.eclipse.jgit.internal.storage.file.ObjectDirectory) repo.getObjectDatabase()).newPackInserter();
+    }
+
+    /** A reader of the repository's objects (the caller closes it), with trees and commits cached as Davit's are. */
+    org.eclipse.jgit.lib.ObjectReader newReader() {
+        try {
+            publish();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return cache.wrap(repo.newObjectReader());
     }
 
     /** The branch's commit, or null before the first. */
     ObjectId head() throws IOException {
-        return repo.resolve(GitRepository.BRANCH);
+        return branch != null ? branch : repo.resolve(GitRepository.BRANCH);
+    }
+
+    /** Writes the pack of the commits made so far and the branch. */
+    void publish() throws IOException {
+        ins.flush();
+        if (branch == null || branch.equals(repo.resolve(GitRepository.BRANCH))) {
+            return;
+        }
+        RefUpdate u = repo.updateRef(GitRepository.BRANCH);
+        u.setNewObjectId(branch);
+        u.setForceUpdate(true);
+        RefUpdate.Result r = u.update();
+        if (r != RefUpdate.Result.NEW && r != RefUpdate.Result.FAST_FORWARD && r != RefUpdate.Result.FORCED
+                && r != RefUpdate.Result.NO_CHANGE) {
+            throw new IOException("moving the branch: " + r);
+        }
     }
 
     /**
@@ -62,13 +94,18 @@ final class OutsideHistory implements AutoCloseable {
 
     /** A commit with {@code parents} (the first one's tree changed by {@code changes}); the branch does not move. */
     ObjectId commitOn(ObjectId firstParent, long time, Map<String, String> changes, ObjectId... otherParents) throws IOException {
-        Map<String, ObjectId> files = new TreeMap<>();
+        TreeMap<String, ObjectId> files = new TreeMap<>();
         if (firstParent != null) {
-            try (RevWalk rw = new RevWalk(repo); TreeWalk tw = new TreeWalk(repo)) {
-                tw.addTree(rw.parseCommit(firstParent).getTree());
-                tw.setRecursive(true);
-                while (tw.next()) {
-                    files.put(tw.getPathString(), tw.getObjectId(0));
+            TreeMap<String, ObjectId> known = filesOf.get(firstParent);
+            if (known != null) {
+                files.putAll(known);
+            } else {
+                try (RevWalk rw = new RevWalk(repo); TreeWalk tw = new TreeWalk(repo)) {
+                    tw.addTree(rw.parseCommit(firstParent).getTree());
+                    tw.setRecursive(true);
+                    while (tw.next()) {
+                        files.put(tw.getPathString(), tw.getObjectId(0));
+                    }
                 }
             }
         }
@@ -104,7 +141,7 @@ final class OutsideHistory implements AutoCloseable {
         parents.addAll(List.of(otherParents));
         cb.setParentIds(parents);
         ObjectId c = ins.insert(cb);
-        ins.flush();
+        filesOf.put(c, files);
         return c;
     }
 
@@ -115,20 +152,18 @@ final class OutsideHistory implements AutoCloseable {
         return c;
     }
 
-    void moveBranch(ObjectId c) throws IOException {
-        RefUpdate u = repo.updateRef(GitRepository.BRANCH);
-        u.setNewObjectId(c);
-        u.setForceUpdate(true);
-        RefUpdate.Result r = u.update();
-        if (r != RefUpdate.Result.NEW && r != RefUpdate.Result.FAST_FORWARD && r != RefUpdate.Result.FORCED
-                && r != RefUpdate.Result.NO_CHANGE) {
-            throw new IOException("moving the branch: " + r);
-        }
+    /** Moves the branch to {@code c} (on disk at the next {@link #publish}). */
+    void moveBranch(ObjectId c) {
+        branch = c.copy();
     }
 
     @Override
-    public void close() {
-        ins.close();
-        repo.close();
+    public void close() throws IOException {
+        try {
+            publish();
+        } finally {
+            ins.close();
+            repo.close();
+        }
     }
 }

@@ -1,0 +1,336 @@
+package dev.davit.storage;
+
+import dev.davit.storage.objects.RawTree;
+import dev.davit.storage.objects.TreeDiff;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+
+/**
+ * The times the {@link LastModifiedIndex} gives the members of one folder at one head (and the root's own, for
+ * the root folder), found by walking the history back from that head only as far as they need: while the index
+ * of a repository is being built (one never opened here, a long history pushed), a listing or a GET is answered
+ * from the last few commits instead of waiting for the whole history to be replayed.
+ *
+ * <p>Exactly the index's answers, or none. The index replays every commit in topological order, each diffed
+ * against its first parent ({@link TreeDiff}); walking back along first parents from the head visits the last
+ * of those commits in reverse order as long as none of them is a merge (every other commit is an ancestor of the
+ * oldest one visited, so it replays before). So a member's last change is the first commit found whose diff
+ * reports a file at or below it, and its creation the commit that added it (for a folder: the first change after
+ * that, as the index makes a folder's entry when a file below it first changes). A merge is looked at (against its
+ * first parent, as the index does), but nothing older: what the index makes of the merged line depends on its
+ * order. Whatever the walk cannot tell exactly (past a merge, past {@code budget}, a folder holding no file) it
+ * answers with null, and the caller waits for the index.
+ *
+ * <p>Thread-safe; the walk goes on where the last question left it.
+ */
+final class FolderHistory {
+    /** What the walk knows of one member (or of the root itself). Times in seconds; -1: not found yet. */
+    private static final class Member {
+        final boolean folder;
+        long modified = -1;
+        long created = -1;
+        /** The oldest change found so far (a folder is created by its first change after it was added). */
+        long oldestChange = -1;
+        /** Both times are known. */
+        boolean done;
+        /** The index holds no entry for it (its answer is the caller's fallback). */
+        boolean unindexed;
+        /** The walk cannot tell its times exactly. */
+        boolean lost;
+
+        Member(boolean folder) {
+            this.folder = folder;
+        }
+
+        void changed(long time) {
+            if (modified < 0) {
+                modified = time;
+            }
+            oldestChange = time;
+        }
+    }
+
+    /** What one commit's diff says of one name directly in the folder. */
+    private static final class Event {
+        boolean file;
+        boolean fileAdded;
+        boolean fileDeleted;
+        boolean below;
+        boolean folderGone;
+    }
+
+    private final Supplier<ObjectReader> readers;
+    private final ObjectId head;
+    private final RepoPath folder;
+    private final byte[][] segments;
+    private final AtomicInteger budget;
+    private Map<String, Member> members;
+    /** The root folder's own times (null for any other folder: a folder's times are its parent's member's). */
+    private Member self;
+    /** The commit whose change (against its first parent) the walk looks at next, and the folder's tree in it. */
+    private ObjectId next;
+    private ObjectId nextTree;
+    /** The parsed {@link #nextTree} when the last step parsed it (it was the older tree of that step). */
+    private RawTree nextParsed;
+    /** No older commit may be looked at (a merge was, or the history ended). */
+    private boolean ended;
+
+    /**
+     * @param budget commits the walks of this head may still look at, shared by them (a deep listing walks
+     *               for each folder; past the budget they give up and the index is waited for)
+     */
+    FolderHistory(Supplier<ObjectReader> readers, ObjectId head, RepoPath folder, AtomicInteger budget) {
+        this.readers = readers;
+        this.head = head.copy();
+        this.folder = folder;
+        this.budget = budget;
+        List<String> segs = folder.segments();
+        this.segments = new byte[segs.size()][];
+        for (int i = 0; i < segments.length; i++) {
+            segments[i] = segs.get(i).getBytes(StandardCharsets.UTF_8);
+        }
+    }
+
+    /**
+     * The times of {@code name} in the folder at the head ({@code created} null unless {@code withCreated}), the
+     * index's answer: {@code fallback} for both where the index holds nothing. Null when the walk cannot tell.
+     */
+    synchronized Timestamps member(String name, boolean withCreated, Instant fallback) throws IOException {
+        start();
+        Member m = members.get(name);
+        return m == null ? null : answer(m, withCreated, fallback);
+    }
+
+    /** The root folder's own times, as {@link #member}. */
+    synchronized Timestamps root(boolean withCreated, Instant fallback) throws IOException {
+        if (!folder.isRoot()) {
+            throw new IllegalStateException("only the root folder has its own times here");
+        }
+        start();
+        return answer(self, withCreated, fallback);
+    }
+
+    private Timestamps answer(Member m, boolean withCreated, Instant fallback) throws IOException {
+        if (!answerable(m, withCreated) && !m.lost) {
+            try (ObjectReader reader = readers.get(); RevWalk rw = new RevWalk(reader)) {
+                rw.setRetainBody(false);
+                while (!answerable(m, withCreated) && !m.lost) {
+                    if (ended || budget.getAndDecrement() <= 0) {
+                        loseUnfinished();
+                        break;
+                    }
+                    step(reader, rw);
+                }
+            }
+        }
+        if (!answerable(m, withCreated)) {
+            return null;
+        }
+        if (m.unindexed) {
+            return new Timestamps(fallback, fallback);
+        }
+        return new Timestamps(withCreated ? Instant.ofEpochSecond(m.created) : null, Instant.ofEpochSecond(m.modified));
+    }
+
+    /**
+     * True when the walk knows what was asked: the last change is exact as soon as it is found (whatever older
+     * commits hold), the creation once the commit that added the member is.
+     */
+    private static boolean answerable(Member m, boolean withCreated) {
+        return m.unindexed || (withCreated ? m.done : m.modified >= 0);
+    }
+
+    /** The members as the folder's tree at the head holds them (hidden names too: the index knows them). */
+    private void start() throws IOException {
+        if (members != null) {
+            return;
+        }
+        members = new HashMap<>();
+        self = folder.isRoot() ? new Member(true) : null;
+        try (ObjectReader reader = readers.get(); RevWalk rw = new RevWalk(reader)) {
+            RevCommit c = rw.parseCommit(head);
+            next = c.copy();
+            nextTree = folderTree(reader, c.getTree());
+            if (nextTree == null) {
+                ended = true; // no such folder: nothing to tell
+                return;
+            }
+            nextParsed = parse(reader, nextTree);
+            for (int i = 0; i < nextParsed.size(); i++) {
+                members.put(nextParsed.name(i), new Member(nextParsed.isTree(i)));
+            }
+        }
+    }
+
+    /** Looks at commit {@link #next}: its diff against its first parent, within the folder. */
+    private void step(ObjectReader reader, RevWalk rw) throws IOException {
+        RevCommit c = rw.parseCommit(next);
+        long time = c.getCommitTime();
+        RevCommit parent = c.getParentCount() > 0 ? c.getParent(0) : null;
+        ObjectId olderTree = null;
+        if (parent != null) {
+            rw.parseHeaders(parent);
+            olderTree = folderTree(reader, parent.getTree());
+        }
+        RawTree older = olderTree == null ? RawTree.EMPTY : parse(reader, olderTree);
+        if (!older.isSorted()) {
+            loseUnfinished(); // out of git's order (pushed as it was): no lookup in it is reliable
+            return;
+        }
+        if (nextTree == null || !nextTree.equals(olderTree)) { // the same tree: nothing below the folder changed
+            see(reader, olderTree, older, time);
+        }
+        if (parent == null || c.getParentCount() > 1) {
+            ended = true; // the history ends, or a merge: what came before is the index's to tell
+            if (parent == null && self != null && !self.done && !self.lost) {
+                // The root is never removed: it was created by the first change there was.
+                if (self.oldestChange >= 0) {
+                    self.created = self.oldestChange;
+                    self.done = true;
+                } else {
+                    self.unindexed = true; // no commit ever changed a file: the index never made it
+                    self.done = true;
+                }
+            }
+        }
+        next = parent == null ? null : parent.copy();
+        nextTree = olderTree;
+        nextParsed = olderTree == null ? null : older;
+    }
+
+    /** The changes from {@code olderTree} (null: no such folder) to {@link #nextTree}, made at {@code time}. */
+    private void see(ObjectReader reader, ObjectId olderTree, RawTree older, long time) throws IOException {
+        if (nextTree == null) {
+            loseUnfinished(); // the folder did not exist here, yet the walk still looks for something: not a history the index dates
+            return;
+        }
+        Map<String, Event> events = new HashMap<>();
+        boolean[] any = {false};
+        TreeDiff.diff(reader, olderTree, nextTree, new TreeDiff.Visitor() {
+            @Override
+            public void file(String path, boolean added, boolean deleted) {
+                any[0] = true;
+                int slash = path.indexOf('/');
+                Event e = events.computeIfAbsent(slash < 0 ? path : path.substring(0, slash), k -> new Event());
+                if (slash < 0) {
+                    e.file = true;
+                    e.fileAdded |= added;
+                    e.fileDeleted |= deleted;
+                } else {
+                    e.below = true;
+                }
+            }
+
+            @Override
+            public void folderGone(String path) {
+                if (path.indexOf('/') < 0) {
+                    events.computeIfAbsent(path, k -> new Event()).folderGone = true;
+                }
+            }
+        });
+        if (self != null && !self.done && !self.lost && any[0]) {
+            self.changed(time);
+        }
+        for (Map.Entry<String, Member> me : members.entrySet()) {
+            Member m = me.getValue();
+            if (m.done || m.lost) {
+                continue;
+            }
+            Event e = events.get(me.getKey());
+            if (m.folder) {
+                seeFolder(me.getKey(), m, e, older, time);
+            } else if (e != null) {
+                seeFile(m, e, time);
+            }
+        }
+    }
+
+    private static void seeFile(Member m, Event e, long time) {
+        if (e.fileDeleted) {
+            m.lost = true; // gone here yet there at the head, with no commit adding it in between
+        } else if (e.below || e.folderGone) {
+            if (e.fileAdded) {
+                // A folder replaced by this file: the index drops the file's entry with the folder's at the end of
+                // this commit, and makes it again at its next change, if any came.
+                if (m.modified >= 0) {
+                    m.created = m.oldestChange;
+                } else {
+                    m.unindexed = true;
+                }
+                m.done = true;
+            } else {
+                m.lost = true; // a file and a folder of one name in one tree: not a history the index dates
+            }
+        } else if (e.file) {
+            m.changed(time);
+            if (e.fileAdded) {
+                m.created = time;
+                m.done = true;
+            }
+        }
+    }
+
+    private static void seeFolder(String name, Member m, Event e, RawTree older, long time) {
+        if (e != null && e.folderGone) {
+            m.lost = true; // gone here yet there at the head, with no commit adding it in between
+            return;
+        }
+        if (e != null && e.below) {
+            m.changed(time);
+        }
+        if (older.find(name.getBytes(StandardCharsets.UTF_8), true) < 0) {
+            // Added here: the index made its entry at the first change from here on.
+            if (m.oldestChange >= 0) {
+                m.created = m.oldestChange;
+                m.done = true;
+            } else {
+                m.lost = true; // never changed since: a folder holding no file, which the index never dates
+            }
+        }
+    }
+
+    private void loseUnfinished() {
+        ended = true;
+        for (Member m : members.values()) {
+            if (!m.done) {
+                m.lost = true;
+            }
+        }
+        if (self != null && !self.done) {
+            self.lost = true;
+        }
+    }
+
+    /** The folder's tree in the commit whose root tree is {@code root}, or null when it is not a folder there. */
+    private ObjectId folderTree(ObjectReader reader, ObjectId root) throws IOException {
+        ObjectId at = root;
+        for (byte[] segment : segments) {
+            RawTree.Found f = RawTree.scan(reader.open(at, Constants.OBJ_TREE).getCachedBytes(), segment);
+            if (f == null || !f.isTree()) {
+                return null;
+            }
+            at = f.id();
+        }
+        return at;
+    }
+
+    private RawTree parse(ObjectReader reader, ObjectId tree) throws IOException {
+        if (tree.equals(nextTree) && nextParsed != null) {
+            return nextParsed;
+        }
+        return RawTree.parse(reader.open(tree, Constants.OBJ_TREE).getCachedBytes());
+    }
+}

@@ -9,7 +9,8 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 import org.eclipse.jgit.lib.Constants;
@@ -76,23 +77,51 @@ final class FolderHistory {
     private final ObjectId head;
     private final RepoPath folder;
     private final byte[][] segments;
-    private final AtomicInteger budget;
+    private final Budget budget;
     private Map<String, Member> members;
     /** The root folder's own times (null for any other folder: a folder's times are its parent's member's). */
     private Member self;
     /** The commit whose change (against its first parent) the walk looks at next, and the folder's tree in it. */
     private ObjectId next;
     private ObjectId nextTree;
-    /** The parsed {@link #nextTree} when the last step parsed it (it was the older tree of that step). */
-    private RawTree nextParsed;
+    /** The bytes of {@link #nextTree}, read as the older tree of the last step (each tree is read once). */
+    private byte[] nextBytes;
     /** No older commit may be looked at (a merge was, or the history ended). */
     private boolean ended;
 
+    /** Bytes of trees read that cost one unit of a {@link Budget}, as one commit does. */
+    static final int UNIT_BYTES = 8192;
+
     /**
-     * @param budget commits the walks of this head may still look at, shared by them (a deep listing walks
-     *               for each folder; past the budget they give up and the index is waited for)
+     * What the walks of one head may still cost, shared by them (a deep listing walks for each folder); past it
+     * they give up and the index is waited for. Units (one per commit looked at, one per {@value #UNIT_BYTES}
+     * bytes of trees read: a step through a folder of 10,000 files reads ~400 KB) and time, both: walking back
+     * through a pack git fast-import wrote resolves each tree's deltas from its older versions, several times the
+     * cost of the index's replay forwards, and more on a busy machine. Thread-safe.
      */
-    FolderHistory(Supplier<ObjectReader> readers, ObjectId head, RepoPath folder, AtomicInteger budget) {
+    static final class Budget {
+        private final AtomicLong units;
+        private final AtomicLong nanos;
+        private final LongSupplier nanoTime;
+
+        Budget(long units, long nanos, LongSupplier nanoTime) {
+            this.units = new AtomicLong(units);
+            this.nanos = new AtomicLong(nanos);
+            this.nanoTime = nanoTime;
+        }
+
+        boolean left() {
+            return units.get() > 0 && nanos.get() > 0;
+        }
+
+        void spend(long u, long n) {
+            units.addAndGet(-u);
+            nanos.addAndGet(-n);
+        }
+    }
+
+    /** @param budget what the walks of this head may still cost, shared by them */
+    FolderHistory(Supplier<ObjectReader> readers, ObjectId head, RepoPath folder, Budget budget) {
         this.readers = readers;
         this.head = head.copy();
         this.folder = folder;
@@ -128,11 +157,13 @@ final class FolderHistory {
             try (ObjectReader reader = readers.get(); RevWalk rw = new RevWalk(reader)) {
                 rw.setRetainBody(false);
                 while (!answerable(m, withCreated) && !m.lost) {
-                    if (ended || budget.getAndDecrement() <= 0) {
+                    if (ended || !budget.left()) {
                         loseUnfinished();
                         break;
                     }
-                    step(reader, rw);
+                    long t0 = budget.nanoTime.getAsLong();
+                    int units = step(reader, rw);
+                    budget.spend(units, budget.nanoTime.getAsLong() - t0);
                 }
             }
         }
@@ -163,35 +194,35 @@ final class FolderHistory {
         try (ObjectReader reader = readers.get(); RevWalk rw = new RevWalk(reader)) {
             RevCommit c = rw.parseCommit(head);
             next = c.copy();
-            nextTree = folderTree(reader, c.getTree());
+            nextTree = folderTree(reader, c.getTree(), new int[1]);
             if (nextTree == null) {
                 ended = true; // no such folder: nothing to tell
                 return;
             }
-            nextParsed = parse(reader, nextTree);
-            for (int i = 0; i < nextParsed.size(); i++) {
-                members.put(nextParsed.name(i), new Member(nextParsed.isTree(i)));
+            nextBytes = read(reader, nextTree);
+            RawTree t = RawTree.parse(nextBytes);
+            for (int i = 0; i < t.size(); i++) {
+                members.put(t.name(i), new Member(t.isTree(i)));
             }
         }
     }
 
-    /** Looks at commit {@link #next}: its diff against its first parent, within the folder. */
-    private void step(ObjectReader reader, RevWalk rw) throws IOException {
+    /** Looks at commit {@link #next}: its diff against its first parent, within the folder. Returns its cost. */
+    private int step(ObjectReader reader, RevWalk rw) throws IOException {
         RevCommit c = rw.parseCommit(next);
         long time = c.getCommitTime();
         RevCommit parent = c.getParentCount() > 0 ? c.getParent(0) : null;
+        int[] bytesRead = {0};
         ObjectId olderTree = null;
         if (parent != null) {
             rw.parseHeaders(parent);
-            olderTree = folderTree(reader, parent.getTree());
+            olderTree = folderTree(reader, parent.getTree(), bytesRead);
         }
-        RawTree older = olderTree == null ? RawTree.EMPTY : parse(reader, olderTree);
-        if (!older.isSorted()) {
-            loseUnfinished(); // out of git's order (pushed as it was): no lookup in it is reliable
-            return;
-        }
+        byte[] olderBytes = nextBytes;
         if (nextTree == null || !nextTree.equals(olderTree)) { // the same tree: nothing below the folder changed
-            see(reader, olderTree, older, time);
+            olderBytes = olderTree == null ? null : read(reader, olderTree);
+            bytesRead[0] += olderBytes == null ? 0 : olderBytes.length;
+            see(reader, olderBytes, time);
         }
         if (parent == null || c.getParentCount() > 1) {
             ended = true; // the history ends, or a merge: what came before is the index's to tell
@@ -208,18 +239,19 @@ final class FolderHistory {
         }
         next = parent == null ? null : parent.copy();
         nextTree = olderTree;
-        nextParsed = olderTree == null ? null : older;
+        nextBytes = olderBytes;
+        return 1 + bytesRead[0] / UNIT_BYTES;
     }
 
-    /** The changes from {@code olderTree} (null: no such folder) to {@link #nextTree}, made at {@code time}. */
-    private void see(ObjectReader reader, ObjectId olderTree, RawTree older, long time) throws IOException {
+    /** The changes from {@code olderBytes} (null: no such folder) to {@link #nextBytes}, made at {@code time}. */
+    private void see(ObjectReader reader, byte[] olderBytes, long time) throws IOException {
         if (nextTree == null) {
             loseUnfinished(); // the folder did not exist here, yet the walk still looks for something: not a history the index dates
             return;
         }
         Map<String, Event> events = new HashMap<>();
         boolean[] any = {false};
-        TreeDiff.diff(reader, olderTree, nextTree, new TreeDiff.Visitor() {
+        TreeDiff.diff(reader, olderBytes, nextBytes, new TreeDiff.Visitor() {
             @Override
             public void file(String path, boolean added, boolean deleted) {
                 any[0] = true;
@@ -240,20 +272,42 @@ final class FolderHistory {
                     events.computeIfAbsent(path, k -> new Event()).folderGone = true;
                 }
             }
+
+            /**
+             * Nothing below a member but whether any file there differs matters: asked of the member's trees,
+             * which stops at the first file, instead of every file of them being reported (the first commit of
+             * a folder of 100,000 files reports them all); and not asked at all when nobody needs it.
+             */
+            @Override
+            public boolean descend(String path, ObjectId oldTree, ObjectId newTree) throws IOException {
+                Member m = members.get(path);
+                boolean forMember = m != null && !m.done && !m.lost;
+                boolean forSelf = self != null && !self.done && !self.lost && !any[0];
+                if (forMember) {
+                    Event e = events.computeIfAbsent(path, k -> new Event());
+                    e.folderGone |= newTree == null; // as TreeDiff reports a folder gone, with or without files
+                    if (TreeDiff.differs(reader, oldTree, newTree)) {
+                        e.below = true;
+                        any[0] = true;
+                    }
+                } else if (forSelf && TreeDiff.differs(reader, oldTree, newTree)) {
+                    any[0] = true;
+                }
+                return false;
+            }
         });
         if (self != null && !self.done && !self.lost && any[0]) {
             self.changed(time);
         }
-        for (Map.Entry<String, Member> me : members.entrySet()) {
-            Member m = me.getValue();
-            if (m.done || m.lost) {
+        for (Map.Entry<String, Event> ev : events.entrySet()) { // members not named here did not change
+            Member m = members.get(ev.getKey());
+            if (m == null || m.done || m.lost) {
                 continue;
             }
-            Event e = events.get(me.getKey());
             if (m.folder) {
-                seeFolder(me.getKey(), m, e, older, time);
-            } else if (e != null) {
-                seeFile(m, e, time);
+                seeFolder(ev.getKey(), m, ev.getValue(), olderBytes, time);
+            } else {
+                seeFile(m, ev.getValue(), time);
             }
         }
     }
@@ -283,22 +337,25 @@ final class FolderHistory {
         }
     }
 
-    private static void seeFolder(String name, Member m, Event e, RawTree older, long time) {
-        if (e != null && e.folderGone) {
+    /**
+     * A folder member named in a commit's diff. One added by a commit that put no file in it (which the index
+     * never dates) goes unnoticed: the walk goes on, and meets no older change of it, only, at the latest, its
+     * going, where it gives up.
+     */
+    private static void seeFolder(String name, Member m, Event e, byte[] olderBytes, long time) throws IOException {
+        if (e.folderGone) {
             m.lost = true; // gone here yet there at the head, with no commit adding it in between
             return;
         }
-        if (e != null && e.below) {
-            m.changed(time);
+        if (!e.below) {
+            return; // a file of its name gone or made here: a change of that file, not of the folder
         }
-        if (older.find(name.getBytes(StandardCharsets.UTF_8), true) < 0) {
-            // Added here: the index made its entry at the first change from here on.
-            if (m.oldestChange >= 0) {
-                m.created = m.oldestChange;
-                m.done = true;
-            } else {
-                m.lost = true; // never changed since: a folder holding no file, which the index never dates
-            }
+        m.changed(time);
+        RawTree.Found before = olderBytes == null ? null : RawTree.scan(olderBytes, name.getBytes(StandardCharsets.UTF_8));
+        if (before == null || !before.isTree()) {
+            // Added here, and changed: the index made its entry here (at the first change after its adding).
+            m.created = time;
+            m.done = true;
         }
     }
 
@@ -314,11 +371,16 @@ final class FolderHistory {
         }
     }
 
-    /** The folder's tree in the commit whose root tree is {@code root}, or null when it is not a folder there. */
-    private ObjectId folderTree(ObjectReader reader, ObjectId root) throws IOException {
+    /**
+     * The folder's tree in the commit whose root tree is {@code root}, or null when it is not a folder there; adds
+     * the bytes of the trees read on the way to {@code bytesRead}.
+     */
+    private ObjectId folderTree(ObjectReader reader, ObjectId root, int[] bytesRead) throws IOException {
         ObjectId at = root;
         for (byte[] segment : segments) {
-            RawTree.Found f = RawTree.scan(reader.open(at, Constants.OBJ_TREE).getCachedBytes(), segment);
+            byte[] t = read(reader, at);
+            bytesRead[0] += t.length;
+            RawTree.Found f = RawTree.scan(t, segment);
             if (f == null || !f.isTree()) {
                 return null;
             }
@@ -327,10 +389,7 @@ final class FolderHistory {
         return at;
     }
 
-    private RawTree parse(ObjectReader reader, ObjectId tree) throws IOException {
-        if (tree.equals(nextTree) && nextParsed != null) {
-            return nextParsed;
-        }
-        return RawTree.parse(reader.open(tree, Constants.OBJ_TREE).getCachedBytes());
+    private static byte[] read(ObjectReader reader, ObjectId tree) throws IOException {
+        return reader.open(tree, Constants.OBJ_TREE).getCachedBytes();
     }
 }

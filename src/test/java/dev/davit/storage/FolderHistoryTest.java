@@ -14,12 +14,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.revwalk.RevWalk;
+import dev.davit.testutil.OutsideHistory;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -67,13 +68,13 @@ class FolderHistoryTest {
     private static final class Walks {
         final OutsideHistory h;
         final ObjectId head;
-        final AtomicInteger budget;
+        final FolderHistory.Budget budget;
         final Map<RepoPath, FolderHistory> folders = new HashMap<>();
 
         Walks(OutsideHistory h, ObjectId head, int budget) {
             this.h = h;
             this.head = head;
-            this.budget = new AtomicInteger(budget);
+            this.budget = new FolderHistory.Budget(budget, Long.MAX_VALUE, System::nanoTime);
         }
 
         Timestamps times(String path, boolean withCreated) throws IOException {
@@ -171,6 +172,22 @@ class FolderHistoryTest {
             Walks w = new Walks(h, h.head(), 10);
             assertThat(w.times("recent.txt", false).modified()).isEqualTo(at(2049));
             assertThat(w.times("deep.txt", false)).isNull();
+        }
+    }
+
+    @Test
+    void aWalkStopsWhenItsTimeIsUp() throws Exception {
+        try (OutsideHistory h = new OutsideHistory(tmp.resolve("r.git"))) {
+            h.commit(1000, ch("a.txt", "a", "b.txt", "b"));
+            for (int i = 0; i < 20; i++) {
+                h.commit(2000 + i, ch(i < 10 ? "b.txt" : "a.txt", "v" + i));
+            }
+            long[] now = {0};
+            // a clock that moves 10 ns each time it is read: a step costs 10 ns, and 100 ns are left
+            FolderHistory f = new FolderHistory(h::newReader, h.head(), RepoPath.ROOT,
+                    new FolderHistory.Budget(1_000_000, 100, () -> now[0] += 10));
+            assertThat(f.member("a.txt", false, FALLBACK).modified()).isEqualTo(at(2019));
+            assertThat(f.member("b.txt", false, FALLBACK)).as("10 commits back: past the time").isNull();
         }
     }
 

@@ -1,4 +1,6 @@
-package dev.davit.storage;
+package dev.davit.testutil;
+
+import dev.davit.storage.GitRepository;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -32,7 +34,7 @@ import org.eclipse.jgit.treewalk.TreeWalk;
  * fast-import, the objects go into one pack and the branch to disk when the history is read
  * ({@link #newReader}) or closed (a loose object and a ref file per commit made long histories slow to build).
  */
-final class OutsideHistory implements AutoCloseable {
+public final class OutsideHistory implements AutoCloseable {
     private final Repository repo;
     private final ObjectInserter ins;
     private ObjectId branch;
@@ -41,7 +43,7 @@ final class OutsideHistory implements AutoCloseable {
     private final dev.davit.storage.objects.ObjectCache cache = new dev.davit.storage.objects.ObjectCache(64L << 20);
 
     /** Opens the bare repository at {@code gitDir}, creating it (HEAD on the branch) if it does not exist. */
-    OutsideHistory(Path gitDir) throws IOException {
+    public OutsideHistory(Path gitDir) throws IOException {
         this.repo = new FileRepositoryBuilder().setGitDir(gitDir.toFile()).setBare().build();
         if (!repo.getObjectDatabase().exists()) {
             repo.create(true);
@@ -51,7 +53,7 @@ final class OutsideHistory implements AutoCloseable {
     }
 
     /** A reader of the repository's objects (the caller closes it), with trees and commits cached as Davit's are. */
-    org.eclipse.jgit.lib.ObjectReader newReader() {
+    public org.eclipse.jgit.lib.ObjectReader newReader() {
         try {
             publish();
         } catch (IOException e) {
@@ -61,12 +63,12 @@ final class OutsideHistory implements AutoCloseable {
     }
 
     /** The branch's commit, or null before the first. */
-    ObjectId head() throws IOException {
+    public ObjectId head() throws IOException {
         return branch != null ? branch : repo.resolve(GitRepository.BRANCH);
     }
 
     /** Writes the pack of the commits made so far and the branch. */
-    void publish() throws IOException {
+    public void publish() throws IOException {
         ins.flush();
         if (branch == null || branch.equals(repo.resolve(GitRepository.BRANCH))) {
             return;
@@ -86,14 +88,14 @@ final class OutsideHistory implements AutoCloseable {
      * or null to delete the path (a file, or a folder with everything below it). A file put where a folder is
      * replaces the folder, and a file put below a file replaces that file with a folder.
      */
-    ObjectId commit(long time, Map<String, String> changes) throws IOException {
+    public ObjectId commit(long time, Map<String, String> changes) throws IOException {
         ObjectId c = commitOn(head(), time, changes);
         moveBranch(c);
         return c;
     }
 
     /** A commit with {@code parents} (the first one's tree changed by {@code changes}); the branch does not move. */
-    ObjectId commitOn(ObjectId firstParent, long time, Map<String, String> changes, ObjectId... otherParents) throws IOException {
+    public ObjectId commitOn(ObjectId firstParent, long time, Map<String, String> changes, ObjectId... otherParents) throws IOException {
         TreeMap<String, ObjectId> files = new TreeMap<>();
         if (firstParent != null) {
             TreeMap<String, ObjectId> known = filesOf.get(firstParent);
@@ -146,14 +148,14 @@ final class OutsideHistory implements AutoCloseable {
     }
 
     /** A merge of {@code other} into the branch at {@code time}: the branch's tree with {@code changes}. */
-    ObjectId merge(long time, ObjectId other, Map<String, String> changes) throws IOException {
+    public ObjectId merge(long time, ObjectId other, Map<String, String> changes) throws IOException {
         ObjectId c = commitOn(head(), time, changes, other);
         moveBranch(c);
         return c;
     }
 
     /** Moves the branch to {@code c} (on disk at the next {@link #publish}). */
-    void moveBranch(ObjectId c) {
+    public void moveBranch(ObjectId c) {
         branch = c.copy();
     }
 

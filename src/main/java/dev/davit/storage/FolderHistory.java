@@ -51,6 +51,12 @@ final class FolderHistory {
         boolean unindexed;
         /** The walk cannot tell its times exactly. */
         boolean lost;
+        /**
+         * The tree of a folder member as the commit that added it made it, not yet read: its times are that
+         * commit's if a file is in it, which is looked at when the member is asked for (the first commit of a
+         * folder of 1,000 folders would otherwise read all of them for the one a request names).
+         */
+        ObjectId unread;
 
         Member(boolean folder) {
             this.folder = folder;
@@ -71,6 +77,8 @@ final class FolderHistory {
         boolean fileDeleted;
         boolean below;
         boolean folderGone;
+        /** A folder of this name added here (absent before), its tree not read. */
+        ObjectId addedTree;
     }
 
     private final Supplier<ObjectReader> readers;
@@ -153,6 +161,14 @@ final class FolderHistory {
     }
 
     private Timestamps answer(Member m, boolean withCreated, Instant fallback) throws IOException {
+        if (m.unread != null) {
+            try (ObjectReader reader = readers.get()) {
+                if (!TreeDiff.differs(reader, null, m.unread)) {
+                    m.lost = true; // added holding no file, which the index never dates
+                }
+            }
+            m.unread = null;
+        }
         if (!answerable(m, withCreated) && !m.lost) {
             try (ObjectReader reader = readers.get(); RevWalk rw = new RevWalk(reader)) {
                 rw.setRetainBody(false);
@@ -286,7 +302,9 @@ final class FolderHistory {
                 if (forMember) {
                     Event e = events.computeIfAbsent(path, k -> new Event());
                     e.folderGone |= newTree == null; // as TreeDiff reports a folder gone, with or without files
-                    if (TreeDiff.differs(reader, oldTree, newTree)) {
+                    if (oldTree == null && !forSelf) {
+                        e.addedTree = newTree.copy(); // read when the member is asked for
+                    } else if (TreeDiff.differs(reader, oldTree, newTree)) {
                         e.below = true;
                         any[0] = true;
                     }
@@ -345,6 +363,14 @@ final class FolderHistory {
     private static void seeFolder(String name, Member m, Event e, byte[] olderBytes, long time) throws IOException {
         if (e.folderGone) {
             m.lost = true; // gone here yet there at the head, with no commit adding it in between
+            return;
+        }
+        if (e.addedTree != null) {
+            // Added here: its times are this commit's, if a file is in it (read when it is asked for).
+            m.changed(time);
+            m.created = time;
+            m.done = true;
+            m.unread = e.addedTree;
             return;
         }
         if (!e.below) {

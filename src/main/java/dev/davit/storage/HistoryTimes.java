@@ -271,7 +271,7 @@ final class HistoryTimes {
             if (!started.compareAndSet(false, true)) {
                 return;
             }
-            long t0 = System.nanoTime();
+            long t0 = nanoTime.getAsLong();
             try {
                 LastModifiedIndex copy = index.copy();
                 copy.catchUp(readers, target, () -> closed);
@@ -280,7 +280,7 @@ final class HistoryTimes {
                     build = null;
                     walks = null;
                 }
-                LOG.info("{}: the last-modified index is up to date ({} ms)", name, (System.nanoTime() - t0) / 1_000_000);
+                LOG.info("{}: the last-modified index is up to date ({} ms)", name, (nanoTime.getAsLong() - t0) / 1_000_000);
                 done.complete(null);
             } catch (IOException | RuntimeException | Error e) {
                 synchronized (HistoryTimes.this) {

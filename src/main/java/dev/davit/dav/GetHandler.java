@@ -213,7 +213,7 @@ final class GetHandler extends DavMethod {
                 if (HistoryView.claims(m.path())) {
                     continue; // shadowed by the computed .history
                 }
-                java.time.Instant modified = s.times(m).modified();
+                java.time.Instant modified = s.modified(m);
                 w.write("<tr><td><a href=\"" + Xml.attr(x.target.href(m.path(), m.isFolder())) + "\">" + Xml.text(m.name())
                         + (m.isFolder() ? "/" : "") + "</a></td><td align=\"right\"><time datetime=\"" + HttpDates.rfc3339(modified)
                         + "\">" + LISTED.format(modified) + "</time></td><td align=\"right\">" + (m.isFolder() ? "-" : Long.toString(s.size(m)))

@@ -267,7 +267,7 @@ final class HistoryView {
         x.response.setHeader("ETag", ETags.of(shown));
         if (!shown.isFolder() && !n.computed()) {
             Snapshot s = n.snapshot();
-            x.response.setDateHeader("Last-Modified", s.times(shown).modified().toEpochMilli());
+            x.response.setDateHeader("Last-Modified", s.modified(shown).toEpochMilli());
             GetHandler.file(x, shown, s.size(shown), () -> s.open(shown));
             return;
         }

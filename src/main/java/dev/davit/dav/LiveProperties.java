@@ -50,6 +50,11 @@ final class LiveProperties {
 
         Timestamps times() throws IOException;
 
+        /** {@code times().modified()}, which can be known long before the creation (see {@link Snapshot#modified}). */
+        default Instant modified() throws IOException {
+            return times().modified();
+        }
+
         /** The bytes of every file below a folder ({@code oc:size}). */
         default long folderSize(DavExchange x) throws IOException {
             return 0;
@@ -66,6 +71,11 @@ final class LiveProperties {
             @Override
             public Timestamps times() throws IOException {
                 return s.times(e);
+            }
+
+            @Override
+            public Instant modified() throws IOException {
+                return s.modified(e);
             }
 
             @Override
@@ -146,7 +156,7 @@ final class LiveProperties {
                 return client;
             }
         }
-        return s.times().modified();
+        return s.modified();
     }
 
     /** An empty element for a property name, for propname answers and failure lists. */

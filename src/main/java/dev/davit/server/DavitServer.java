@@ -70,6 +70,14 @@ public final class DavitServer implements AutoCloseable {
 
     /** @param clock for lock expiry and the failed-authentication waits (tests move it by hand) */
     public DavitServer(DavitConfig config, Clock clock) throws IOException, StorageException {
+        this(config, clock, true);
+    }
+
+    /**
+     * @param network false: no network connector, only the in-process one ({@link #localConnector}), for the
+     *                {@link Warmup}'s scratch server, which nobody else may reach
+     */
+    DavitServer(DavitConfig config, Clock clock, boolean network) throws IOException, StorageException {
         this.config = config;
         this.repositories = new Repositories(config.dataDir(), config.durable(), config.gcEveryCommits());
         repositories.onCommit(metrics::commit);
@@ -139,7 +147,9 @@ public final class DavitServer implements AutoCloseable {
         connector.setHost(config.bind());
         connector.setPort(config.port());
         local = new LocalConnector(jetty, new HttpConnectionFactory(http));
-        jetty.addConnector(connector);
+        if (network) {
+            jetty.addConnector(connector);
+        }
         jetty.addConnector(local);
         httpsConnector = config.tls().enabled() ? https(http) : null;
         // Slow senders and floods from one address (issue 14): a deadline for each request's header section
@@ -265,6 +275,20 @@ public final class DavitServer implements AutoCloseable {
 
     public void start() throws Exception {
         jetty.start();
+    }
+
+    /**
+     * Runs a fresh server's first requests once in-process on a scratch server before this one listens, so
+     * that its first clients do not pay for loading and compiling the code (see {@link Warmup}). Call before
+     * {@link #start}; never fails (what goes wrong is logged, and the server starts all the same).
+     */
+    public Warmup.Result warmUp() {
+        return Warmup.run(config, System::nanoTime, null);
+    }
+
+    /** As {@link #warmUp()}, its scratch folder in {@code tmpParent}, its time limit by {@code nanoTime}. */
+    Warmup.Result warmUp(java.util.function.LongSupplier nanoTime, Path tmpParent) {
+        return Warmup.run(config, nanoTime, tmpParent);
     }
 
     /** The port actually bound (useful with port 0). */

@@ -92,6 +92,8 @@ public final class Main {
             System.exit(2);
             return;
         }
+        // Before the port opens: the first clients find the request paths loaded and compiled (Warmup).
+        server.warmUp();
         server.start();
         Stopping.install(server, java.time.Duration.ofSeconds(config.shutdownSeconds()));
         System.out.println("Davit listening on " + server.baseUrl() + " (WebDAV: " + server.baseUrl() + "dav/"

@@ -95,6 +95,8 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
     /** Batches that moved the branch (each one log record and one sync). */
     private final java.util.concurrent.atomic.AtomicLong batches = new java.util.concurrent.atomic.AtomicLong();
     private final LastModifiedIndex index;
+    /** The times of the head's paths: from {@link #index}, or while it is built in the background, from the recent history. */
+    private final HistoryTimes times;
     /** Where {@link #index} is kept between runs. */
     private final Path indexFile;
     private final boolean durable;
@@ -131,7 +133,8 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
 
     GitRepository(String owner, String name, Repository repo, Runnable onCommit, boolean durable,
                   java.util.concurrent.ScheduledExecutorService diskExecutor, java.util.concurrent.ExecutorService blobWorkers,
-                  dev.davit.storage.objects.LargeBlobReads largeBlobReads, java.util.function.LongSupplier nanoTime) throws IOException {
+                  dev.davit.storage.objects.LargeBlobReads largeBlobReads, java.util.concurrent.Executor indexBuilds,
+                  java.util.function.LongSupplier nanoTime) throws IOException {
         this.blobWorkers = blobWorkers;
         this.largeBlobReads = largeBlobReads;
         this.onCommit = onCommit;
@@ -165,7 +168,9 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
         }
         headRef.forget();
         this.index = LastModifiedIndex.load(indexFile);
-        index.catchUp(this::newReader, headId());
+        this.times = new HistoryTimes(index, this::newReader, this::headId, indexBuilds, this::saveIndexLater, owner + "/" + name, nanoTime);
+        // A long way behind (a repository never opened here): built in the background, not before the first answer.
+        times.catchUp(headId());
         saveIndexLater();
     }
 
@@ -240,8 +245,10 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
                 commit = last != null && last.equals(head) ? last : new RevWalk(reader).parseCommit(head);
                 headCommit = commit;
             }
-            index.catchUp(this::newReader, head);
-            saveIndexLater();
+            if (head != null) {
+                times.catchUp(head);
+                saveIndexLater();
+            }
             return new Snapshot(this, reader, commit, true);
         } catch (IOException | RuntimeException e) {
             reader.close();
@@ -670,7 +677,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
      */
     private void appendToIndex(ObjectId start, List<ObjectId> commits) {
         try {
-            index.append(this::newReader, start, commits);
+            times.append(start, commits);
         } catch (IOException | RuntimeException e) {
             LOG.warn("{}/{}: the last-modified index is behind ({}); the next read brings it up to date", owner, name, e.toString());
         }
@@ -898,8 +905,14 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
         return nl < 0 ? message : message.substring(0, nl);
     }
 
-    Timestamps times(RepoPath path, Instant fallback) {
-        return index.get(path, fallback);
+    /** Times of {@code path} at {@code head}, the current head of a {@link Snapshot} ({@code fallback} where unknown). */
+    Timestamps times(RepoPath path, ObjectId head, Instant fallback) throws IOException {
+        return times.times(path, head, true, fallback);
+    }
+
+    /** As {@link #times}, the last change only (it is found in the recent history more often than the creation). */
+    Instant modified(RepoPath path, ObjectId head, Instant fallback) throws IOException {
+        return times.times(path, head, false, fallback).modified();
     }
 
     /**
@@ -909,6 +922,10 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
      * rare; reads of the head never walk).
      */
     Timestamps timesAt(RepoPath path, RevCommit commit) throws IOException {
+        ObjectId head = headId();
+        if (head != null) {
+            times.awaitIndex(head); // what follows reads the index as of the head
+        }
         Instant at = Instant.ofEpochSecond(commit.getCommitTime());
         Timestamps latest = index.get(path, at);
         if (!latest.modified().isAfter(at) && !latest.created().isAfter(at)) {
@@ -1062,6 +1079,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
             LOG.warn("closing {}/{} with writes not yet on disk (the commit log keeps them for the next start): {}", owner, name, e.toString());
         }
         applier.close();
+        times.close();
         saveIndex();
         try {
             log.close();

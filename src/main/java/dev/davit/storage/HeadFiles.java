@@ -76,7 +76,7 @@ public final class HeadFiles {
                 body = in.readAllBytes();
             }
             ObjectId revision = s.revision();
-            HeadFile f = new HeadFile(revision, e.get().id(), size, s.times(e.get()).modified(), body);
+            HeadFile f = new HeadFile(revision, e.get().id(), size, s.modified(e.get()), body);
             remember(revision, path, f);
             return Optional.of(f);
         }

@@ -35,15 +35,17 @@ import org.eclipse.jgit.revwalk.RevWalk;
  * repository of a long history replays only the commits made since that point, not all of them (a
  * repository of 100,000 commits took 4 s to open). The stored point may lag the head (it is saved in the
  * background, and a crash loses what came after); it is trusted only when it is an ancestor of the head,
- * otherwise (history rewritten by a push, a damaged file) the index is built again from the root.
+ * otherwise (history rewritten by a push, a damaged file) the index is built again from the root. How far
+ * behind decides where: {@link HistoryTimes} replays a short way on the thread that asks, and a long way on a
+ * {@link #copy} in the background, which the index then {@link #adopt}s.
  */
 final class LastModifiedIndex {
     private static final long MAGIC = 0x444156_49544c4d49L; // "DAVITLMI"
     private static final int VERSION = 1;
 
-    private final Map<String, long[]> times = new HashMap<>();
+    private Map<String, long[]> times = new HashMap<>();
     /** The last commits the index went through ({@link #RECENT} of them): heads a request may still hold. */
-    private final java.util.LinkedHashSet<ObjectId> passed = new java.util.LinkedHashSet<>();
+    private java.util.LinkedHashSet<ObjectId> passed = new java.util.LinkedHashSet<>();
     private static final int RECENT = 1024;
     private volatile ObjectId indexed;
     /** Commits replayed since this index was made or loaded (tests check that a stored index is used). */
@@ -57,7 +59,17 @@ final class LastModifiedIndex {
      * reading them back from their loose files on every commit cost more than the diff itself.
      */
     synchronized void catchUp(java.util.function.Supplier<org.eclipse.jgit.lib.ObjectReader> readers, ObjectId head) throws IOException {
-        if (head == null || head.equals(indexed) || passed.contains(head)) {
+        catchUp(readers, head, () -> false);
+    }
+
+    /**
+     * As {@link #catchUp(java.util.function.Supplier, ObjectId)}, giving up ({@link java.io.InterruptedIOException},
+     * the index left unusable) as soon as {@code stop} says so: a build in the background stops when the
+     * repository closes.
+     */
+    synchronized void catchUp(java.util.function.Supplier<org.eclipse.jgit.lib.ObjectReader> readers, ObjectId head,
+                              java.util.function.BooleanSupplier stop) throws IOException {
+        if (covers(head)) {
             // Passed already: a request that took its head a moment before a write's commit (the head on disk
             // while the new one is being published). The index stays where it is: going back to that head would
             // take an ancestry walk of the whole history (it is not a descendant), then a rebuild from the root;
@@ -80,6 +92,12 @@ final class LastModifiedIndex {
                 rw.markUninteresting(rw.parseCommit(indexed));
             }
             for (RevCommit c; (c = rw.next()) != null; ) {
+                if (stop.getAsBoolean()) {
+                    times.clear();
+                    passed.clear();
+                    indexed = null;
+                    throw new java.io.InterruptedIOException("the last-modified index was not finished");
+                }
                 apply(rw, c);
                 replayed++;
                 pass(c);
@@ -89,19 +107,55 @@ final class LastModifiedIndex {
     }
 
     /**
+     * True when the index is at {@code head}, or passed it a moment ago (see {@link #catchUp}): its times are
+     * those of {@code head}'s paths, or at most a few commits newer.
+     */
+    synchronized boolean covers(ObjectId head) {
+        return head == null || head.equals(indexed) || passed.contains(head);
+    }
+
+    /** The commit the index is at, or null when it holds nothing. */
+    ObjectId indexed() {
+        return indexed;
+    }
+
+    /**
+     * A copy to bring up to date elsewhere ({@link #adopt} takes it back): a build of a long history runs
+     * outside this index's lock, which requests and writes take.
+     */
+    synchronized LastModifiedIndex copy() {
+        LastModifiedIndex c = new LastModifiedIndex();
+        for (Map.Entry<String, long[]> e : times.entrySet()) {
+            c.times.put(e.getKey(), e.getValue().clone());
+        }
+        c.passed.addAll(passed);
+        c.indexed = indexed;
+        return c;
+    }
+
+    /** Takes the state of {@code built}, a {@link #copy} brought up to date (no longer to be used). */
+    synchronized void adopt(LastModifiedIndex built) {
+        synchronized (built) {
+            times = built.times;
+            passed = built.passed;
+            indexed = built.indexed;
+            replayed += built.replayed;
+        }
+    }
+
+    /**
      * The commits a batch of writes just made on {@code from}, in order. When the index is at {@code from} (as
      * it is after every write through this server) each is applied as it is, without the ancestry check and
      * the sorted walk {@link #catchUp} needs (they cost about as much as the diff of the commit itself).
+     * False, with nothing done, when the index is not at {@code from}.
      */
-    synchronized void append(java.util.function.Supplier<org.eclipse.jgit.lib.ObjectReader> readers, ObjectId from,
-                             java.util.List<ObjectId> commits) throws IOException {
+    synchronized boolean append(java.util.function.Supplier<org.eclipse.jgit.lib.ObjectReader> readers, ObjectId from,
+                                java.util.List<ObjectId> commits) throws IOException {
         if (commits.isEmpty()) {
-            return;
+            return true;
         }
-        ObjectId head = commits.get(commits.size() - 1);
-        if (from == null || !from.equals(indexed)) {
-            catchUp(readers, head);
-            return;
+        if (from == null ? indexed != null || !times.isEmpty() : !from.equals(indexed)) {
+            return false; // the caller catches up instead (how far behind the index is decides how)
         }
         try (org.eclipse.jgit.lib.ObjectReader reader = readers.get(); RevWalk rw = new RevWalk(reader)) {
             for (ObjectId id : commits) {
@@ -111,6 +165,7 @@ final class LastModifiedIndex {
                 pass(indexed);
             }
         }
+        return true;
     }
 
     private void pass(ObjectId commit) {
@@ -183,7 +238,10 @@ final class LastModifiedIndex {
             slash = folder.lastIndexOf('/');
         }
         long[] root = times.computeIfAbsent("", k -> new long[] {time, time});
-        root[1] = Math.max(root[1], time);
+        // The last commit that changed something, as for every other folder (not the latest time: with clock
+        // skew that is not the last change, and only the last change can be found without the whole history,
+        // which a repository whose index is still being built answers from, see FolderHistory).
+        root[1] = time;
     }
 
     /** Times of {@code path}; {@code fallback} for both when the path is unknown to the index. */

@@ -49,6 +49,11 @@ public final class Repositories implements AutoCloseable {
     /** Runs of the {@link DiskApplier}s: they wait on the disk, not the CPU. */
     private final java.util.concurrent.ScheduledExecutorService diskExecutor;
     private final java.util.function.LongSupplier nanoTime;
+    /**
+     * Builds of last-modified indexes in the background (repositories opened for the first time): one at a time,
+     * as a request that needs one not yet started runs it itself.
+     */
+    private final java.util.concurrent.Executor indexBuilds;
     /** Threads of large uploads (hashing, background flushes); shut down by {@link #close}. */
     private final java.util.concurrent.ExecutorService blobWorkers = dev.davit.storage.objects.LargeBlobs.newWorkers();
     /** The buffers of large blobs' sends and the object files whose checksum was checked, for every repository. */
@@ -79,6 +84,17 @@ public final class Repositories implements AutoCloseable {
     public Repositories(Path dataDir, boolean durable, int gcEveryCommits,
                         java.util.concurrent.ScheduledExecutorService diskExecutor,
                         java.util.function.LongSupplier nanoTime) throws IOException {
+        this(dataDir, durable, gcEveryCommits, diskExecutor, defaultIndexBuilds(), nanoTime);
+    }
+
+    /**
+     * @param indexBuilds runs the builds of last-modified indexes in the background (an {@link java.util.concurrent.ExecutorService}
+     *                    is shut down by {@link #close})
+     */
+    public Repositories(Path dataDir, boolean durable, int gcEveryCommits,
+                        java.util.concurrent.ScheduledExecutorService diskExecutor, java.util.concurrent.Executor indexBuilds,
+                        java.util.function.LongSupplier nanoTime) throws IOException {
+        this.indexBuilds = indexBuilds;
         this.dataDir = dataDir.toAbsolutePath().normalize();
         Files.createDirectories(this.dataDir);
         // Before anything in the data directory is touched: the other server's files are not ours to clean.
@@ -88,6 +104,14 @@ public final class Repositories implements AutoCloseable {
         this.durable = durable;
         this.diskExecutor = diskExecutor;
         this.nanoTime = nanoTime;
+    }
+
+    private static java.util.concurrent.ExecutorService defaultIndexBuilds() {
+        return java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "davit-index-build");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     private static java.util.concurrent.ScheduledExecutorService defaultDiskExecutor() {
@@ -203,7 +227,8 @@ public final class Repositories implements AutoCloseable {
                     // write creating the repository while a request opened it).
                     jgit = openJgit(dir, false);
                 }
-                repo = new GitRepository(owner, name, jgit, () -> onCommit.run(), durable, diskExecutor, blobWorkers, largeBlobReads, nanoTime);
+                repo = new GitRepository(owner, name, jgit, () -> onCommit.run(), durable, diskExecutor, blobWorkers, largeBlobReads,
+                        indexBuilds, nanoTime);
                 repo.maintenance(maintenance);
                 repo.sizes(sizes);
                 repo.commitPoint(commitPoint);
@@ -372,6 +397,9 @@ public final class Repositories implements AutoCloseable {
         open.clear();
         diskExecutor.shutdownNow();
         blobWorkers.shutdownNow();
+        if (indexBuilds instanceof java.util.concurrent.ExecutorService builds) {
+            builds.shutdown(); // each repository stopped its build as it closed
+        }
         dataDirLock.close();
     }
 }

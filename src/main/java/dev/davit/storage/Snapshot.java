@@ -312,10 +312,24 @@ public final class Snapshot implements AutoCloseable {
 
     /** When the entry was created and last changed, from the repository's index of history. */
     public Timestamps times(Entry entry) throws IOException {
-        if (current || commit == null) {
-            return repository.times(entry.path(), commitTime());
+        if (commit == null) {
+            return new Timestamps(commitTime(), commitTime());
+        }
+        if (current) {
+            return repository.times(entry.path(), commit, commitTime());
         }
         return repository.timesAt(entry.path(), commit);
+    }
+
+    /**
+     * When the entry was last changed: {@code times(entry).modified()}, which a repository whose index is still
+     * being built can tell from its recent history far more often than the creation.
+     */
+    public Instant modified(Entry entry) throws IOException {
+        if (current && commit != null) {
+            return repository.modified(entry.path(), commit, commitTime());
+        }
+        return times(entry).modified();
     }
 
     @Override

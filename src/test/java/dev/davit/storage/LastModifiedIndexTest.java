@@ -10,6 +10,8 @@ import java.time.Instant;
 
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.revwalk.RevWalk;
+import dev.davit.testutil.OutsideHistory;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -188,6 +190,28 @@ class LastModifiedIndexTest {
             Instant t2 = timeOf(f, c2);
             assertThat(t2).isAfter(t1);
             assertThat(times(f, "a.txt")).isEqualTo(new Timestamps(t2, t2));
+        }
+    }
+
+    /**
+     * The root is dated like every other folder: by the last commit that changed something in it, even when a
+     * skewed clock gave that commit an earlier time than one before it (it used to take the latest time, which
+     * only the whole history can tell; a repository whose index is still being built dates from the recent
+     * history alone).
+     */
+    @Test
+    void theRootIsDatedByItsLastChangeLikeEveryFolderEvenWithASkewedClock() throws Exception {
+        Path git = tmp.resolve("data/o/r.git");
+        try (OutsideHistory h = new OutsideHistory(git)) {
+            h.commit(2_000_000, java.util.Map.of("docs/a.txt", "a"));
+            h.commit(1_000_000, java.util.Map.of("docs/b.txt", "b")); // committed with a clock behind the first
+        }
+        try (Repositories repos = new Repositories(tmp.resolve("data"), false)) {
+            try (Snapshot s = repos.open("o", "r").head()) {
+                Timestamps docs = s.times(s.lookup(p("docs")).orElseThrow());
+                assertThat(docs).isEqualTo(new Timestamps(Instant.ofEpochSecond(2_000_000), Instant.ofEpochSecond(1_000_000)));
+                assertThat(s.times(s.root())).isEqualTo(docs);
+            }
         }
     }
 }

@@ -67,6 +67,11 @@ class TreeDiffTest {
                     assertThat(gone(reader, before, after)).as("round %d: folders gone", round)
                             .isEqualTo(referenceGone(reader, before, after));
                     assertThat(diff(reader, after, after)).isEmpty();
+                    // what FolderHistory asks of the folders below the one it walks: whether anything differs in them
+                    List<Change> all = reference(reader, before, after);
+                    assertThat(TreeDiff.differs(reader, before, after)).as("round %d: differs", round).isEqualTo(!all.isEmpty());
+                    assertThat(topLevel(reader, before, after)).as("round %d: not descending", round)
+                            .isEqualTo(all.stream().filter(c -> c.path().indexOf('/') < 0).toList());
                 }
                 compared++;
                 before = after;
@@ -152,6 +157,28 @@ class TreeDiffTest {
     private static List<Change> diff(ObjectReader reader, ObjectId a, ObjectId b) throws IOException {
         List<Change> out = new ArrayList<>();
         TreeDiff.diff(reader, a, b, (path, added, deleted) -> out.add(new Change(path, added, deleted)));
+        return out;
+    }
+
+    /** The files that differ directly in the trees, the folders that differ not looked into. */
+    private static List<Change> topLevel(ObjectReader reader, ObjectId a, ObjectId b) throws IOException {
+        List<Change> out = new ArrayList<>();
+        TreeDiff.diff(reader, a, b, new TreeDiff.Visitor() {
+            @Override
+            public void file(String path, boolean added, boolean deleted) {
+                out.add(new Change(path, added, deleted));
+            }
+
+            @Override
+            public void folderGone(String path) {
+                throw new AssertionError("a folder not looked into is not reported gone: " + path);
+            }
+
+            @Override
+            public boolean descend(String path, ObjectId oldTree, ObjectId newTree) {
+                return false;
+            }
+        });
         return out;
     }
 

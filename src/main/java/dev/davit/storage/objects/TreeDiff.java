@@ -32,12 +32,24 @@ public final class TreeDiff {
         /** A folder of the old tree that the new one does not have (after the files in it). */
         default void folderGone(String path) {
         }
+
+        /**
+         * Whether to look into folder {@code path}, which differs between the trees ({@code oldTree} null: it is
+         * new; {@code newTree} null: it is gone). False: nothing in it is reported, nor its going; a visitor that
+         * needs to know no more than whether anything in it differs asks {@link #differs}, which stops at the
+         * first file (all of a new folder of 100,000 files is otherwise reported).
+         */
+        default boolean descend(String path, ObjectId oldTree, ObjectId newTree) throws IOException {
+            return true;
+        }
     }
 
     private static final int TREE_MODE = 040000;
 
     private final ObjectReader reader;
     private final Visitor visitor;
+    /** Set by {@link #differs}' visitor at the first file: every loop stops. */
+    private boolean stop;
 
     private TreeDiff(ObjectReader reader, Visitor visitor) {
         this.reader = reader;
@@ -50,6 +62,26 @@ public final class TreeDiff {
     public static void diff(ObjectReader reader, ObjectId oldTree, ObjectId newTree, Visitor visitor) throws IOException {
         TreeDiff d = new TreeDiff(reader, visitor);
         d.diff("", d.bytes(oldTree), d.bytes(newTree));
+    }
+
+    /** As {@link #diff(ObjectReader, ObjectId, ObjectId, Visitor)}, of two trees' bytes the caller read (null: empty). */
+    public static void diff(ObjectReader reader, byte[] oldTree, byte[] newTree, Visitor visitor) throws IOException {
+        new TreeDiff(reader, visitor).diff("", oldTree == null ? new byte[0] : oldTree, newTree == null ? new byte[0] : newTree);
+    }
+
+    /**
+     * True when {@link #diff} would report at least one file from {@code oldTree} to {@code newTree} (either null:
+     * the empty tree); looks no further than the first.
+     */
+    public static boolean differs(ObjectReader reader, ObjectId oldTree, ObjectId newTree) throws IOException {
+        boolean[] found = {false};
+        TreeDiff[] self = new TreeDiff[1];
+        self[0] = new TreeDiff(reader, (path, added, deleted) -> {
+            found[0] = true;
+            self[0].stop = true;
+        });
+        self[0].diff("", self[0].bytes(oldTree), self[0].bytes(newTree));
+        return found[0];
     }
 
     private byte[] bytes(ObjectId tree) throws IOException {
@@ -68,12 +100,15 @@ public final class TreeDiff {
         }
         Entry x = new Entry(a, start);
         Entry y = new Entry(b, start);
-        while (x.valid() || y.valid()) {
+        while ((x.valid() || y.valid()) && !stop) {
             int c = !x.valid() ? 1 : !y.valid() ? -1 : Entry.compare(x, y);
             if (c == 0) {
                 if (!x.sameBytes(y)) {
                     if (x.isTree() && y.isTree()) {
-                        diff(prefix + x.name() + "/", bytes(x.id()), bytes(y.id()));
+                        String path = prefix + x.name();
+                        if (visitor.descend(path, x.id(), y.id())) {
+                            diff(path + "/", bytes(x.id()), bytes(y.id()));
+                        }
                     } else {
                         visitor.file(prefix + x.name(), false, false);
                     }
@@ -99,8 +134,11 @@ public final class TreeDiff {
             visitor.file(path, false, true);
             return;
         }
+        if (!visitor.descend(path, e.id(), null)) {
+            return;
+        }
         byte[] t = bytes(e.id());
-        for (Entry c = new Entry(t, 0); c.valid(); c.next()) {
+        for (Entry c = new Entry(t, 0); c.valid() && !stop; c.next()) {
             gone(path + "/", c);
         }
         visitor.folderGone(path);
@@ -112,8 +150,11 @@ public final class TreeDiff {
             visitor.file(path, true, false);
             return;
         }
+        if (!visitor.descend(path, null, e.id())) {
+            return;
+        }
         byte[] t = bytes(e.id());
-        for (Entry c = new Entry(t, 0); c.valid(); c.next()) {
+        for (Entry c = new Entry(t, 0); c.valid() && !stop; c.next()) {
             added(path + "/", c);
         }
     }

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Cluster mode (issue 17, first cut): three real Davit processes (target/davit.jar) in one Raft group on
-# loopback. A WebDAV lock is taken through node 1 first; after the kill, writes without its token are refused
-# (409) and writes with it succeed through the surviving nodes. Then the (new) leader is stopped (SIGSTOP) for 8 s
-# under load and continued. CLUSTER_WORKERS (6) curl writers PUT through all three nodes: each its own file with If-Match of its
-# last version, and all of them a shared file with If-Match races across nodes. Mid-load the leader is killed
-# with SIGKILL, the load goes on through the other two, the killed node is restarted on its data and catches up.
+# Cluster mode (issue 17): three real Davit processes (target/davit.jar) in one Raft group on loopback, and the
+# issue's sequence under load: kill -9 of the leader, writes go on through the other two; kill -9 of a follower,
+# so one node of three is left: no write may get a 2xx meanwhile, a write gets 503 with Retry-After; both killed
+# nodes restarted on their data: writes go on, the restarted nodes catch up. Then the (new) leader is stopped
+# (SIGSTOP) for 8 s under load and continued. A WebDAV lock is taken through node 1 first; at the end, writes
+# without its token are refused (409) and writes with it succeed through every node.
+# CLUSTER_WORKERS (6) curl writers PUT through all three nodes: each its own file with If-Match of its last
+# version, and all of them a shared file with If-Match races across nodes.
 # Then, on every node's own disk: the same head, every write answered 2xx there (its blob), each writer's file at
 # its last acknowledged version (or a later attempt that was committed though not answered), `git fsck` clean;
 # through every node: the same bytes and ETag; of the racing writes with the same If-Match at most one won.
@@ -55,13 +57,16 @@ for i in 1 2 3; do
   mkdir -p "$WORK/data-$i"
 done
 
-# start_node I: java -jar with node I's config and data; waits for its listening line (60 s).
+# start_node I: java -jar with node I's config and data, in the background; await_started I waits for its
+# listening line (60 s).
 start_node() {
   local i=$1 log=$WORK/node-$1.log
   ( cd "$REPO_ROOT" && exec java ${DAVIT_JAVA_OPTS:-} -jar "$JAR" --config "$WORK/node-$i.properties" \
       --port "${HTTP[$i]}" --data "$WORK/data-$i" ) </dev/null >>"$log" 2>&1 &
   PID[$i]=$!
-  local deadline=$((SECONDS + 60))
+}
+await_started() {
+  local i=$1 log=$WORK/node-$1.log deadline=$((SECONDS + 60))
   while (( SECONDS < deadline )); do
     grep -qs 'Davit listening on' "$log" && return 0
     kill -0 "${PID[$i]}" 2>/dev/null || break
@@ -87,12 +92,14 @@ AUTH=(-u "$DAVIT_USER:$DAVIT_PASS")
 
 # worker W: PUT cluster/wW.txt again and again through node (W + n) % 3 + 1 with If-Match of its last version,
 # and every third write a racing PUT of cluster/shared.txt with If-Match of the version it just read. Logs
-# "TRY content", "ACK content" for its file and "RACE ifmatch status content" for the shared one.
+# "TRY content", "CODE status content START_MS END_MS" and "ACK content" for its file and "RACE ifmatch status
+# content" for the shared one. After an answer other than 2xx it pauses 0.2 s (503s and refused connections come
+# fast: no busy loop of curls while nodes are down).
 worker() {
-  local w=$1 n=0 etag="" out=$WORK/w$1.log node code hdr c sh
+  local w=$1 n=0 etag="" out=$WORK/w$1.log node code hdr c sh t
   while [[ ! -e $WORK/stop ]] && (( n < 400 )); do
     n=$((n + 1)); node=$(( (w + n) % 3 + 1 )); c="w$w-$n"
-    echo "TRY $c" >>"$out"
+    echo "TRY $c" >>"$out"; t=$(now_ms)
     hdr=$WORK/w$w.hdr
     if [[ -z "$etag" ]]; then
       code=$(curl -s -o /dev/null -D "$hdr" --max-time 20 "${AUTH[@]}" -X PUT --data-binary "$c" \
@@ -101,13 +108,14 @@ worker() {
       code=$(curl -s -o /dev/null -D "$hdr" --max-time 20 "${AUTH[@]}" -X PUT --data-binary "$c" \
              -H "If-Match: $etag" -w '%{http_code}' "$(U "$node" "cluster/w$w.txt")")
     fi
-    echo "CODE $code $c" >>"$out"
+    echo "CODE $code $c $t $(now_ms)" >>"$out"
     if [[ "$code" == 2* ]]; then
       echo "ACK $c" >>"$out"
       etag=$(tr -d '\r' <"$hdr" | sed -n 's/^[Ee][Tt]ag: *//p')
     else
       # Unknown outcome (503, a killed node): read the current version (through any node that answers) first.
       local k e
+      sleep 0.2
       for k in 1 2 3; do
         e=$(curl -s -o /dev/null -D - --max-time 20 "${AUTH[@]}" "$(U $(( (node + k) % 3 + 1 )) "cluster/w$w.txt")" \
             | tr -d '\r' | sed -n 's/^[Ee][Tt]ag: *//p')
@@ -127,11 +135,13 @@ worker() {
 }
 
 acks() { cat "$WORK"/w*.log 2>/dev/null | grep -c '^ACK ' ; }
+now_ms() { date +%s%3N; }
 
 # git on node I's disk
 
 t0=$SECONDS
-for i in 1 2 3; do start_node "$i" || exit 1; done
+for i in 1 2 3; do start_node "$i"; done
+for i in 1 2 3; do await_started "$i" || exit 1; done
 deadline=$((SECONDS + 60))
 until [[ $(curl -s -o /dev/null --max-time 5 "${AUTH[@]}" -w '%{http_code}' "$(U 1 README.md)") == 200 ]]; do
   (( SECONDS < deadline )) || die "no leader served the sample within 60 s"
@@ -153,6 +163,7 @@ token=$(curl -s -o /dev/null -D - --max-time 20 "${AUTH[@]}" -X LOCK -H 'Depth: 
 for w in $(seq 1 "$WORKERS"); do worker "$w" & worker_pids+=($!); done
 deadline=$((SECONDS + 60))
 while (( $(acks) < 30 && SECONDS < deadline )); do sleep 0.2; done
+# 1. kill -9 of the leader: the other two elect one and acknowledge writes.
 victim=$(leader); victim=${victim#n}
 [[ -n "$victim" ]] || die "no leader known under load"
 note "$(acks) writes acknowledged; kill -9 of the leader n$victim"
@@ -160,12 +171,39 @@ kill -KILL "${PID[$victim]}"; wait "${PID[$victim]}" 2>/dev/null
 before=$(acks); t_kill=$SECONDS
 deadline=$((SECONDS + 60))
 while (( $(acks) < before + 20 && SECONDS < deadline )); do sleep 0.2; done
-(( $(acks) >= before + 20 )) && pass "writes acknowledged again $((SECONDS - t_kill)) s after the kill (new leader $(leader))" \
+(( $(acks) >= before + 20 )) && pass "writes acknowledged again $((SECONDS - t_kill)) s after the leader's kill (new leader $(leader))" \
   || fail "no writes acknowledged within 60 s of the leader's kill"
-note "restarting n$victim"
-start_node "$victim" || exit 1
-before=$(acks); deadline=$((SECONDS + 60))
+
+# 2. kill -9 of a follower: one node of three is left, no majority. From the moment the follower is dead until
+# both nodes are back, no write may be answered 2xx; the survivor answers 503 with Retry-After (at once once it
+# stepped down, at most 3 s after it stopped hearing from a majority; a write it holds meanwhile fails then).
+survivor=$(leader); survivor=${survivor#n}
+follower=""
+for i in 1 2 3; do [[ $i != "$victim" && $i != "$survivor" ]] && follower=$i; done
+[[ -n "$survivor" && -n "$follower" ]] || die "no leader known among the two nodes left (${survivor:-none})"
+note "$(acks) writes acknowledged; kill -9 of the follower n$follower (n$survivor is left alone)"
+kill -KILL "${PID[$follower]}"; wait "${PID[$follower]}" 2>/dev/null
+nomajority_ms=$(now_ms); t_alone=$SECONDS
+for k in 1 2; do
+  hdr=$(curl -s -o /dev/null -D - --max-time 20 "${AUTH[@]}" -X PUT --data-binary "alone-$k" -w 'STATUS %{http_code}\n' \
+        "$(U "$survivor" "cluster/alone-$k.txt")" | tr -d '\r')
+  code=$(sed -n 's/^STATUS //p' <<<"$hdr"); retry=$(sed -n 's/^[Rr]etry-[Aa]fter: *//p' <<<"$hdr")
+  check_eq "PUT alone-$k.txt through n$survivor without a majority ($((SECONDS - t_alone)) s after the kill): status, Retry-After" \
+    "503 1" "$code $retry"
+done
+# The workers' writes meanwhile are checked below (none answered 2xx); give them a few seconds of trying.
+while (( SECONDS < t_alone + 5 )); do sleep 0.2; done
+tried_alone=$(cat "$WORK"/w*.log | awk -v s="$nomajority_ms" '$1 == "CODE" && $4 > s' | wc -l)
+
+# 3. Both restarted on their data: writes go on; they catch up (checked on their disks at the end).
+note "restarting n$victim and n$follower ($tried_alone writes tried without a majority)"
+for i in "$victim" "$follower"; do start_node "$i"; done
+for i in "$victim" "$follower"; do await_started "$i" || exit 1; done
+restarted_ms=$(now_ms)
+before=$(acks); t_restart=$SECONDS; deadline=$((SECONDS + 60))
 while (( $(acks) < before + 20 && SECONDS < deadline )); do sleep 0.2; done
+(( $(acks) >= before + 20 )) && pass "writes acknowledged again $((SECONDS - t_restart)) s after both restarted (leader $(leader))" \
+  || fail "no writes acknowledged within 60 s of the restarts"
 # A stalled leader: SIGSTOP past its term (an election takes 1-2 s, it would step down after 3 s), then SIGCONT.
 # Requests it holds are answered after it wakes: any 2xx among them must be a committed write (checked below
 # with every other acknowledged write), never one only it holds.
@@ -183,9 +221,12 @@ fi
 touch "$WORK/stop"
 for p in "${worker_pids[@]}"; do wait "$p"; done
 worker_pids=()
-# The lock taken through node 1 before the leader's kill holds on whichever node leads now.
+# Without a majority nothing was acknowledged: no write sent after the follower's kill and answered before both
+# nodes were back got a 2xx.
+alone=$(cat "$WORK"/w*.log | awk -v s="$nomajority_ms" -v e="$restarted_ms" '$1 == "CODE" && $4 > s && $5 < e && $2 ~ /^2/')
+check_eq "writes answered 2xx while one node of three was up (of $tried_alone tried)" "" "$alone"
+# The lock taken through node 1 before the kills holds on whichever node leads now, through every node.
 for i in 1 2 3; do
-  [[ $i == "$victim" ]] && continue
   code=$(curl -s -o /dev/null --max-time 20 "${AUTH[@]}" -X PUT --data-binary "no token" -w '%{http_code}' "$(U "$i" cluster/locked.txt)")
   check_eq "PUT locked.txt without the token through n$i" 409 "$code"
   code=$(curl -s -o /dev/null --max-time 20 "${AUTH[@]}" -X PUT --data-binary "with the token $i" -H "If: (<$token>)" \

@@ -50,6 +50,7 @@ for i in 1 2 3; do for j in 1 2 3; do
   [[ $i == "$j" ]] && continue
   PROXY[$i$j]=${ports[$k]}; k=$((k + 1))
 done; done
+secret=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 for i in 1 2 3; do
   peers=""
   for j in 1 2 3; do
@@ -57,7 +58,7 @@ for i in 1 2 3; do
     peers+="${peers:+,}n$j@127.0.0.1:$port:${HTTP[$j]}"
   done
   { cat "$REPO_ROOT/config/davit.properties"
-    printf '\ncluster.enabled=true\ncluster.node.id=n%s\ncluster.peers=%s\n' "$i" "$peers"
+    printf '\ncluster.enabled=true\ncluster.node.id=n%s\ncluster.peers=%s\ncluster.secret=%s\n' "$i" "$peers" "$secret"
   } >"$WORK/node-$i.properties"
   mkdir -p "$WORK/data-$i"
 done

@@ -93,7 +93,8 @@ class ClusterReplicationTest {
             peers.add(new DavitConfig.Cluster.Peer(id, "127.0.0.1", freePort(), freePort()));
         }
         for (DavitConfig.Cluster.Peer p : peers) {
-            nodes.add(new Node(p.id(), new DavitConfig.Cluster(true, p.id(), peers, null, commitTimeoutMillis)));
+            nodes.add(new Node(p.id(), new DavitConfig.Cluster(true, p.id(), peers, null, commitTimeoutMillis,
+                    "a-test-secret-of-the-nodes")));
         }
         for (Node n : nodes) {
             n.start();

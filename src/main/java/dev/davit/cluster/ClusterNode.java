@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -75,6 +76,12 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
     private final Runnable whenLeading;
     private final AtomicBoolean leading = new AtomicBoolean();
     private final ReplicatedLockStore locks;
+    private final Repositories repositories;
+    /** A node that fell behind the leader's log fetches its state on this thread ({@link PeerCatchUp}). */
+    private final java.util.concurrent.ScheduledExecutorService catchUpThread;
+    private final PeerCatchUp catchUp;
+    /** A failed catch-up is reported this long after it failed: Ratis asks again at once, and would in a loop. */
+    private static final long CATCH_UP_RETRY_SECONDS = 5;
     private volatile boolean closed;
 
     /**
@@ -101,6 +108,7 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
     private ClusterNode(DavitConfig.Cluster settings, Path raftDir, Repositories repositories, java.time.Clock clock,
                         Runnable whenLeading) throws IOException {
         this.settings = settings;
+        this.repositories = repositories;
         this.locks = new ReplicatedLockStore(clock);
         locks.node(this);
         this.whenLeading = whenLeading;
@@ -127,9 +135,8 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
         RaftServerConfigKeys.Log.setUnsafeFlushEnabled(props, false);
         RaftServerConfigKeys.Log.setAsyncFlushEnabled(props, false);
         // Entries hold whole objects (up to MAX_RECORD_BYTES): the write buffer must hold one, and so must the
-        // appender's batch and a segment.
+        // appender's batch (a segment smaller than an entry gets that entry alone).
         RaftServerConfigKeys.Log.setWriteBufferSize(props, WRITE_BUFFER);
-        RaftServerConfigKeys.Log.setSegmentSizeMax(props, SizeInBytes.valueOf("64MB"));
         // Closed segments kept in memory for followers that fall behind: at most two (Ratis' default, 200 MB,
         // is more than a small server's heap should give).
         RaftServerConfigKeys.Log.setSegmentCacheNumMax(props, 2);
@@ -141,7 +148,29 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
         // A leader that stops hearing from a majority steps down rather than go on thinking it leads.
         RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(props, TimeDuration.valueOf(3, TimeUnit.SECONDS));
         RaftServerConfigKeys.LeaderElection.setPreVote(props, true);
-        this.stateMachine = new RepositoryStateMachine(repositories, locks, this::checkLeading);
+        // Snapshots keep the log bounded: one every snapshotEntries entries (RepositoryStateMachine#takeSnapshot:
+        // the repositories on disk are the state, the file holds the locks), after which the log is deleted up to
+        // the snapshot but for the last snapshotEntries entries, whether or not every node has them: a node that
+        // missed fewer catches up from the log, one that missed more fetches the leader's state (PeerCatchUp).
+        // Ratis only deletes closed log files (segments), so they are closed at segmentBytes.
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(props, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, settings.snapshotEntries());
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(props, 2);
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(props, true);
+        RaftServerConfigKeys.Log.setPurgePreservationLogNum(props, settings.snapshotEntries());
+        RaftServerConfigKeys.Log.setPurgeGap(props, (int) Math.min(1024, settings.snapshotEntries()));
+        RaftServerConfigKeys.Log.setSegmentSizeMax(props, SizeInBytes.valueOf(settings.segmentBytes()));
+        RaftServerConfigKeys.Log.setPreallocatedSize(props, SizeInBytes.valueOf(Math.min(settings.segmentBytes(), 4L << 20)));
+        // Not Ratis' own transfer of snapshot files (the state is the repositories, far too big for it): the
+        // follower is told to install one and fetches it itself (notifyInstallSnapshotFromLeader).
+        RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(props, false);
+        this.catchUp = new PeerCatchUp(repositories, settings.secret());
+        this.catchUpThread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "davit-cluster-catch-up");
+            t.setDaemon(true);
+            return t;
+        });
+        this.stateMachine = new RepositoryStateMachine(repositories, locks, this::checkLeading, this::catchUpFrom);
         this.leadingTasks = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "davit-cluster-leading");
             t.setDaemon(true);
@@ -154,6 +183,45 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
                 .setStateMachine(stateMachine)
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
+    }
+
+    /**
+     * The catch-up of this node from {@code leaderId} (Ratis asks for it when the leader's log no longer holds
+     * the entries this node lacks), on its own thread; a failure is logged, and reported to Ratis (which asks
+     * again) only {@value #CATCH_UP_RETRY_SECONDS} s later, so that a leader that cannot be read is not asked in a loop.
+     */
+    private CompletableFuture<byte[]> catchUpFrom(String leaderId) {
+        CompletableFuture<byte[]> done = new CompletableFuture<>();
+        DavitConfig.Cluster.Peer peer = peers.get(leaderId);
+        try {
+            catchUpThread.execute(() -> {
+                try {
+                    if (peer == null) {
+                        throw new IOException("the leader " + leaderId + " is not one of cluster.peers");
+                    }
+                    done.complete(catchUp.from(peer));
+                } catch (IOException | RuntimeException e) {
+                    LOG.error("cluster: could not catch up from {} ({}); this node takes no part until it does,"
+                            + " trying again in {} s", leaderId, e.toString(), CATCH_UP_RETRY_SECONDS);
+                    try {
+                        catchUpThread.schedule(() -> done.completeExceptionally(e), CATCH_UP_RETRY_SECONDS, TimeUnit.SECONDS);
+                    } catch (java.util.concurrent.RejectedExecutionException closing) {
+                        done.completeExceptionally(e);
+                    }
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            done.completeExceptionally(new IOException("this node is closing"));
+        }
+        return done;
+    }
+
+    /**
+     * The endpoints the other nodes read when they catch up from this one ({@code /cluster/}, guarded by
+     * {@code cluster.secret}); the server adds them to its servlet context.
+     */
+    public void addPeerEndpoints(org.eclipse.jetty.ee10.servlet.ServletContextHandler context) {
+        PeerEndpoints.addTo(context, settings.secret(), stateMachine.snapshots(), repositories);
     }
 
     /** The WebDAV locks, replicated as entries of the same log (every front end's LockStore in cluster mode). */
@@ -184,6 +252,22 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
         } catch (IOException | RuntimeException e) {
             return false;
         }
+    }
+
+    /** The first index this node's Raft log still holds (entries before it were deleted after a snapshot). */
+    public long logStartIndex() throws IOException {
+        return server.getDivision(GROUP_ID).getRaftLog().getStartIndex();
+    }
+
+    /** The index of this node's latest Raft snapshot, or -1. */
+    public long snapshotIndex() throws IOException {
+        ClusterSnapshot s = stateMachine.snapshots().latest();
+        return s == null ? -1 : s.index();
+    }
+
+    /** The index of the last entry this node applied. */
+    public long appliedIndex() {
+        return stateMachine.getLastAppliedTermIndex().getIndex();
     }
 
     /** The leader this node knows of (possibly itself), or null. */
@@ -274,6 +358,7 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
     public void close() throws IOException {
         closed = true;
         leadingTasks.shutdownNow();
+        catchUpThread.shutdownNow();
         server.close();
     }
 }

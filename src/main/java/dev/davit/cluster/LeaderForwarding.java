@@ -20,7 +20,8 @@ import dev.davit.config.DavitConfig;
  * Authorization header included, bodies streamed both ways). Forwarding reads too is the simplest correct way
  * to read one's writes through any node: the leader has applied every acknowledged write. Without a known,
  * reachable leader the answer is 503 with {@code Retry-After} (RFC 9110 §15.6.4): an election is under way.
- * {@code /healthz} and {@code /metrics} are this node's own ({@code /healthz} names the leader this node knows of).
+ * {@code /healthz}, {@code /metrics} and {@code /cluster/} ({@link PeerEndpoints}) are this node's own
+ * ({@code /healthz} names the leader this node knows of).
  */
 public final class LeaderForwarding extends Handler.Wrapper {
     /** Set on a forwarded request: a node never forwards one twice (two nodes that each think the other leads). */
@@ -78,7 +79,8 @@ public final class LeaderForwarding extends Handler.Wrapper {
             response.getHeaders().put(LEADER_HEADER, leader == null ? "" : leader.id());
             response.getHeaders().put(NODE_HEADER, node.nodeId());
         }
-        if (path.equals("/healthz") || path.equals("/metrics") || node.servesLocally()) {
+        // /cluster/: what nodes ask each other, answered by the node asked (a catch-up reads one node only).
+        if (path.equals("/healthz") || path.equals("/metrics") || path.startsWith(PeerEndpoints.PREFIX) || node.servesLocally()) {
             return super.handle(request, response, callback);
         }
         DavitConfig.Cluster.Peer leader = node.leader();

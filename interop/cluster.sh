@@ -182,7 +182,7 @@ while (( $(acks) < before + 20 && SECONDS < deadline )); do sleep 0.2; done
 
 # 2. kill -9 of a follower: one node of three is left, no majority. From the moment the follower is dead until
 # both nodes are back, no write may be answered 2xx; the survivor answers 503 with Retry-After (at once once it
-# stepped down, at most 3 s after it stopped hearing from a majority; a write it holds meanwhile fails then).
+# stepped down, 2 s after it stopped hearing from a majority; a write it holds meanwhile fails then).
 survivor=$(leader); survivor=${survivor#n}
 follower=""
 for i in 1 2 3; do [[ $i != "$victim" && $i != "$survivor" ]] && follower=$i; done
@@ -210,7 +210,7 @@ before=$(acks); t_restart=$SECONDS; deadline=$((SECONDS + 60))
 while (( $(acks) < before + 20 && SECONDS < deadline )); do sleep 0.2; done
 (( $(acks) >= before + 20 )) && pass "writes acknowledged again $((SECONDS - t_restart)) s after both restarted (leader $(leader))" \
   || fail "no writes acknowledged within 60 s of the restarts"
-# A stalled leader: SIGSTOP past its term (an election takes 1-2 s, it would step down after 3 s), then SIGCONT.
+# A stalled leader: SIGSTOP past its term (an election takes 1-2 s, it would step down after 2 s), then SIGCONT.
 # Requests it holds are answered after it wakes: any 2xx among them must be a committed write (checked below
 # with every other acknowledged write), never one only it holds.
 stalled=$(leader); stalled=${stalled#n}

@@ -18,8 +18,11 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.apache.ratis.client.impl.ClientProtoUtils;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.proto.RaftProtos.ReadIndexReplyProto;
+import org.apache.ratis.proto.RaftProtos.ReadIndexRequestProto;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -31,6 +34,7 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.protocol.RaftServerAsynchronousProtocol;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.SizeInBytes;
@@ -70,6 +74,14 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
     private final RaftServer server;
     private final RepositoryStateMachine stateMachine;
     private final ClientId clientId = ClientId.randomId();
+    /**
+     * How long a leader without a lease waits for a majority to confirm it still leads before a request is
+     * answered 503: a round of heartbeats takes milliseconds between nodes that hear each other, and a leader
+     * that has not heard from a majority for the 0.9 s of its lease is most likely cut off (it steps down at 2 s).
+     */
+    private static final long CONFIRM_MILLIS = 500;
+    /** The read-index request of {@link #confirmsLeadership}, made once (it carries nothing that changes). */
+    private final ReadIndexRequestProto confirmRequest;
     private final AtomicLong callIds = new AtomicLong();
     /** Runs {@link #whenLeading} off Ratis' threads (it writes through Ratis itself). */
     private final ExecutorService leadingTasks;
@@ -145,9 +157,18 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
         // Elections: a few seconds at most on a busy machine, yet no elections for a GC pause or a busy core.
         RaftServerConfigKeys.Rpc.setTimeoutMin(props, TimeDuration.valueOf(1, TimeUnit.SECONDS));
         RaftServerConfigKeys.Rpc.setTimeoutMax(props, TimeDuration.valueOf(2, TimeUnit.SECONDS));
-        // A leader that stops hearing from a majority steps down rather than go on thinking it leads.
+        // A leader that stops hearing from a majority steps down rather than go on thinking it leads: Ratis does
+        // after the longest election timeout (2 s); this one is the wait after a pause of the whole JVM.
         RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(props, TimeDuration.valueOf(3, TimeUnit.SECONDS));
         RaftServerConfigKeys.LeaderElection.setPreVote(props, true);
+        // Reads: a leader cut off from the others believes it leads until it steps down (above), and would serve
+        // reads meanwhile that another leader's writes have made stale. It serves a request only once a majority
+        // confirmed its leadership after the request came (Raft §6.4, confirmsLeadership): with the leader lease
+        // that is the heartbeats' answers of the last 0.9 x the shortest election timeout, which no other leader
+        // can be elected within (a node votes only after missing heartbeats that long; pre-vote), so a confirmation
+        // costs no round trip while heartbeats flow; without a lease, a round of heartbeats.
+        RaftServerConfigKeys.Read.setLeaderLeaseEnabled(props, true);
+        RaftServerConfigKeys.Read.setLeaderLeaseTimeoutRatio(props, 0.9);
         // Snapshots keep the log bounded: one every snapshotEntries entries (RepositoryStateMachine#takeSnapshot:
         // the repositories on disk are the state, the file holds the locks), after which the log is deleted up to
         // the snapshot but for the last snapshotEntries entries, whether or not every node has them: a node that
@@ -176,6 +197,13 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        RaftPeerId self = RaftPeerId.valueOf(settings.nodeId());
+        this.confirmRequest = ReadIndexRequestProto.newBuilder()
+                .setServerRequest(ClientProtoUtils.toRaftRpcRequestProtoBuilder(self.toByteString(), self, GROUP_ID))
+                .setClientRequest(ClientProtoUtils.toRaftClientRequestProto(RaftClientRequest.newBuilder()
+                        .setClientId(clientId).setServerId(self).setGroupId(GROUP_ID).setCallId(0)
+                        .setMessage(Message.EMPTY).setType(RaftClientRequest.readRequestType()).build()))
+                .build();
         this.server = RaftServer.newBuilder()
                 .setServerId(RaftPeerId.valueOf(settings.nodeId()))
                 .setGroup(RaftGroup.valueOf(GROUP_ID, raftPeers))
@@ -268,6 +296,33 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
     /** The index of the last entry this node applied. */
     public long appliedIndex() {
         return stateMachine.getLastAppliedTermIndex().getIndex();
+    }
+
+    /**
+     * True when a majority confirmed, after this call began, that this node leads (Raft §6.4's read index,
+     * asked of this node's own Raft server): with a valid leader lease at once, without one after a round of
+     * heartbeats, waited for at most {@link #CONFIRM_MILLIS}. Every acknowledged write was applied on the leader
+     * before its answer, so a leader that confirms it still leads has applied every write acknowledged so far:
+     * a request it serves then reads no stale state. Call after {@link #servesLocally}.
+     */
+    public boolean confirmsLeadership() {
+        try {
+            RaftServer.Division division = server.getDivision(GROUP_ID);
+            if (!(division instanceof RaftServerAsynchronousProtocol rpc)) {
+                return false;
+            }
+            CompletableFuture<ReadIndexReplyProto> reply = rpc.readIndexAsync(confirmRequest);
+            ReadIndexReplyProto r = reply.getNow(null); // the lease: answered at once
+            if (r == null) {
+                r = reply.get(CONFIRM_MILLIS, TimeUnit.MILLISECONDS);
+            }
+            return r.getServerReply().getSuccess();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (IOException | ExecutionException | TimeoutException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** The leader this node knows of (possibly itself), or null. */

@@ -235,16 +235,18 @@ check_eq "writes answered 2xx while one node of three was up (of $tried_alone tr
 for i in 1 2 3; do
   code=$(curl -s -o /dev/null --max-time 20 "${AUTH[@]}" -X PUT --data-binary "no token" -w '%{http_code}' "$(U "$i" cluster/locked.txt)")
   check_eq "PUT locked.txt without the token through n$i" 409 "$code"
-  code=$(curl -s -o /dev/null --max-time 20 "${AUTH[@]}" -X PUT --data-binary "with the token $i" -H "If: (<$token>)" \
-         -w '%{http_code}' "$(U "$i" cluster/locked.txt)")
-  check_eq "PUT locked.txt with the token through n$i" 204 "$code"
+  hdr=$(curl -s -o /dev/null -D - --max-time 20 "${AUTH[@]}" -X PUT --data-binary "with the token $i" -H "If: (<$token>)" \
+         -w 'STATUS %{http_code}\n' "$(U "$i" cluster/locked.txt)" | tr -d '\r')
+  check_eq "PUT locked.txt with the token through n$i" 204 "$(sed -n 's/^STATUS //p' <<<"$hdr")"
+  last_rev=$(sed -n 's/^[Xx]-[Rr]evision: *//p' <<<"$hdr")
 done
 note "$(acks) writes acknowledged in all, $(cat "$WORK"/w*.log | grep -c '^TRY ') tried; answers: $(cat "$WORK"/w*.log \
   | awk '$1 == "CODE" { n[$2]++ } END { for (k in n) printf "%s x%d ", k, n[k] }')"
 
-# Every node's disk at the same head (the appliers write the bare repositories within a second of idling), once
-# node 1's holds each writer's last acknowledged write: equal heads alone may be an older state the three disks
-# share while the followers learn the last commit index and the appliers catch up.
+# Every node's disk at the same head (the appliers write the bare repositories within a second of idling), the
+# commit of the last write above, once node 1's holds each writer's last acknowledged write: equal heads alone
+# may be an older state the three disks share while the followers learn the last commit index and the appliers
+# catch up.
 last_acked_on_1() {
   local w last final
   for w in $(seq 1 "$WORKERS"); do
@@ -259,7 +261,7 @@ deadline=$((SECONDS + 90))
 while (( SECONDS < deadline )); do
   h1=$(g 1 rev-parse -q --verify refs/heads/main); h2=$(g 2 rev-parse -q --verify refs/heads/main)
   h3=$(g 3 rev-parse -q --verify refs/heads/main)
-  [[ -n "$h1" && "$h1" == "$h2" && "$h2" == "$h3" ]] && last_acked_on_1 && break
+  [[ -n "$h1" && "$h1" == "$h2" && "$h2" == "$h3" && ( -z "${last_rev:-}" || "$h1" == "$last_rev" ) ]] && last_acked_on_1 && break
   sleep 0.5
 done
 check_eq "the same head on every node's disk (n2, n3 vs n1 $h1)" "$h1 $h1" "$h2 $h3"

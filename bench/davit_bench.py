@@ -35,6 +35,7 @@ import json
 import os
 import platform
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -939,6 +940,7 @@ class Bench:
         with open(os.path.join(ROOT, "config", "davit.properties")) as f:
             base = f.read()
         nodes = []
+        secret = secrets.token_hex(24)  # the nodes' shared cluster.secret
         try:
             for i in range(3):
                 data = os.path.join(self.work, f"cluster-n{i + 1}")
@@ -949,7 +951,7 @@ class Bench:
                         "server.bind=127.0.0.1", f"server.port={http_ports[i]}", f"data.dir={data}",
                         "sample.repository=demo/sample", "sample.source=" + os.path.join(ROOT, "storage-sample"),
                         "storage.durable=true", "cluster.enabled=true", f"cluster.node.id=n{i + 1}",
-                        f"cluster.peers={peers}"]) + "\n")
+                        f"cluster.peers={peers}", f"cluster.secret={secret}"]) + "\n")
                 logfile = os.path.join(self.work, f"cluster-n{i + 1}.log")
                 out = open(logfile, "w")
                 self.peer_logs.append(out)

@@ -6,7 +6,8 @@
 # proxies' ports for the others. Under load (CLUSTER_WORKERS curl writers, each PUT a new file with unique
 # content, through the three nodes in turn), the leader's four proxies are cut (every connection closed both
 # ways, new ones refused). Checked: no write sent through the cut-off leader after the cut is acknowledged while
-# it is cut off; the other two elect a leader and acknowledge writes; after healing, writes through every node
+# it is cut off, nor any read through it served from 1.2 s after the cut (its leader lease); the other two elect a
+# leader and acknowledge writes; after healing, writes through every node
 # are acknowledged again, every node's disk has the same head, every acknowledged write (its path and bytes) is
 # on every node's disk, and `git fsck` is clean. Bounded (every wait has a deadline); about a minute.
 # Builds nothing; in test-all.sh's default list (CI). Env: CLUSTER_WORKERS (6), DAVIT_JAR, INTEROP_LOGS, INTEROP_KEEP=1.
@@ -29,7 +30,7 @@ worker_pids=()
 
 cleanup() {
   local p
-  for p in "${worker_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${worker_pids[@]}" ${reader_pid:-}; do kill "$p" 2>/dev/null || true; done
   for p in "${PID[@]}" "${PROXY_PID[@]}"; do
     if [[ -n "$p" ]] && kill -0 "$p" 2>/dev/null; then kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; fi
   done
@@ -50,6 +51,7 @@ for i in 1 2 3; do for j in 1 2 3; do
   [[ $i == "$j" ]] && continue
   PROXY[$i$j]=${ports[$k]}; k=$((k + 1))
 done; done
+secret=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 for i in 1 2 3; do
   peers=""
   for j in 1 2 3; do
@@ -57,7 +59,7 @@ for i in 1 2 3; do
     peers+="${peers:+,}n$j@127.0.0.1:$port:${HTTP[$j]}"
   done
   { cat "$REPO_ROOT/config/davit.properties"
-    printf '\ncluster.enabled=true\ncluster.node.id=n%s\ncluster.peers=%s\n' "$i" "$peers"
+    printf '\ncluster.enabled=true\ncluster.node.id=n%s\ncluster.peers=%s\ncluster.secret=%s\n' "$i" "$peers" "$secret"
   } >"$WORK/node-$i.properties"
   mkdir -p "$WORK/data-$i"
 done
@@ -123,6 +125,17 @@ worker() {
     [[ "$code" == 2* ]] || sleep 0.2 # 503s come fast: no busy loop while there is no leader
   done
 }
+# reader I: GETs README.md through node I again and again until $WORK/stop-reader (every request a node serves
+# is served from its state alike); logs "START_MS END_MS STATUS" per read.
+reader() {
+  local i=$1 t code
+  while [[ ! -e $WORK/stop-reader ]]; do
+    t=$(now_ms)
+    code=$(curl -s -o /dev/null --max-time 15 "${AUTH[@]}" -w '%{http_code}' "$(U "$i" README.md)")
+    echo "$t $(now_ms) $code" >>"$WORK/reads.log"
+    sleep 0.05
+  done
+}
 # acks [NODE]: acknowledged writes so far (through NODE only, when given).
 acks() { cat "$WORK"/w*.log 2>/dev/null | awk -v n="${1:-}" '$4 ~ /^2/ && (n == "" || $3 == n)' | wc -l; }
 
@@ -146,6 +159,7 @@ cut=$(leader); cut=${cut#n}
 [[ -n "$cut" ]] || die "no leader known under load"
 others=$(for i in 1 2 3; do [[ $i == "$cut" ]] || printf '%s ' "$i"; done)
 note "$(acks) writes acknowledged; cutting every link of the leader n$cut"
+reader "$cut" & reader_pid=$!
 links "$cut" USR1
 cut_ms=$(now_ms); t_cut=$SECONDS
 before=$(acks)
@@ -155,8 +169,9 @@ new=$(leader $others)
 (( $(acks) >= before + 20 )) && pass "the majority acknowledged writes again $((SECONDS - t_cut)) s after the cut (leader $new)" \
   || fail "no writes acknowledged within 45 s of the cut (leader known to the majority: ${new:-none})"
 [[ -n "$new" && "$new" != "n$cut" ]] && pass "the majority elected a new leader ($new)" || fail "no new leader on the majority's side (${new:-none})"
-# Held cut until the cut-off node has stepped down (3 s without a majority) and then some: its answers meanwhile count.
+# Held cut until the cut-off node has stepped down (2 s without a majority) and then some: its answers meanwhile count.
 while (( SECONDS < t_cut + 8 )); do sleep 0.2; done
+touch "$WORK/stop-reader"; wait "$reader_pid"
 heal_ms=$(now_ms)
 note "healing n$cut's links after $((SECONDS - t_cut)) s"
 links "$cut" USR2
@@ -176,6 +191,15 @@ note "$(acks) writes acknowledged in all, $(cat "$WORK"/w*.log | wc -l) tried; a
 late=$(cat "$WORK"/w*.log | awk -v n="$cut" -v c="$cut_ms" -v h="$heal_ms" '$3 == n && $1 > c && $2 < h && $4 ~ /^2/')
 sent=$(cat "$WORK"/w*.log | awk -v n="$cut" -v c="$cut_ms" -v h="$heal_ms" '$3 == n && $1 > c && $2 < h' | wc -l)
 check_eq "writes through the cut-off n$cut after the cut acknowledged while it was cut off (of $sent sent)" "" "$late"
+
+# Reads through the cut-off leader: served (2xx) only while its leader lease may still hold, 0.9 s after the
+# last heartbeats the others answered were sent (before the cut). A read sent from 1.2 s after the cut, while it
+# still believes it leads (it steps down at 2 s) and the others may elect a leader (from 1 s) and write, must be
+# answered 503, never from its own possibly stale state. (Without the lease such reads were served until 2 s.)
+stale=$(awk -v c="$cut_ms" '$1 > c + 1200 && $3 ~ /^2/' "$WORK/reads.log")
+late_reads=$(awk -v c="$cut_ms" '$1 > c + 1200' "$WORK/reads.log" | wc -l)
+served_early=$(awk -v c="$cut_ms" '$1 <= c + 1200 && $3 ~ /^2/' "$WORK/reads.log" | wc -l)
+check_eq "reads through the cut-off n$cut served from 1.2 s after the cut (of $late_reads; $served_early served before)" "" "$stale"
 
 # acked: the content of every acknowledged write. absent I: how many of them node I's disk lacks on main (by path).
 cat "$WORK"/w*.log | awk '$4 ~ /^2/ { print "part/" $5 ".txt" }' | sort >"$WORK/acked"

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Cluster mode (issue 17, first cut): three real Davit processes (target/davit.jar) in one Raft group on
-# loopback. A WebDAV lock is taken through node 1 first; after the kill, writes without its token are refused
-# (409) and writes with it succeed through the surviving nodes. Then the (new) leader is stopped (SIGSTOP) for 8 s
-# under load and continued. CLUSTER_WORKERS (6) curl writers PUT through all three nodes: each its own file with If-Match of its
-# last version, and all of them a shared file with If-Match races across nodes. Mid-load the leader is killed
-# with SIGKILL, the load goes on through the other two, the killed node is restarted on its data and catches up.
+# Cluster mode (issue 17): three real Davit processes (target/davit.jar) in one Raft group on loopback, and the
+# issue's sequence under load: kill -9 of the leader, writes go on through the other two; kill -9 of a follower,
+# so one node of three is left: no write may get a 2xx meanwhile, a write gets 503 with Retry-After; both killed
+# nodes restarted on their data: writes go on, the restarted nodes catch up. Then the (new) leader is stopped
+# (SIGSTOP) for 8 s under load and continued. A WebDAV lock is taken through node 1 first; at the end, writes
+# without its token are refused (409) and writes with it succeed through every node.
+# CLUSTER_WORKERS (6) curl writers PUT through all three nodes: each its own file with If-Match of its last
+# version, and all of them a shared file with If-Match races across nodes.
 # Then, on every node's own disk: the same head, every write answered 2xx there (its blob), each writer's file at
 # its last acknowledged version (or a later attempt that was committed though not answered), `git fsck` clean;
 # through every node: the same bytes and ETag; of the racing writes with the same If-Match at most one won.
+# A Raft snapshot every 20 entries: the restarted nodes usually lack entries no log keeps any more, and catch up
+# by fetching the leader's snapshot and repositories (said at the end).
 # Builds nothing; in test-all.sh's default list (CI). Env: CLUSTER_WORKERS, DAVIT_JAR, INTEROP_LOGS, INTEROP_KEEP=1.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -48,20 +52,27 @@ for i in 1 2 3; do
   HTTP[$i]=${ports[$((2 * i - 2))]}
   peers+="${peers:+,}n$i@127.0.0.1:${ports[$((2 * i - 1))]}:${HTTP[$i]}"
 done
+secret=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 for i in 1 2 3; do
   { cat "$REPO_ROOT/config/davit.properties"
-    printf '\ncluster.enabled=true\ncluster.node.id=n%s\ncluster.peers=%s\n' "$i" "$peers"
+    printf '\ncluster.enabled=true\ncluster.node.id=n%s\ncluster.peers=%s\ncluster.secret=%s\n' "$i" "$peers" "$secret"
+    # Small snapshots and log files: the logs are trimmed during the run, so a killed node misses entries the
+    # others no longer keep and catches up by fetching from the leader (README: Cluster mode).
+    printf 'cluster.snapshot.entries=20\ncluster.raft.segment.bytes=65536\n'
   } >"$WORK/node-$i.properties"
   mkdir -p "$WORK/data-$i"
 done
 
-# start_node I: java -jar with node I's config and data; waits for its listening line (60 s).
+# start_node I: java -jar with node I's config and data, in the background; await_started I waits for its
+# listening line (60 s).
 start_node() {
   local i=$1 log=$WORK/node-$1.log
   ( cd "$REPO_ROOT" && exec java ${DAVIT_JAVA_OPTS:-} -jar "$JAR" --config "$WORK/node-$i.properties" \
       --port "${HTTP[$i]}" --data "$WORK/data-$i" ) </dev/null >>"$log" 2>&1 &
   PID[$i]=$!
-  local deadline=$((SECONDS + 60))
+}
+await_started() {
+  local i=$1 log=$WORK/node-$1.log deadline=$((SECONDS + 60))
   while (( SECONDS < deadline )); do
     grep -qs 'Davit listening on' "$log" && return 0
     kill -0 "${PID[$i]}" 2>/dev/null || break
@@ -87,12 +98,14 @@ AUTH=(-u "$DAVIT_USER:$DAVIT_PASS")
 
 # worker W: PUT cluster/wW.txt again and again through node (W + n) % 3 + 1 with If-Match of its last version,
 # and every third write a racing PUT of cluster/shared.txt with If-Match of the version it just read. Logs
-# "TRY content", "ACK content" for its file and "RACE ifmatch status content" for the shared one.
+# "TRY content", "CODE status content START_MS END_MS" and "ACK content" for its file and "RACE ifmatch status
+# content" for the shared one. After an answer other than 2xx it pauses 0.2 s (503s and refused connections come
+# fast: no busy loop of curls while nodes are down).
 worker() {
-  local w=$1 n=0 etag="" out=$WORK/w$1.log node code hdr c sh
+  local w=$1 n=0 etag="" out=$WORK/w$1.log node code hdr c sh t
   while [[ ! -e $WORK/stop ]] && (( n < 400 )); do
     n=$((n + 1)); node=$(( (w + n) % 3 + 1 )); c="w$w-$n"
-    echo "TRY $c" >>"$out"
+    echo "TRY $c" >>"$out"; t=$(now_ms)
     hdr=$WORK/w$w.hdr
     if [[ -z "$etag" ]]; then
       code=$(curl -s -o /dev/null -D "$hdr" --max-time 20 "${AUTH[@]}" -X PUT --data-binary "$c" \
@@ -101,13 +114,14 @@ worker() {
       code=$(curl -s -o /dev/null -D "$hdr" --max-time 20 "${AUTH[@]}" -X PUT --data-binary "$c" \
              -H "If-Match: $etag" -w '%{http_code}' "$(U "$node" "cluster/w$w.txt")")
     fi
-    echo "CODE $code $c" >>"$out"
+    echo "CODE $code $c $t $(now_ms)" >>"$out"
     if [[ "$code" == 2* ]]; then
       echo "ACK $c" >>"$out"
       etag=$(tr -d '\r' <"$hdr" | sed -n 's/^[Ee][Tt]ag: *//p')
     else
       # Unknown outcome (503, a killed node): read the current version (through any node that answers) first.
       local k e
+      sleep 0.2
       for k in 1 2 3; do
         e=$(curl -s -o /dev/null -D - --max-time 20 "${AUTH[@]}" "$(U $(( (node + k) % 3 + 1 )) "cluster/w$w.txt")" \
             | tr -d '\r' | sed -n 's/^[Ee][Tt]ag: *//p')
@@ -127,11 +141,13 @@ worker() {
 }
 
 acks() { cat "$WORK"/w*.log 2>/dev/null | grep -c '^ACK ' ; }
+now_ms() { date +%s%3N; }
 
 # git on node I's disk
 
 t0=$SECONDS
-for i in 1 2 3; do start_node "$i" || exit 1; done
+for i in 1 2 3; do start_node "$i"; done
+for i in 1 2 3; do await_started "$i" || exit 1; done
 deadline=$((SECONDS + 60))
 until [[ $(curl -s -o /dev/null --max-time 5 "${AUTH[@]}" -w '%{http_code}' "$(U 1 README.md)") == 200 ]]; do
   (( SECONDS < deadline )) || die "no leader served the sample within 60 s"
@@ -153,6 +169,7 @@ token=$(curl -s -o /dev/null -D - --max-time 20 "${AUTH[@]}" -X LOCK -H 'Depth: 
 for w in $(seq 1 "$WORKERS"); do worker "$w" & worker_pids+=($!); done
 deadline=$((SECONDS + 60))
 while (( $(acks) < 30 && SECONDS < deadline )); do sleep 0.2; done
+# 1. kill -9 of the leader: the other two elect one and acknowledge writes.
 victim=$(leader); victim=${victim#n}
 [[ -n "$victim" ]] || die "no leader known under load"
 note "$(acks) writes acknowledged; kill -9 of the leader n$victim"
@@ -160,13 +177,40 @@ kill -KILL "${PID[$victim]}"; wait "${PID[$victim]}" 2>/dev/null
 before=$(acks); t_kill=$SECONDS
 deadline=$((SECONDS + 60))
 while (( $(acks) < before + 20 && SECONDS < deadline )); do sleep 0.2; done
-(( $(acks) >= before + 20 )) && pass "writes acknowledged again $((SECONDS - t_kill)) s after the kill (new leader $(leader))" \
+(( $(acks) >= before + 20 )) && pass "writes acknowledged again $((SECONDS - t_kill)) s after the leader's kill (new leader $(leader))" \
   || fail "no writes acknowledged within 60 s of the leader's kill"
-note "restarting n$victim"
-start_node "$victim" || exit 1
-before=$(acks); deadline=$((SECONDS + 60))
+
+# 2. kill -9 of a follower: one node of three is left, no majority. From the moment the follower is dead until
+# both nodes are back, no write may be answered 2xx; the survivor answers 503 with Retry-After (at once once it
+# stepped down, 2 s after it stopped hearing from a majority; a write it holds meanwhile fails then).
+survivor=$(leader); survivor=${survivor#n}
+follower=""
+for i in 1 2 3; do [[ $i != "$victim" && $i != "$survivor" ]] && follower=$i; done
+[[ -n "$survivor" && -n "$follower" ]] || die "no leader known among the two nodes left (${survivor:-none})"
+note "$(acks) writes acknowledged; kill -9 of the follower n$follower (n$survivor is left alone)"
+kill -KILL "${PID[$follower]}"; wait "${PID[$follower]}" 2>/dev/null
+nomajority_ms=$(now_ms); t_alone=$SECONDS
+for k in 1 2; do
+  hdr=$(curl -s -o /dev/null -D - --max-time 20 "${AUTH[@]}" -X PUT --data-binary "alone-$k" -w 'STATUS %{http_code}\n' \
+        "$(U "$survivor" "cluster/alone-$k.txt")" | tr -d '\r')
+  code=$(sed -n 's/^STATUS //p' <<<"$hdr"); retry=$(sed -n 's/^[Rr]etry-[Aa]fter: *//p' <<<"$hdr")
+  check_eq "PUT alone-$k.txt through n$survivor without a majority ($((SECONDS - t_alone)) s after the kill): status, Retry-After" \
+    "503 1" "$code $retry"
+done
+# The workers' writes meanwhile are checked below (none answered 2xx); give them a few seconds of trying.
+while (( SECONDS < t_alone + 5 )); do sleep 0.2; done
+tried_alone=$(cat "$WORK"/w*.log | awk -v s="$nomajority_ms" -v e="$(now_ms)" '$1 == "CODE" && $4 > s && $5 < e' | wc -l)
+
+# 3. Both restarted on their data: writes go on; they catch up (checked on their disks at the end).
+note "restarting n$victim and n$follower ($tried_alone writes tried without a majority)"
+relaunch_ms=$(now_ms) # from here a majority may be back at any moment
+for i in "$victim" "$follower"; do start_node "$i"; done
+for i in "$victim" "$follower"; do await_started "$i" || exit 1; done
+before=$(acks); t_restart=$SECONDS; deadline=$((SECONDS + 60))
 while (( $(acks) < before + 20 && SECONDS < deadline )); do sleep 0.2; done
-# A stalled leader: SIGSTOP past its term (an election takes 1-2 s, it would step down after 3 s), then SIGCONT.
+(( $(acks) >= before + 20 )) && pass "writes acknowledged again $((SECONDS - t_restart)) s after both restarted (leader $(leader))" \
+  || fail "no writes acknowledged within 60 s of the restarts"
+# A stalled leader: SIGSTOP past its term (an election takes 1-2 s, it would step down after 2 s), then SIGCONT.
 # Requests it holds are answered after it wakes: any 2xx among them must be a committed write (checked below
 # with every other acknowledged write), never one only it holds.
 stalled=$(leader); stalled=${stalled#n}
@@ -183,21 +227,26 @@ fi
 touch "$WORK/stop"
 for p in "${worker_pids[@]}"; do wait "$p"; done
 worker_pids=()
-# The lock taken through node 1 before the leader's kill holds on whichever node leads now.
+# Without a majority nothing was acknowledged: no write sent after the follower's kill and answered before the
+# killed nodes were started again got a 2xx.
+alone=$(cat "$WORK"/w*.log | awk -v s="$nomajority_ms" -v e="$relaunch_ms" '$1 == "CODE" && $4 > s && $5 < e && $2 ~ /^2/')
+check_eq "writes answered 2xx while one node of three was up (of $tried_alone tried)" "" "$alone"
+# The lock taken through node 1 before the kills holds on whichever node leads now, through every node.
 for i in 1 2 3; do
-  [[ $i == "$victim" ]] && continue
   code=$(curl -s -o /dev/null --max-time 20 "${AUTH[@]}" -X PUT --data-binary "no token" -w '%{http_code}' "$(U "$i" cluster/locked.txt)")
   check_eq "PUT locked.txt without the token through n$i" 409 "$code"
-  code=$(curl -s -o /dev/null --max-time 20 "${AUTH[@]}" -X PUT --data-binary "with the token $i" -H "If: (<$token>)" \
-         -w '%{http_code}' "$(U "$i" cluster/locked.txt)")
-  check_eq "PUT locked.txt with the token through n$i" 204 "$code"
+  hdr=$(curl -s -o /dev/null -D - --max-time 20 "${AUTH[@]}" -X PUT --data-binary "with the token $i" -H "If: (<$token>)" \
+         -w 'STATUS %{http_code}\n' "$(U "$i" cluster/locked.txt)" | tr -d '\r')
+  check_eq "PUT locked.txt with the token through n$i" 204 "$(sed -n 's/^STATUS //p' <<<"$hdr")"
+  last_rev=$(sed -n 's/^[Xx]-[Rr]evision: *//p' <<<"$hdr")
 done
 note "$(acks) writes acknowledged in all, $(cat "$WORK"/w*.log | grep -c '^TRY ') tried; answers: $(cat "$WORK"/w*.log \
   | awk '$1 == "CODE" { n[$2]++ } END { for (k in n) printf "%s x%d ", k, n[k] }')"
 
-# Every node's disk at the same head (the appliers write the bare repositories within a second of idling), once
-# node 1's holds each writer's last acknowledged write: equal heads alone may be an older state the three disks
-# share while the followers learn the last commit index and the appliers catch up.
+# Every node's disk at the same head (the appliers write the bare repositories within a second of idling), the
+# commit of the last write above, once node 1's holds each writer's last acknowledged write: equal heads alone
+# may be an older state the three disks share while the followers learn the last commit index and the appliers
+# catch up.
 last_acked_on_1() {
   local w last final
   for w in $(seq 1 "$WORKERS"); do
@@ -212,7 +261,7 @@ deadline=$((SECONDS + 90))
 while (( SECONDS < deadline )); do
   h1=$(g 1 rev-parse -q --verify refs/heads/main); h2=$(g 2 rev-parse -q --verify refs/heads/main)
   h3=$(g 3 rev-parse -q --verify refs/heads/main)
-  [[ -n "$h1" && "$h1" == "$h2" && "$h2" == "$h3" ]] && last_acked_on_1 && break
+  [[ -n "$h1" && "$h1" == "$h2" && "$h2" == "$h3" && ( -z "${last_rev:-}" || "$h1" == "$last_rev" ) ]] && last_acked_on_1 && break
   sleep 0.5
 done
 check_eq "the same head on every node's disk (n2, n3 vs n1 $h1)" "$h1 $h1" "$h2 $h3"
@@ -255,5 +304,9 @@ for w in 1 "$WORKERS"; do
   done
 done
 
+for i in 1 2 3; do
+  n=$(grep -c 'caught up from' "$WORK/node-$i.log")
+  (( n > 0 )) && note "n$i caught up by fetching the leader's snapshot and repositories ($n times)"
+done
 fsck_all
 finish cluster

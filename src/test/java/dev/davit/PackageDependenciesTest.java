@@ -26,7 +26,7 @@ class PackageDependenciesTest {
     private static final Map<String, Set<String>> ALLOWED = Map.ofEntries(
             Map.entry("server", Set.of("config", "cluster", "dav", "rest", "githttp", "web", "auth", "lock", "metrics", "storage",
                     "storage.history", "storage.disk")),
-            Map.entry("cluster", Set.of("config", "lock", "storage", "storage.log")),
+            Map.entry("cluster", Set.of("config", "lock", "storage", "storage.log", "storage.disk")),
             Map.entry("config", Set.of("auth", "storage")),
             Map.entry("dav", FRONT_END),
             Map.entry("rest", FRONT_END),

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -17,8 +18,11 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.apache.ratis.client.impl.ClientProtoUtils;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.proto.RaftProtos.ReadIndexReplyProto;
+import org.apache.ratis.proto.RaftProtos.ReadIndexRequestProto;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -30,6 +34,7 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.protocol.RaftServerAsynchronousProtocol;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.SizeInBytes;
@@ -71,6 +76,14 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
     private final RaftServer server;
     private final RepositoryStateMachine stateMachine;
     private final ClientId clientId = ClientId.randomId();
+    /**
+     * How long a leader without a lease waits for a majority to confirm it still leads before a request is
+     * answered 503: a round of heartbeats takes milliseconds between nodes that hear each other, and a leader
+     * that has not heard from a majority for the 0.9 s of its lease is most likely cut off (it steps down at 2 s).
+     */
+    private static final long CONFIRM_MILLIS = 500;
+    /** The read-index request of {@link #confirmsLeadership}, made once (it carries nothing that changes). */
+    private final ReadIndexRequestProto confirmRequest;
     private final AtomicLong callIds = new AtomicLong();
     /** Runs {@link #whenLeading} off Ratis' threads (it writes through Ratis itself). */
     private final ExecutorService leadingTasks;
@@ -79,6 +92,12 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
     private final ReplicatedLockStore locks;
     /** Stamps the entries of what is kept beside the history (their times on every node) while this node leads. */
     private final java.time.Clock clock;
+    private final Repositories repositories;
+    /** A node that fell behind the leader's log fetches its state on this thread ({@link PeerCatchUp}). */
+    private final java.util.concurrent.ScheduledExecutorService catchUpThread;
+    private final PeerCatchUp catchUp;
+    /** A failed catch-up is reported this long after it failed: Ratis asks again at once, and would in a loop. */
+    private static final long CATCH_UP_RETRY_SECONDS = 5;
     private volatile boolean closed;
 
     /**
@@ -106,6 +125,7 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
                         Runnable whenLeading) throws IOException {
         this.settings = settings;
         this.clock = clock;
+        this.repositories = repositories;
         this.locks = new ReplicatedLockStore(clock);
         locks.node(this);
         this.whenLeading = whenLeading;
@@ -132,9 +152,8 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
         RaftServerConfigKeys.Log.setUnsafeFlushEnabled(props, false);
         RaftServerConfigKeys.Log.setAsyncFlushEnabled(props, false);
         // Entries hold whole objects (up to MAX_RECORD_BYTES): the write buffer must hold one, and so must the
-        // appender's batch and a segment.
+        // appender's batch (a segment smaller than an entry gets that entry alone).
         RaftServerConfigKeys.Log.setWriteBufferSize(props, WRITE_BUFFER);
-        RaftServerConfigKeys.Log.setSegmentSizeMax(props, SizeInBytes.valueOf("64MB"));
         // Closed segments kept in memory for followers that fall behind: at most two (Ratis' default, 200 MB,
         // is more than a small server's heap should give).
         RaftServerConfigKeys.Log.setSegmentCacheNumMax(props, 2);
@@ -143,15 +162,53 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
         // Elections: a few seconds at most on a busy machine, yet no elections for a GC pause or a busy core.
         RaftServerConfigKeys.Rpc.setTimeoutMin(props, TimeDuration.valueOf(1, TimeUnit.SECONDS));
         RaftServerConfigKeys.Rpc.setTimeoutMax(props, TimeDuration.valueOf(2, TimeUnit.SECONDS));
-        // A leader that stops hearing from a majority steps down rather than go on thinking it leads.
+        // A leader that stops hearing from a majority steps down rather than go on thinking it leads: Ratis does
+        // after the longest election timeout (2 s); this one is the wait after a pause of the whole JVM.
         RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(props, TimeDuration.valueOf(3, TimeUnit.SECONDS));
         RaftServerConfigKeys.LeaderElection.setPreVote(props, true);
-        this.stateMachine = new RepositoryStateMachine(repositories, locks, this::checkLeading);
+        // Reads: a leader cut off from the others believes it leads until it steps down (above), and would serve
+        // reads meanwhile that another leader's writes have made stale. It serves a request only once a majority
+        // confirmed its leadership after the request came (Raft §6.4, confirmsLeadership): with the leader lease
+        // that is the heartbeats' answers of the last 0.9 x the shortest election timeout, which no other leader
+        // can be elected within (a node votes only after missing heartbeats that long; pre-vote), so a confirmation
+        // costs no round trip while heartbeats flow; without a lease, a round of heartbeats.
+        RaftServerConfigKeys.Read.setLeaderLeaseEnabled(props, true);
+        RaftServerConfigKeys.Read.setLeaderLeaseTimeoutRatio(props, 0.9);
+        // Snapshots keep the log bounded: one every snapshotEntries entries (RepositoryStateMachine#takeSnapshot:
+        // the repositories on disk are the state, the file holds the locks), after which the log is deleted up to
+        // the snapshot but for the last snapshotEntries entries, whether or not every node has them: a node that
+        // missed fewer catches up from the log, one that missed more fetches the leader's state (PeerCatchUp).
+        // Ratis only deletes closed log files (segments), so they are closed at segmentBytes.
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(props, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, settings.snapshotEntries());
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(props, 2);
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(props, true);
+        RaftServerConfigKeys.Log.setPurgePreservationLogNum(props, settings.snapshotEntries());
+        RaftServerConfigKeys.Log.setPurgeGap(props, (int) Math.min(1024, settings.snapshotEntries()));
+        RaftServerConfigKeys.Log.setSegmentSizeMax(props, SizeInBytes.valueOf(settings.segmentBytes()));
+        RaftServerConfigKeys.Log.setPreallocatedSize(props, SizeInBytes.valueOf(Math.min(settings.segmentBytes(), 4L << 20)));
+        // Not Ratis' own transfer of snapshot files (the state is the repositories, far too big for it): the
+        // follower is told to install one and fetches it itself (notifyInstallSnapshotFromLeader).
+        RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(props, false);
+        this.catchUp = new PeerCatchUp(repositories, settings.secret());
+        this.catchUpThread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "davit-cluster-catch-up");
+            t.setDaemon(true);
+            return t;
+        });
+        this.stateMachine = new RepositoryStateMachine(repositories, locks, this::checkLeading, this::catchUpFrom);
         this.leadingTasks = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "davit-cluster-leading");
             t.setDaemon(true);
             return t;
         });
+        RaftPeerId self = RaftPeerId.valueOf(settings.nodeId());
+        this.confirmRequest = ReadIndexRequestProto.newBuilder()
+                .setServerRequest(ClientProtoUtils.toRaftRpcRequestProtoBuilder(self.toByteString(), self, GROUP_ID))
+                .setClientRequest(ClientProtoUtils.toRaftClientRequestProto(RaftClientRequest.newBuilder()
+                        .setClientId(clientId).setServerId(self).setGroupId(GROUP_ID).setCallId(0)
+                        .setMessage(Message.EMPTY).setType(RaftClientRequest.readRequestType()).build()))
+                .build();
         this.server = RaftServer.newBuilder()
                 .setServerId(RaftPeerId.valueOf(settings.nodeId()))
                 .setGroup(RaftGroup.valueOf(GROUP_ID, raftPeers))
@@ -159,6 +216,45 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
                 .setStateMachine(stateMachine)
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
+    }
+
+    /**
+     * The catch-up of this node from {@code leaderId} (Ratis asks for it when the leader's log no longer holds
+     * the entries this node lacks), on its own thread; a failure is logged, and reported to Ratis (which asks
+     * again) only {@value #CATCH_UP_RETRY_SECONDS} s later, so that a leader that cannot be read is not asked in a loop.
+     */
+    private CompletableFuture<byte[]> catchUpFrom(String leaderId) {
+        CompletableFuture<byte[]> done = new CompletableFuture<>();
+        DavitConfig.Cluster.Peer peer = peers.get(leaderId);
+        try {
+            catchUpThread.execute(() -> {
+                try {
+                    if (peer == null) {
+                        throw new IOException("the leader " + leaderId + " is not one of cluster.peers");
+                    }
+                    done.complete(catchUp.from(peer));
+                } catch (IOException | RuntimeException e) {
+                    LOG.error("cluster: could not catch up from {} ({}); this node takes no part until it does,"
+                            + " trying again in {} s", leaderId, e.toString(), CATCH_UP_RETRY_SECONDS);
+                    try {
+                        catchUpThread.schedule(() -> done.completeExceptionally(e), CATCH_UP_RETRY_SECONDS, TimeUnit.SECONDS);
+                    } catch (java.util.concurrent.RejectedExecutionException closing) {
+                        done.completeExceptionally(e);
+                    }
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            done.completeExceptionally(new IOException("this node is closing"));
+        }
+        return done;
+    }
+
+    /**
+     * The endpoints the other nodes read when they catch up from this one ({@code /cluster/}, guarded by
+     * {@code cluster.secret}); the server adds them to its servlet context.
+     */
+    public void addPeerEndpoints(org.eclipse.jetty.ee10.servlet.ServletContextHandler context) {
+        PeerEndpoints.addTo(context, settings.secret(), stateMachine.snapshots(), repositories);
     }
 
     /** The WebDAV locks, replicated as entries of the same log (every front end's LockStore in cluster mode). */
@@ -187,6 +283,49 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
             return info.isLeader() && info.isLeaderReady()
                     && stateMachine.getLastAppliedTermIndex().getTerm() == info.getCurrentTerm();
         } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** The first index this node's Raft log still holds (entries before it were deleted after a snapshot). */
+    public long logStartIndex() throws IOException {
+        return server.getDivision(GROUP_ID).getRaftLog().getStartIndex();
+    }
+
+    /** The index of this node's latest Raft snapshot, or -1. */
+    public long snapshotIndex() throws IOException {
+        ClusterSnapshot s = stateMachine.snapshots().latest();
+        return s == null ? -1 : s.index();
+    }
+
+    /** The index of the last entry this node applied. */
+    public long appliedIndex() {
+        return stateMachine.getLastAppliedTermIndex().getIndex();
+    }
+
+    /**
+     * True when a majority confirmed, after this call began, that this node leads (Raft §6.4's read index,
+     * asked of this node's own Raft server): with a valid leader lease at once, without one after a round of
+     * heartbeats, waited for at most {@link #CONFIRM_MILLIS}. Every acknowledged write was applied on the leader
+     * before its answer, so a leader that confirms it still leads has applied every write acknowledged so far:
+     * a request it serves then reads no stale state. Call after {@link #servesLocally}.
+     */
+    public boolean confirmsLeadership() {
+        try {
+            RaftServer.Division division = server.getDivision(GROUP_ID);
+            if (!(division instanceof RaftServerAsynchronousProtocol rpc)) {
+                return false;
+            }
+            CompletableFuture<ReadIndexReplyProto> reply = rpc.readIndexAsync(confirmRequest);
+            ReadIndexReplyProto r = reply.getNow(null); // the lease: answered at once
+            if (r == null) {
+                r = reply.get(CONFIRM_MILLIS, TimeUnit.MILLISECONDS);
+            }
+            return r.getServerReply().getSuccess();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (IOException | ExecutionException | TimeoutException | RuntimeException e) {
             return false;
         }
     }
@@ -294,6 +433,7 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
     public void close() throws IOException {
         closed = true;
         leadingTasks.shutdownNow();
+        catchUpThread.shutdownNow();
         server.close();
     }
 }

@@ -15,12 +15,15 @@ import org.eclipse.jetty.util.Callback;
 import dev.davit.config.DavitConfig;
 
 /**
- * In front of every front end in cluster mode: the node that leads serves every request itself; any other
+ * In front of every front end in cluster mode: the node that leads serves every request itself, once a majority
+ * confirmed it still leads ({@link ClusterNode#confirmsLeadership}: with the leader lease, at once; else 503, so a
+ * leader cut off from the others serves no stale read while it still believes it leads); any other
  * node forwards every request, reads included, to the leader with Jetty's reverse proxy (headers kept, the
  * Authorization header included, bodies streamed both ways). Forwarding reads too is the simplest correct way
  * to read one's writes through any node: the leader has applied every acknowledged write. Without a known,
  * reachable leader the answer is 503 with {@code Retry-After} (RFC 9110 §15.6.4): an election is under way.
- * {@code /healthz} and {@code /metrics} are this node's own ({@code /healthz} names the leader this node knows of).
+ * {@code /healthz}, {@code /metrics} and {@code /cluster/} ({@link PeerEndpoints}) are this node's own
+ * ({@code /healthz} names the leader this node knows of).
  */
 public final class LeaderForwarding extends Handler.Wrapper {
     /** Set on a forwarded request: a node never forwards one twice (two nodes that each think the other leads). */
@@ -78,8 +81,18 @@ public final class LeaderForwarding extends Handler.Wrapper {
             response.getHeaders().put(LEADER_HEADER, leader == null ? "" : leader.id());
             response.getHeaders().put(NODE_HEADER, node.nodeId());
         }
-        if (path.equals("/healthz") || path.equals("/metrics") || node.servesLocally()) {
+        // /cluster/: what nodes ask each other, answered by the node asked (a catch-up reads one node only).
+        if (path.equals("/healthz") || path.equals("/metrics") || path.startsWith(PeerEndpoints.PREFIX)) {
             return super.handle(request, response, callback);
+        }
+        if (node.servesLocally()) {
+            // A leader cut off from the others still believes it leads for a few seconds; it serves nothing it
+            // cannot confirm with a majority (with the lease: at once), so no read is stale (README: Cluster mode).
+            if (node.confirmsLeadership()) {
+                return super.handle(request, response, callback);
+            }
+            unavailable(response, callback, "this node leads but a majority of the cluster did not confirm it (cut off?)");
+            return true;
         }
         DavitConfig.Cluster.Peer leader = node.leader();
         if (leader == null || leader.id().equals(node.nodeId())) {

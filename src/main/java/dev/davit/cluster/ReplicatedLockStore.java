@@ -21,16 +21,16 @@ import dev.davit.storage.NotCommittedException;
  * Cluster mode's WebDAV locks: every change (LOCK, refresh, UNLOCK, the end of locks under a deleted or moved
  * path) is an entry of the replicated log, committed on a majority and applied on every node in log order; so
  * a lock taken through any node is enforced by the leader, whichever node that is, and survives the loss of
- * the node it was taken on. Each node holds the locks in memory and rebuilds them from the Raft log at start
- * (the log keeps every entry: no snapshots yet), so no lock file is written in cluster mode.
+ * the node it was taken on. Each node holds the locks in memory and rebuilds them at start from its last Raft
+ * snapshot ({@link #state}, {@link #restore}) and the log after it, so no lock file is written in cluster mode.
  *
  * <p>Time: an entry carries the leader's time when it was made, and every node applies it as of that time
  * (never its own clock), so every node drops the same expired locks and computes the same expiry of a refresh.
  * Reads answer by this node's clock: a lock whose absolute expiry has passed is not returned.
  */
 final class ReplicatedLockStore implements LockStore {
-    /** The locks as of the last applied entry; changed only by {@link #apply}. */
-    private final MemoryLockStore applied;
+    /** The locks as of the last applied entry; changed only by {@link #apply} and {@link #restore}. */
+    private final AppliedLocks applied;
     private final EntryClock entryClock;
     private final Clock clock;
     private ClusterNode node;
@@ -45,6 +45,10 @@ final class ReplicatedLockStore implements LockStore {
             if (t.isAfter(now)) {
                 now = t;
             }
+        }
+
+        synchronized void set(Instant t) {
+            now = t;
         }
 
         @Override
@@ -80,10 +84,43 @@ final class ReplicatedLockStore implements LockStore {
         }
     }
 
+    /** The applied locks, every one of which a snapshot saves and restores (expired ones too: they go as on every node). */
+    private static final class AppliedLocks extends MemoryLockStore {
+        AppliedLocks(Clock clock) {
+            super(clock);
+        }
+
+        synchronized List<Lock> all() {
+            return List.copyOf(locks.values());
+        }
+
+        synchronized void replaceAll(List<Lock> restored) {
+            locks.clear();
+            for (Lock l : restored) {
+                locks.put(l.token(), l);
+            }
+        }
+    }
+
+    /** The locks as a snapshot holds them: the time of the last entry applied, and every lock it left. */
+    record State(long entryTimeMillis, List<Lock> locks) {
+    }
+
     ReplicatedLockStore(Clock clock) {
         this.clock = clock;
         this.entryClock = new EntryClock();
-        this.applied = new MemoryLockStore(entryClock);
+        this.applied = new AppliedLocks(entryClock);
+    }
+
+    /** The state as of the last applied entry (the state machine's thread, between entries). */
+    State state() {
+        return new State(entryClock.instant().toEpochMilli(), applied.all());
+    }
+
+    /** Replaces the state with a snapshot's (the state machine's thread, before it applies the entries after it). */
+    void restore(State s) {
+        entryClock.set(Instant.ofEpochMilli(s.entryTimeMillis()));
+        applied.replaceAll(s.locks());
     }
 
     /** Set once by the node, before its Raft server starts. */

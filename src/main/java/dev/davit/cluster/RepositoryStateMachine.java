@@ -6,10 +6,17 @@ import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.raftlog.RaftLog;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,10 +35,16 @@ import dev.davit.storage.WriteKey;
  * nodes take and refuse the same entries.
  * Its answer ({@value #APPLIED} or {@value #STALE}) goes back to the writer on the leader.
  *
- * <p>No snapshots in this cut: after a restart Ratis applies the whole log again from its start; every entry
- * already in the repository finds the head moved past it and changes nothing, so replay is idempotent. The
- * files kept aside and the notes' keepers skip the changes they applied before (by index); the locks and keyed
- * writes, held in memory, are rebuilt from the whole log.
+ * <p>Snapshots: the state is the repositories on disk, so a snapshot at index N ({@link #takeSnapshot}) is the
+ * claim that every entry up to N is applied and durable there (the disk writers are waited for first), plus the
+ * locks, in one small file ({@link ClusterSnapshot}). Ratis then deletes the log up to about N, and at a restart
+ * applies only the entries after the snapshot; an entry the repository already has finds the head moved past it
+ * and changes nothing, so that replay is idempotent. The files kept aside and the notes' keepers skip the changes
+ * they applied before (by index). A node that fell behind the start of the leader's log is told so by Ratis
+ * ({@link #notifyInstallSnapshotFromLeader}) and fetches the leader's snapshot file and then its repositories
+ * ({@link CatchUp}); it goes on from the index of that snapshot. Not in the snapshot yet (README, cluster
+ * section): the keyed writes, held in memory and rebuilt from the log after the snapshot only, and the files
+ * kept aside and notes of a node that caught up from a snapshot (it has those made after it).
  */
 final class RepositoryStateMachine extends BaseStateMachine {
     static final String APPLIED = "APPLIED";
@@ -42,11 +55,109 @@ final class RepositoryStateMachine extends BaseStateMachine {
     private final ReplicatedLockStore locks;
     /** Runs after each applied entry or term change (the node checks whether it may lead now). */
     private final Runnable afterApply;
+    private final SnapshotFiles snapshots = new SnapshotFiles();
+    private final CatchUp catchUp;
 
-    RepositoryStateMachine(Repositories repositories, ReplicatedLockStore locks, Runnable afterApply) {
+    /** How a node that fell behind the leader's log gets the leader's state (ClusterNode: over HTTP). */
+    interface CatchUp {
+        /**
+         * Fetches the latest snapshot file of the node {@code leaderId} and then its repositories (this node's
+         * repositories then hold at least what that snapshot claims), and completes with the file's bytes.
+         */
+        CompletableFuture<byte[]> from(String leaderId);
+    }
+
+    RepositoryStateMachine(Repositories repositories, ReplicatedLockStore locks, Runnable afterApply, CatchUp catchUp) {
         this.repositories = repositories;
         this.locks = locks;
         this.afterApply = afterApply;
+        this.catchUp = catchUp;
+    }
+
+    /** This node's snapshots (other nodes fetch the latest). */
+    SnapshotFiles snapshots() {
+        return snapshots;
+    }
+
+    @Override
+    public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage) throws IOException {
+        getLifeCycle().startAndTransition(() -> {
+            super.initialize(server, groupId, storage);
+            snapshots.init(storage);
+            load(snapshots.latest());
+        });
+    }
+
+    @Override
+    public StateMachineStorage getStateMachineStorage() {
+        return snapshots.ratis();
+    }
+
+    /** Takes the snapshot's state: the locks as of its index, which is then the last applied one. */
+    private void load(ClusterSnapshot s) {
+        if (s == null) {
+            return;
+        }
+        locks.restore(s.locks());
+        setLastAppliedTermIndex(TermIndex.valueOf(s.term(), s.index()));
+        LOG.info("cluster: state as of the Raft snapshot at index {} (term {}): {} locks, {} repositories",
+                s.index(), s.term(), s.locks().locks().size(), s.repositories().size());
+    }
+
+    /**
+     * On Ratis' state machine thread, between two entries: every entry up to the last applied one is in the
+     * repositories, so once their disk writers have written and fsynced it all, that index is durable without
+     * its log entries.
+     */
+    @Override
+    public long takeSnapshot() throws IOException {
+        TermIndex at = getLastAppliedTermIndex();
+        if (at == null || at.getIndex() < 0) {
+            return RaftLog.INVALID_LOG_INDEX;
+        }
+        repositories.applyAllToDisk();
+        snapshots.write(new ClusterSnapshot(at.getTerm(), at.getIndex(), locks.state(), repositories.list()));
+        return at.getIndex();
+    }
+
+    @Override
+    public void pause() {
+        if (getLifeCycleState() == LifeCycle.State.RUNNING) {
+            getLifeCycle().transition(LifeCycle.State.PAUSING);
+            getLifeCycle().transition(LifeCycle.State.PAUSED);
+        }
+    }
+
+    /** After a catch-up: the snapshot it stored is now this node's state (Ratis applies the entries after it). */
+    @Override
+    public void reinitialize() throws IOException {
+        load(snapshots.latest());
+        if (getLifeCycleState() == LifeCycle.State.PAUSED) {
+            getLifeCycle().transition(LifeCycle.State.STARTING);
+            getLifeCycle().transition(LifeCycle.State.RUNNING);
+        }
+    }
+
+    /**
+     * The leader's log starts after the entries this node still lacks (it was purged after a snapshot): this node
+     * fetches the leader's latest snapshot file, then its repositories, stores that file as its own snapshot, and
+     * answers its index; Ratis then reloads this state machine ({@link #reinitialize}) and sends the entries after it.
+     */
+    @Override
+    public CompletableFuture<TermIndex> notifyInstallSnapshotFromLeader(RoleInfoProto role, TermIndex firstInLeaderLog) {
+        String leader = role.getFollowerInfo().getLeaderInfo().getId().getId().toStringUtf8();
+        LOG.warn("cluster: this node lacks entries the leader {} no longer keeps (its log starts at {}); fetching its snapshot"
+                + " and repositories", leader, firstInLeaderLog);
+        return catchUp.from(leader).thenApply(bytes -> {
+            try {
+                ClusterSnapshot s = ClusterSnapshot.decode(bytes);
+                snapshots.write(bytes, s.term(), s.index());
+                LOG.warn("cluster: caught up from {} to its snapshot at index {}; the log goes on from there", leader, s.index());
+                return TermIndex.valueOf(s.term(), s.index());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
     }
 
     @Override

@@ -122,6 +122,8 @@ public final class ConfigLoader {
     }
 
     /** Compiled once: node ids name Raft peers and folders. */
+    /** A shared secret shorter than this is refused (a guessable one would let anyone fetch every repository). */
+    private static final int MIN_CLUSTER_SECRET = 16;
     private static final java.util.regex.Pattern NODE_ID = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
     /**
@@ -132,11 +134,20 @@ public final class ConfigLoader {
         boolean enabled = Boolean.parseBoolean(p.getProperty("cluster.enabled", "false").trim());
         long timeout = longSetting(p, "cluster.commit.timeout.ms", "10000");
         String raftDir = p.getProperty("cluster.raft.dir", "").trim();
+        long snapshotEntries = longSetting(p, "cluster.snapshot.entries", Long.toString(DavitConfig.Cluster.DEFAULT_SNAPSHOT_ENTRIES));
+        long segmentBytes = longSetting(p, "cluster.raft.segment.bytes", Long.toString(DavitConfig.Cluster.DEFAULT_SEGMENT_BYTES));
+        String secret = p.getProperty("cluster.secret", "").trim();
         if (!enabled) {
-            return new DavitConfig.Cluster(false, "", List.of(), null, timeout);
+            return new DavitConfig.Cluster(false, "", List.of(), null, timeout, "", snapshotEntries, segmentBytes);
         }
         if (timeout < 1) {
             throw new ConfigException("cluster.commit.timeout.ms must be at least 1");
+        }
+        if (snapshotEntries < 10) {
+            throw new ConfigException("cluster.snapshot.entries must be at least 10");
+        }
+        if (segmentBytes < 64 * 1024) {
+            throw new ConfigException("cluster.raft.segment.bytes must be at least 65536");
         }
         String nodeId = p.getProperty("cluster.node.id", "").trim();
         List<DavitConfig.Cluster.Peer> peers = new java.util.ArrayList<>();
@@ -171,7 +182,14 @@ public final class ConfigLoader {
         if (peers.stream().noneMatch(x -> x.id().equals(nodeId))) {
             throw new ConfigException("cluster.node.id '" + nodeId + "' is not one of cluster.peers");
         }
-        return new DavitConfig.Cluster(true, nodeId, List.copyOf(peers), raftDir.isEmpty() ? null : Path.of(raftDir), timeout);
+        // Without it a node that fell behind the log's start could never catch up: refused at start, not then.
+        if (secret.length() < MIN_CLUSTER_SECRET) {
+            throw new ConfigException("cluster.enabled=true needs cluster.secret, the same on every node, of at least "
+                    + MIN_CLUSTER_SECRET + " characters (e.g. openssl rand -hex 24): a node that fell behind the"
+                    + " Raft log's start fetches the repositories from another with it");
+        }
+        return new DavitConfig.Cluster(true, nodeId, List.copyOf(peers), raftDir.isEmpty() ? null : Path.of(raftDir), timeout,
+                secret, snapshotEntries, segmentBytes);
     }
 
     private static int port(String v, String spec) throws ConfigException {

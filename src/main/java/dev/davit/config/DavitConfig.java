@@ -29,8 +29,23 @@ public record DavitConfig(String bind, int port, Path dataDir, String sampleRepo
      * @param peers               every node of the group, this one included
      * @param raftDir             where this node keeps its Raft log (null: {@code {data.dir}/.davit/raft})
      * @param commitTimeoutMillis a write not committed on a majority within this is answered 503
+     * @param secret              shared by the nodes: a node that fell behind the Raft log's start fetches the
+     *                            repositories from another with it ({@code cluster.secret})
+     * @param snapshotEntries     a Raft snapshot every this many entries, after which the log is trimmed to about
+     *                            as many ({@code cluster.snapshot.entries})
+     * @param segmentBytes        the size at which a Raft log file is closed; only closed ones can be deleted
+     *                            ({@code cluster.raft.segment.bytes})
      */
-    public record Cluster(boolean enabled, String nodeId, List<Peer> peers, Path raftDir, long commitTimeoutMillis) {
+    public record Cluster(boolean enabled, String nodeId, List<Peer> peers, Path raftDir, long commitTimeoutMillis,
+                          String secret, long snapshotEntries, long segmentBytes) {
+        public static final long DEFAULT_SNAPSHOT_ENTRIES = 10_000;
+        public static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
+
+        /** Settings without the snapshot tuning (the defaults). */
+        public Cluster(boolean enabled, String nodeId, List<Peer> peers, Path raftDir, long commitTimeoutMillis, String secret) {
+            this(enabled, nodeId, peers, raftDir, commitTimeoutMillis, secret, DEFAULT_SNAPSHOT_ENTRIES, DEFAULT_SEGMENT_BYTES);
+        }
+
         /** One node: its Raft (gRPC) port and its HTTP port, where other nodes forward requests to it. */
         public record Peer(String id, String host, int raftPort, int httpPort) {
         }

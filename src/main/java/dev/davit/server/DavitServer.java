@@ -207,6 +207,10 @@ public final class DavitServer implements AutoCloseable {
         context.addServlet(new ServletHolder("ui", new WebUiServlet(repositories, users)), "/ui/*");
         context.addServlet(new ServletHolder("health", new HealthServlet()), "/healthz");
         context.addServlet(new ServletHolder("metrics", new MetricsServlet(metrics)), "/metrics");
+        if (cluster != null) {
+            // What a node that fell behind reads from the others (the cluster's secret, no user credentials).
+            cluster.addPeerEndpoints(context);
+        }
         // Plain GETs of small files at the head skip the servlet layer (issue 16); with auth.basic.tls.only every
         // request goes through the authentication filter, which refuses Basic over plain HTTP from elsewhere.
         org.eclipse.jetty.server.Handler served = config.tls().basicOnlyOverTls() ? context

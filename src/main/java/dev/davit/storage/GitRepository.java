@@ -672,6 +672,62 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
     }
 
     /**
+     * Cluster mode: makes this repository's branch the one another node serves over git smart HTTP at
+     * {@code url} (with {@code headers}), for a node that fell behind the start of the replicated log and can no
+     * longer catch up from it. JGit fetches the other node's objects (only those missing here: this node's
+     * branch is offered as what it has); the received pack is fsynced; then the branch moves here to the other's
+     * head as a replicated record would move it (this repository's own log first, then the disk writer), and
+     * this waits until that is on disk. The other node is ahead of this one (it applied every entry this one
+     * did, and more), so the move is a fast-forward.
+     *
+     * @return the other node's head, now this one's (null: it has no commit yet, and nothing changed here)
+     */
+    public ObjectId catchUpFrom(String url, java.util.Map<String, String> headers) throws IOException {
+        ObjectId target;
+        try (org.eclipse.jgit.transport.Transport t = org.eclipse.jgit.transport.Transport.open(repo,
+                new org.eclipse.jgit.transport.URIish(url))) {
+            if (t instanceof org.eclipse.jgit.transport.TransportHttp http) {
+                http.setAdditionalHeaders(headers);
+            }
+            t.setTimeout(60);
+            // No destination: no ref of this repository moves here; the branch moves below, through the log.
+            org.eclipse.jgit.transport.FetchResult fetched = t.fetch(org.eclipse.jgit.lib.NullProgressMonitor.INSTANCE,
+                    List.of(new org.eclipse.jgit.transport.RefSpec(BRANCH)));
+            org.eclipse.jgit.lib.Ref advertised = fetched.getAdvertisedRef(BRANCH);
+            target = advertised == null ? null : advertised.getObjectId();
+        } catch (java.net.URISyntaxException e) {
+            throw new IOException("not a URL: " + url, e);
+        }
+        if (target == null) {
+            return null;
+        }
+        Path packDir = repo.getDirectory().toPath().resolve("objects").resolve("pack");
+        if (Files.isDirectory(packDir)) {
+            PackFiles.force(packDir, PackFiles.names(packDir)); // JGit renamed the received pack into place unsynced
+        }
+        try (ObjectReader reader = repo.newObjectReader()) {
+            if (!reader.has(target)) {
+                throw new IOException(owner + "/" + name + ": the fetch from " + url + " did not bring its head " + target.name());
+            }
+        }
+        writeLock.lock();
+        try {
+            synchronized (log) {
+                ObjectId head = headId();
+                if (!target.equals(head)) {
+                    log.append(new CommitLog.Record(BRANCH, head, target, List.of()));
+                    memHead = target;
+                    applier.enqueue(new DiskApplier.Batch(head, target, List.of()));
+                }
+            }
+        } finally {
+            writeLock.unlock();
+        }
+        applyToDisk();
+        return target;
+    }
+
+    /**
      * Brings the last-modified index to the batch's commits. Never fails the writes, which are committed: an
      * index left behind replays them on the next read ({@link LastModifiedIndex#catchUp}).
      */

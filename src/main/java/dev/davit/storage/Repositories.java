@@ -383,6 +383,43 @@ public final class Repositories implements AutoCloseable {
         }
     }
 
+    /**
+     * Every repository in the data directory, as {@code owner/name}, sorted (cluster mode's snapshot lists them,
+     * so that a node that fetches the repositories from another knows which).
+     */
+    public List<String> list() throws IOException {
+        List<String> names = new ArrayList<>();
+        try (Stream<Path> owners = Files.list(dataDir)) {
+            for (Path owner : (Iterable<Path>) owners::iterator) {
+                String o = owner.getFileName().toString();
+                if (!isValidName(o) || !Files.isDirectory(owner)) {
+                    continue; // .davit and anything else that is no owner
+                }
+                try (Stream<Path> repos = Files.list(owner)) {
+                    for (Path repo : (Iterable<Path>) repos::iterator) {
+                        String f = repo.getFileName().toString();
+                        if (f.endsWith(".git") && isValidName(f.substring(0, f.length() - 4)) && Files.isRegularFile(repo.resolve("HEAD"))) {
+                            names.add(o + "/" + f.substring(0, f.length() - 4));
+                        }
+                    }
+                }
+            }
+        }
+        java.util.Collections.sort(names);
+        return names;
+    }
+
+    /**
+     * Brings every open repository on disk up to date and waits for it: each one's packs and branch fsynced
+     * (a repository not open has nothing waiting). Cluster mode's snapshot claims that everything applied so far
+     * is in the repositories on disk, and calls this first.
+     */
+    public void applyAllToDisk() throws IOException {
+        for (GitRepository r : open.values()) {
+            r.applyToDisk();
+        }
+    }
+
     /** The background repacking of these repositories. */
     public Maintenance maintenance() {
         return maintenance;

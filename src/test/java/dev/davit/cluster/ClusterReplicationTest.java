@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.davit.config.DavitConfig;
+import dev.davit.lock.Lock;
 import dev.davit.storage.GitRepository;
 import dev.davit.storage.Identity;
 import dev.davit.storage.KeyedWrites;
@@ -91,12 +92,17 @@ class ClusterReplicationTest {
     }
 
     private void startThree(long commitTimeoutMillis) throws IOException {
+        startThree(commitTimeoutMillis, DavitConfig.Cluster.DEFAULT_SNAPSHOT_ENTRIES, DavitConfig.Cluster.DEFAULT_SEGMENT_BYTES);
+    }
+
+    private void startThree(long commitTimeoutMillis, long snapshotEntries, long segmentBytes) throws IOException {
         List<DavitConfig.Cluster.Peer> peers = new ArrayList<>();
         for (String id : List.of("n1", "n2", "n3")) {
             peers.add(new DavitConfig.Cluster.Peer(id, "127.0.0.1", freePort(), freePort()));
         }
         for (DavitConfig.Cluster.Peer p : peers) {
-            nodes.add(new Node(p.id(), new DavitConfig.Cluster(true, p.id(), peers, null, commitTimeoutMillis)));
+            nodes.add(new Node(p.id(), new DavitConfig.Cluster(true, p.id(), peers, null, commitTimeoutMillis,
+                    "a-test-secret-of-the-nodes", snapshotEntries, segmentBytes)));
         }
         for (Node n : nodes) {
             n.start();
@@ -199,6 +205,44 @@ class ClusterReplicationTest {
         awaitHeadEverywhere(head);
         assertThat(read(follower, "c.txt")).isEqualTo("three");
         assertThat(read(follower, "b.txt")).isEqualTo("two");
+    }
+
+    /** About 4 KiB of text no other file has (so every write is an entry of a few KiB). */
+    private static String unique(int i) {
+        return ("file " + i + " ").repeat(512);
+    }
+
+    @Test
+    void snapshotsTrimTheRaftLogAndARestartedNodeComesBackFromItsSnapshotWithTheLocks() throws Exception {
+        // A snapshot every 10 entries, the log in files of 64 KiB: 60 writes of ~5 KiB take several files.
+        startThree(30_000, 10, 64 * 1024);
+        Node leader = awaitLeader();
+        Lock lock = leader.cluster.locks().create(new Lock("opaquelocktoken:snapshot-test", "o/r", "locked.txt", Lock.Scope.EXCLUSIVE,
+                false, "alice", "", 3600, java.time.Instant.now().plusSeconds(3600), false));
+        ObjectId head = null;
+        for (int i = 0; i < 60; i++) {
+            head = put(leader, "f" + i + ".txt", unique(i)).revision();
+        }
+        awaitHeadEverywhere(head);
+        for (Node n : nodes) {
+            // Every node snapshots and trims its own log: the entries of the lock and of the first writes are gone.
+            await(n.id + " trimmed its Raft log after a snapshot", () -> {
+                try {
+                    return n.cluster.snapshotIndex() >= 30 && n.cluster.logStartIndex() > 10;
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        }
+        Node follower = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
+        follower.stop();
+        follower.start();
+
+        assertThat(follower.cluster.logStartIndex()).as("the restarted node's log, trimmed before").isGreaterThan(10);
+        awaitHeadEverywhere(head);
+        assertThat(read(follower, "f0.txt")).isEqualTo(unique(0));
+        // The lock's entry is no longer in any log: it came back from the snapshot file.
+        assertThat(follower.cluster.locks().get("o/r", lock.token())).as("the lock on the restarted " + follower.id).contains(lock);
     }
 
     @Test

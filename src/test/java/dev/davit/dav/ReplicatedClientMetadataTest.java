@@ -63,7 +63,7 @@ class ReplicatedClientMetadataTest {
             port = s.getLocalPort();
         }
         DavitConfig.Cluster settings = new DavitConfig.Cluster(true, "n1",
-                List.of(new DavitConfig.Cluster.Peer("n1", "127.0.0.1", port, 1)), null, 30_000);
+                List.of(new DavitConfig.Cluster.Peer("n1", "127.0.0.1", port, 1)), null, 30_000, "a-test-secret-of-the-nodes");
         ObjectId blob = ObjectId.fromString("1111111111111111111111111111111111111111");
         long a;
         long folder;

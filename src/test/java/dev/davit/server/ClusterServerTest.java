@@ -84,6 +84,7 @@ class ClusterServerTest {
             p.setProperty("cluster.enabled", "true");
             p.setProperty("cluster.node.id", "n" + i);
             p.setProperty("cluster.peers", peers.toString());
+            p.setProperty("cluster.secret", "a-test-secret-of-the-nodes");
             p.setProperty("cluster.commit.timeout.ms", commitTimeoutMillis);
             DavitServer s = new DavitServer(ConfigLoader.fromProperties(p));
             s.start();

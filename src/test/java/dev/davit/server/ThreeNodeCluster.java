@@ -54,6 +54,7 @@ final class ThreeNodeCluster implements AutoCloseable {
             p.setProperty("cluster.enabled", "true");
             p.setProperty("cluster.node.id", "n" + i);
             p.setProperty("cluster.peers", peers.toString());
+            p.setProperty("cluster.secret", "a-test-secret-of-the-nodes");
             try {
                 DavitServer s = new DavitServer(ConfigLoader.fromProperties(p));
                 servers.add(s);

@@ -1,0 +1,67 @@
+package dev.davit.cluster;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+
+import dev.davit.config.DavitConfig;
+import dev.davit.storage.Repositories;
+import dev.davit.storage.StorageException;
+
+/**
+ * A node that fell behind the start of the leader's Raft log (the entries it lacks were deleted after a
+ * snapshot) catches up from the leader itself, over the leader's HTTP port ({@link PeerEndpoints}): first the
+ * leader's latest snapshot file, at index P, then every repository it names, fetched with git smart HTTP. The
+ * leader's repositories hold at least every entry up to P (its snapshot claimed so only once they were durable),
+ * so once fetched this node's do too; it stores the file as its own snapshot and Ratis sends it the entries after
+ * P, which find the ones it already has in place and change nothing. Nothing is fetched while the file is read and
+ * the repositories are fetched from one node only, never from two.
+ */
+final class PeerCatchUp {
+    private final Repositories repositories;
+    private final String secret;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).build();
+
+    PeerCatchUp(Repositories repositories, String secret) {
+        this.repositories = repositories;
+        this.secret = secret;
+    }
+
+    /** Brings this node's repositories to at least {@code peer}'s latest snapshot; returns that snapshot file's bytes. */
+    byte[] from(DavitConfig.Cluster.Peer peer) throws IOException {
+        String base = "http://" + peer.host() + ":" + peer.httpPort() + PeerEndpoints.PREFIX;
+        HttpResponse<byte[]> r;
+        try {
+            r = http.send(HttpRequest.newBuilder(URI.create(base + "snapshot")).timeout(Duration.ofSeconds(60))
+                    .header(PeerEndpoints.SECRET_HEADER, secret).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while reading " + peer.id() + "'s snapshot");
+        }
+        if (r.statusCode() != 200) {
+            throw new IOException(peer.id() + " answered " + r.statusCode() + " for its snapshot: "
+                    + new String(r.body(), StandardCharsets.UTF_8).trim()
+                    + (r.statusCode() == 403 ? " (is cluster.secret the same on every node?)" : ""));
+        }
+        ClusterSnapshot snapshot = ClusterSnapshot.decode(r.body());
+        for (String name : snapshot.repositories()) {
+            int slash = name.indexOf('/');
+            if (slash <= 0) {
+                throw new IOException(peer.id() + "'s snapshot names a repository '" + name + "'");
+            }
+            try {
+                repositories.createIfMissing(name.substring(0, slash), name.substring(slash + 1), null, null)
+                        .catchUpFrom(base + "git/" + name + ".git", Map.of(PeerEndpoints.SECRET_HEADER, secret));
+            } catch (StorageException e) {
+                throw new IOException(name + ": " + e.getMessage(), e);
+            }
+        }
+        return r.body();
+    }
+}

@@ -1,0 +1,128 @@
+package dev.davit.cluster;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.EnumSet;
+
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpFilter;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jgit.errors.RepositoryNotFoundException;
+import org.eclipse.jgit.http.server.GitServlet;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.transport.resolver.ServiceNotEnabledException;
+
+import dev.davit.storage.GitRepository;
+import dev.davit.storage.NotFoundException;
+import dev.davit.storage.Repositories;
+
+/**
+ * What the nodes of a cluster ask each other over HTTP, at {@value #PREFIX} on every node's HTTP port, answered
+ * by the node asked (never forwarded to the leader: a catch-up must read the snapshot and the repositories of
+ * one node). A node that fell behind the start of the leader's Raft log ({@link PeerCatchUp}) reads there the
+ * leader's latest snapshot file ({@code snapshot}) and then fetches each repository with git smart HTTP
+ * ({@code git/OWNER/NAME.git}, JGit's {@link GitServlet}: upload-pack only, never receive-pack).
+ *
+ * <p>Every request must carry the cluster's shared secret ({@code cluster.secret}) in {@value #SECRET_HEADER}
+ * (compared in constant time); without it the answer is 403 and nothing is read. User credentials play no part.
+ */
+final class PeerEndpoints {
+    static final String PREFIX = "/cluster/";
+    static final String SECRET_HEADER = "X-Davit-Cluster-Secret";
+
+    private PeerEndpoints() {
+    }
+
+    static void addTo(ServletContextHandler context, String secret, SnapshotFiles snapshots, Repositories repositories) {
+        FilterHolder guard = new FilterHolder(new SecretFilter(secret));
+        context.addFilter(guard, PREFIX + "*", EnumSet.of(DispatcherType.REQUEST));
+        context.addServlet(new ServletHolder("cluster-snapshot", new SnapshotServlet(snapshots)), PREFIX + "snapshot");
+        context.addServlet(new ServletHolder("cluster-git", new PeerGitServlet(repositories)), PREFIX + "git/*");
+    }
+
+    static boolean secretMatches(String expected, String given) {
+        return given != null && !expected.isEmpty()
+                && MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), given.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static final class SecretFilter extends HttpFilter {
+        private static final long serialVersionUID = 1L;
+        private final String secret;
+
+        SecretFilter(String secret) {
+            this.secret = secret;
+        }
+
+        @Override
+        protected void doFilter(HttpServletRequest req, HttpServletResponse resp, FilterChain chain) throws IOException, ServletException {
+            if (!secretMatches(secret, req.getHeader(SECRET_HEADER))) {
+                resp.setStatus(403);
+                resp.setContentType("text/plain; charset=utf-8");
+                resp.getWriter().write("403 Forbidden: for the nodes of this cluster only (" + SECRET_HEADER + ")\n");
+                return;
+            }
+            chain.doFilter(req, resp);
+        }
+    }
+
+    /** GET: this node's latest Raft snapshot file, as it is on disk. */
+    private static final class SnapshotServlet extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+        private final transient SnapshotFiles snapshots;
+
+        SnapshotServlet(SnapshotFiles snapshots) {
+            this.snapshots = snapshots;
+        }
+
+        @Override
+        protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+            byte[] bytes = snapshots.latestBytes();
+            if (bytes == null) {
+                resp.setStatus(404);
+                resp.setContentType("text/plain; charset=utf-8");
+                resp.getWriter().write("404 Not Found: this node has taken no Raft snapshot yet\n");
+                return;
+            }
+            resp.setContentType("application/octet-stream");
+            resp.setContentLength(bytes.length);
+            resp.getOutputStream().write(bytes);
+        }
+    }
+
+    /** git-upload-pack of any repository, as on disk once its disk writer caught up. */
+    private static final class PeerGitServlet extends GitServlet {
+        private static final long serialVersionUID = 1L;
+
+        PeerGitServlet(Repositories repositories) {
+            setRepositoryResolver((HttpServletRequest req, String name) -> resolve(repositories, name));
+            setReceivePackFactory((req, db) -> {
+                throw new ServiceNotEnabledException("the cluster's nodes only fetch from each other");
+            });
+        }
+
+        private static Repository resolve(Repositories repositories, String name) throws RepositoryNotFoundException {
+            String[] parts = (name.endsWith(".git") ? name.substring(0, name.length() - 4) : name).split("/", -1);
+            if (parts.length != 2) {
+                throw new RepositoryNotFoundException(name);
+            }
+            try {
+                GitRepository open = repositories.open(parts[0], parts[1]);
+                open.applyToDisk();
+                Repository db = open.jgit();
+                db.incrementOpen(); // GitServlet closes what it is handed; the instance is shared
+                return db;
+            } catch (NotFoundException | IOException e) {
+                throw new RepositoryNotFoundException(name, e);
+            }
+        }
+    }
+}

@@ -1,0 +1,259 @@
+package dev.davit.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.function.BooleanSupplier;
+
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.treewalk.TreeWalk;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.davit.config.ConfigLoader;
+import dev.davit.lock.Lock;
+import dev.davit.storage.GitRepository;
+import dev.davit.storage.NotFoundException;
+import dev.davit.testutil.Conditions;
+import dev.davit.testutil.TestServer;
+
+/**
+ * Raft snapshots with three real servers (a snapshot every 10 entries, log files of 64 KiB, so a few dozen
+ * writes trim the log): a node that was down while the others deleted the entries it lacks catches up by
+ * fetching the leader's snapshot file and repositories over HTTP ({@code /cluster/}, guarded by
+ * {@code cluster.secret}), and then holds every write and every lock with the same head as the others.
+ */
+class ClusterCatchUpTest {
+    private static final long DEADLINE_NANOS = 90_000_000_000L;
+    private static final String SECRET = "a-test-secret-of-the-nodes";
+
+    @TempDir
+    Path tmp;
+
+    private final DavitServer[] servers = new DavitServer[3];
+    private final List<Integer> httpPorts = new ArrayList<>();
+    private String peers;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).build();
+
+    @AfterEach
+    void stop() throws Exception {
+        for (DavitServer s : servers) {
+            if (s != null) {
+                s.close();
+            }
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private void configure() throws IOException {
+        StringBuilder b = new StringBuilder();
+        for (int i = 1; i <= 3; i++) {
+            int httpPort = freePort();
+            httpPorts.add(httpPort);
+            b.append(i > 1 ? "," : "").append("n").append(i).append("@127.0.0.1:").append(freePort()).append(':').append(httpPort);
+        }
+        peers = b.toString();
+        Path sample = tmp.resolve("sample");
+        Files.createDirectories(sample);
+        Files.writeString(sample.resolve("README.md"), "# sample\n");
+    }
+
+    /** Starts (or restarts, on its folder) node {@code i} (1-3). */
+    private DavitServer start(int i) throws Exception {
+        Properties p = new Properties();
+        p.setProperty("server.bind", "127.0.0.1");
+        p.setProperty("server.port", Integer.toString(httpPorts.get(i - 1)));
+        p.setProperty("data.dir", tmp.resolve("n" + i).toString());
+        p.setProperty("sample.repository", "demo/sample");
+        p.setProperty("sample.source", tmp.resolve("sample").toString());
+        p.setProperty("user.demo.password", TestServer.PASSWORD);
+        p.setProperty("user.demo.access", "*:rw");
+        p.setProperty("cluster.enabled", "true");
+        p.setProperty("cluster.node.id", "n" + i);
+        p.setProperty("cluster.peers", peers);
+        p.setProperty("cluster.secret", SECRET);
+        p.setProperty("cluster.snapshot.entries", "10");
+        p.setProperty("cluster.raft.segment.bytes", "65536");
+        DavitServer s = new DavitServer(ConfigLoader.fromProperties(p));
+        s.start();
+        servers[i - 1] = s;
+        return s;
+    }
+
+    private static void await(String what, BooleanSupplier condition) {
+        Conditions.await(what, DEADLINE_NANOS, condition);
+    }
+
+    private DavitServer awaitLeaderWithSample() {
+        DavitServer[] found = new DavitServer[1];
+        await("a leader with the sample imported", () -> {
+            for (DavitServer s : servers) {
+                try {
+                    if (s != null && s.cluster().servesLocally() && s.repositories().open("demo", "sample").headId() != null) {
+                        found[0] = s;
+                        return true;
+                    }
+                } catch (IOException | NotFoundException e) {
+                    return false;
+                }
+            }
+            return false;
+        });
+        return found[0];
+    }
+
+    private int node(DavitServer s) {
+        return httpPorts.indexOf(s.port()) + 1;
+    }
+
+    private HttpResponse<String> put(int node, String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPorts.get(node - 1) + "/dav/demo/sample/" + path))
+                .timeout(Duration.ofSeconds(60))
+                .header("Authorization", TestServer.basic(TestServer.USER, TestServer.PASSWORD))
+                .PUT(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<byte[]> snapshot(int node, String secret) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPorts.get(node - 1) + "/cluster/snapshot"))
+                .timeout(Duration.ofSeconds(60));
+        if (secret != null) {
+            b.header("X-Davit-Cluster-Secret", secret);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    /** About 4 KiB no other file has: every write is a log entry of a few KiB. */
+    private static String unique(int i) {
+        return ("file " + i + " ").repeat(512);
+    }
+
+    private static ObjectId head(DavitServer s) {
+        try {
+            return s.repositories().open("demo", "sample").headId();
+        } catch (IOException | NotFoundException e) {
+            return null;
+        }
+    }
+
+    private static String onDisk(DavitServer s, String path) throws Exception {
+        GitRepository repo = s.repositories().open("demo", "sample");
+        try (ObjectReader reader = repo.jgit().newObjectReader(); RevWalk rw = new RevWalk(reader)) {
+            TreeWalk tw = TreeWalk.forPath(reader, path, rw.parseCommit(repo.disk().resolve(GitRepository.BRANCH)).getTree());
+            return tw == null ? null : new String(reader.open(tw.getObjectId(0)).getBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void aNodeBehindTheTrimmedLogFetchesTheLeadersStateAndHoldsEveryWriteAndLock() throws Exception {
+        configure();
+        for (int i = 1; i <= 3; i++) {
+            start(i);
+        }
+        DavitServer leader = awaitLeaderWithSample();
+        int down = node(leader) % 3 + 1;
+        long appliedWhenStopped = servers[down - 1].cluster().appliedIndex();
+        servers[down - 1].close();
+        servers[down - 1] = null;
+
+        // While it is down: a lock and 60 writes, and the two others trim their logs past what it has.
+        Lock lock = leader.locks().create(new Lock("opaquelocktoken:catch-up-test", "demo/sample", "locked.txt",
+                Lock.Scope.EXCLUSIVE, false, TestServer.USER, "", 3600, java.time.Instant.now().plusSeconds(3600), false));
+        for (int i = 0; i < 60; i++) {
+            HttpResponse<String> r = put(node(leader), "f" + i + ".txt", unique(i));
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        }
+        ObjectId written = head(leader);
+        await("the leader's log trimmed past what the stopped node has", () -> {
+            try {
+                return leader.cluster().logStartIndex() > appliedWhenStopped + 1;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+
+        DavitServer back = start(down);
+        await("n" + down + " at the others' head", () -> written.equals(head(back)));
+        // It came back through the leader's snapshot (stored as its own once the repositories are fetched).
+        await("n" + down + " with a snapshot past what it had", () -> {
+            try {
+                return back.cluster().snapshotIndex() > appliedWhenStopped;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        back.repositories().open("demo", "sample").applyToDisk();
+        for (int i = 0; i < 60; i += 7) {
+            assertThat(onDisk(back, "f" + i + ".txt")).as("f" + i + ".txt on n" + down + "'s disk").isEqualTo(unique(i));
+        }
+        assertThat(onDisk(back, "f59.txt")).isEqualTo(unique(59));
+        // The locks come with the snapshot file, taken once the repositories are fetched.
+        await("the lock on n" + down, () -> back.locks().get("demo/sample", lock.token()).isPresent());
+        assertThat(back.locks().get("demo/sample", lock.token())).as("the lock on n" + down).contains(lock);
+        // And it takes part again: a write now reaches its disk with the others'.
+        HttpResponse<String> after = put(down, "after.txt", "after the catch-up");
+        assertThat(after.statusCode()).as(after.body()).isEqualTo(201);
+        ObjectId now = head(servers[node(leader) - 1]);
+        await("n" + down + " at the head after the catch-up", () -> now.equals(head(back)));
+    }
+
+    @Test
+    void theSnapshotEndpointAnswersOnlyWithTheClustersSecretAndIsEachNodesOwn() throws Exception {
+        configure();
+        for (int i = 1; i <= 3; i++) {
+            start(i);
+        }
+        DavitServer leader = awaitLeaderWithSample();
+        for (int i = 0; i < 15; i++) {
+            assertThat(put(node(leader), "f" + i + ".txt", unique(i)).statusCode()).isEqualTo(201);
+        }
+        int follower = node(leader) % 3 + 1;
+        ObjectId written = head(leader);
+        await("n" + follower + " at the leader's head", () -> written.equals(head(servers[follower - 1])));
+        await("a snapshot on n" + follower, () -> {
+            try {
+                return servers[follower - 1].cluster().snapshotIndex() > 0;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+
+        HttpResponse<byte[]> none = snapshot(follower, null);
+        HttpResponse<byte[]> wrong = snapshot(follower, "not-the-secret-of-the-nodes");
+        HttpResponse<byte[]> right = snapshot(follower, SECRET);
+
+        assertThat(none.statusCode()).as(new String(none.body())).isEqualTo(403);
+        assertThat(wrong.statusCode()).as(new String(wrong.body())).isEqualTo(403);
+        assertThat(right.statusCode()).isEqualTo(200);
+        // Answered by the follower itself, not forwarded: its own latest snapshot file.
+        assertThat(right.body()).isEqualTo(Files.readAllBytes(latestSnapshotFile(follower)));
+    }
+
+    /** The newest snapshot file in node {@code i}'s Raft storage. */
+    private Path latestSnapshotFile(int i) throws IOException {
+        try (java.util.stream.Stream<Path> files = Files.walk(tmp.resolve("n" + i).resolve(".davit").resolve("raft"))) {
+            return files.filter(f -> f.getFileName().toString().matches("snapshot\\.\\d+_\\d+"))
+                    .max(java.util.Comparator.comparingLong(f -> Long.parseLong(f.getFileName().toString().replaceAll(".*_", ""))))
+                    .orElseThrow();
+        }
+    }
+}

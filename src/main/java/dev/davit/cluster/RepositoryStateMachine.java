@@ -42,9 +42,9 @@ import dev.davit.storage.WriteKey;
  * and changes nothing, so that replay is idempotent. The files kept aside and the notes' keepers skip the changes
  * they applied before (by index). A node that fell behind the start of the leader's log is told so by Ratis
  * ({@link #notifyInstallSnapshotFromLeader}) and fetches the leader's snapshot file and then its repositories
- * ({@link CatchUp}); it goes on from the index of that snapshot. Not in the snapshot yet (README, cluster
- * section): the keyed writes, held in memory and rebuilt from the log after the snapshot only, and the files
- * kept aside and notes of a node that caught up from a snapshot (it has those made after it).
+ * ({@link CatchUp}); it goes on from the index of that snapshot. The keyed writes, held in memory, are in the
+ * snapshot with the locks. Not in the snapshot yet (README, cluster section): the files kept aside and notes of a
+ * node that caught up from a snapshot (it has those made after it).
  */
 final class RepositoryStateMachine extends BaseStateMachine {
     static final String APPLIED = "APPLIED";
@@ -99,6 +99,7 @@ final class RepositoryStateMachine extends BaseStateMachine {
             return;
         }
         locks.restore(s.locks());
+        repositories.keyedWrites().restore(s.keys());
         setLastAppliedTermIndex(TermIndex.valueOf(s.term(), s.index()));
         LOG.info("cluster: state as of the Raft snapshot at index {} (term {}): {} locks, {} repositories",
                 s.index(), s.term(), s.locks().locks().size(), s.repositories().size());
@@ -116,7 +117,8 @@ final class RepositoryStateMachine extends BaseStateMachine {
             return RaftLog.INVALID_LOG_INDEX;
         }
         repositories.applyAllToDisk();
-        snapshots.write(new ClusterSnapshot(at.getTerm(), at.getIndex(), locks.state(), repositories.list()));
+        snapshots.write(new ClusterSnapshot(at.getTerm(), at.getIndex(), locks.state(), repositories.list(),
+                repositories.keyedWrites().state()));
         return at.getIndex();
     }
 

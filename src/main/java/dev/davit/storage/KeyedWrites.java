@@ -104,6 +104,25 @@ public final class KeyedWrites {
         outcomes.put(id, o);
     }
 
+    /** One key and what the log says of it, for a snapshot. */
+    public record Kept(String id, Outcome outcome) {
+    }
+
+    /** Every key held, the oldest applied first (the order of eviction): what a Raft snapshot keeps. */
+    public synchronized List<Kept> state() {
+        List<Kept> out = new ArrayList<>(outcomes.size());
+        outcomes.forEach((id, o) -> out.add(new Kept(id, o)));
+        return out;
+    }
+
+    /** Takes a snapshot's keys (from {@link #state}) in place of those held. */
+    public synchronized void restore(List<Kept> kept) {
+        outcomes.clear();
+        for (Kept k : kept) {
+            put(k.id(), k.outcome());
+        }
+    }
+
     /** What the log says of key {@code id}, or null. */
     public synchronized Outcome get(String id) {
         return outcomes.get(id);

@@ -225,7 +225,8 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
      */
     private CompletableFuture<byte[]> catchUpFrom(String leaderId) {
         CompletableFuture<byte[]> done = new CompletableFuture<>();
-        DavitConfig.Cluster.Peer peer = peers.get(leaderId);
+        // Ratis names the leader that sent the notification; without a name, the leader this node knows of.
+        DavitConfig.Cluster.Peer peer = leaderId.isEmpty() ? leader() : peers.get(leaderId);
         try {
             catchUpThread.execute(() -> {
                 try {

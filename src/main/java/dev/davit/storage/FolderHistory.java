@@ -43,7 +43,7 @@ final class FolderHistory {
         final boolean folder;
         long modified = -1;
         long created = -1;
-        /** The oldest change found so far (a folder is created by its first change after it was added). */
+        /** The oldest change found so far (the root's creation, and a file's where the index dropped it: seeFile). */
         long oldestChange = -1;
         /** Both times are known. */
         boolean done;

@@ -26,7 +26,14 @@ finish() {
   for i in 1 2 3; do wait "${PID[$i]}" 2>/dev/null; done
   PID=()
   say "$1.sh took $((SECONDS - t0)) s"
-  if (( _interop_failures > 0 )); then say "$1: $_interop_failures check(s) failed"; exit 1; fi
+  if (( _interop_failures > 0 )); then
+    # CI shows only this output: each node's errors and cluster warnings, so that a failure names its cause.
+    for i in 1 2 3; do
+      say "-- n$i: errors and cluster warnings in its log (last 40) --"
+      grep -a -e ':ERROR' -e 'ERROR ' -e 'cluster:' -e 'Exception' "$WORK/node-$i.log" 2>/dev/null | cut -c1-400 | tail -n 40
+    done
+    say "$1: $_interop_failures check(s) failed"; exit 1
+  fi
   say "$1: all checks passed"
   exit 0
 }

@@ -145,6 +145,8 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
         RaftProperties props = new RaftProperties();
         RaftServerConfigKeys.setStorageDir(props, List.of(raftDir.toFile()));
         GrpcConfigKeys.Server.setPort(props, me.raftPort());
+        // gRPC, with the leader's entry sender fixed for a follower whose previous entry was deleted (GrpcTransport).
+        org.apache.ratis.RaftConfigKeys.Rpc.setType(props, new GrpcTransport());
         // A 2xx means the write is on a majority's disks: Ratis counts an entry towards the commit only once its
         // log file is forced (FileChannel.force) on that node. Both settings below keep it so (they are the
         // defaults; set here so that a change of defaults cannot weaken it): neither "unsafe flush" (counted
@@ -291,6 +293,12 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
     /** The first index this node's Raft log still holds (entries before it were deleted after a snapshot). */
     public long logStartIndex() throws IOException {
         return server.getDivision(GROUP_ID).getRaftLog().getStartIndex();
+    }
+
+    /** The index of the last entry in this node's Raft log (committed or not), or -1 when it is empty. */
+    public long logLastIndex() throws IOException {
+        org.apache.ratis.server.protocol.TermIndex last = server.getDivision(GROUP_ID).getRaftLog().getLastEntryTermIndex();
+        return last == null ? -1 : last.getIndex();
     }
 
     /** The index of this node's latest Raft snapshot, or -1. */

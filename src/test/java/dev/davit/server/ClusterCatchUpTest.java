@@ -216,6 +216,63 @@ class ClusterCatchUpTest {
         await("n" + down + " at the head after the catch-up", () -> now.equals(head(back)));
     }
 
+    /**
+     * interop/cluster.sh in CI: the leader was killed between two writes, so its log ended where its term ended,
+     * and the next leader's log starts a new file there (Ratis starts one with each term). Once that leader
+     * deleted the old term's files after a snapshot, its log started right after the stopped node's last entry,
+     * whose term it no longer knew: Ratis 3.2.2 could then neither send the node entries (its appender failed
+     * on the missing previous entry, RATIS-2487) nor tell it to fetch a snapshot (the node was not behind the
+     * log's start), and the node, back, stayed behind and without a leader for good.
+     */
+    @Test
+    void aStoppedLeaderWhoseLogEndsWhereTheNextLeadersLogStartsCatchesUp() throws Exception {
+        configure();
+        for (int i = 1; i <= 3; i++) {
+            start(i);
+        }
+        DavitServer first = awaitLeaderWithSample();
+        int old = node(first);
+        for (int i = 0; i < 5; i++) {
+            HttpResponse<String> r = put(old, "a" + i + ".txt", "before " + i);
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        }
+        ObjectId before = head(first);
+        await("every node at the first leader's head", () -> {
+            for (DavitServer s : servers) {
+                if (!before.equals(head(s))) {
+                    return false;
+                }
+            }
+            return true;
+        });
+        long last = first.cluster().logLastIndex();
+        first.close();
+        servers[old - 1] = null;
+
+        DavitServer leader = awaitLeaderWithSample();
+        // Small writes: they stay in the new term's first log file (64 KiB), which is open and never deleted,
+        // while the snapshots after them let the leader delete the files of the old term.
+        for (int i = 0; i < 30; i++) {
+            HttpResponse<String> r = put(node(leader), "b" + i + ".txt", "after " + i);
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        }
+        ObjectId written = head(leader);
+        await("the new leader's log trimmed to the start of its term", () -> {
+            try {
+                return leader.cluster().logStartIndex() > last;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        assertThat(leader.cluster().logStartIndex()).as("the new leader's log starts right after the stopped node's last entry")
+                .isEqualTo(last + 1);
+
+        DavitServer back = start(old);
+        await("n" + old + " at the others' head", () -> written.equals(head(back)));
+        HttpResponse<String> after = put(old, "after.txt", "through the node that came back");
+        assertThat(after.statusCode()).as(after.body()).isEqualTo(201);
+    }
+
     @Test
     void theSnapshotEndpointAnswersOnlyWithTheClustersSecretAndIsEachNodesOwn() throws Exception {
         configure();

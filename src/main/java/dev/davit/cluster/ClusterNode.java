@@ -99,6 +99,8 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
     /** A failed catch-up is reported this long after it failed: Ratis asks again at once, and would in a loop. */
     private static final long CATCH_UP_RETRY_SECONDS = 5;
     private volatile boolean closed;
+    /** Why this node left the group while running (an entry it could not apply), or null. */
+    private volatile String stoppedBecause;
 
     /**
      * Starts this node's Raft server; the repositories are brought up to the replicated log in the background.
@@ -198,7 +200,7 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.stateMachine = new RepositoryStateMachine(repositories, locks, this::checkLeading, this::catchUpFrom);
+        this.stateMachine = new RepositoryStateMachine(repositories, locks, this::checkLeading, this::catchUpFrom, this::stopTakingPart);
         this.leadingTasks = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "davit-cluster-leading");
             t.setDaemon(true);
@@ -290,6 +292,30 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
         }
     }
 
+    /**
+     * Why this node stopped taking part in the cluster (it could not apply a committed entry: it left the group
+     * rather than go on without it), or null; it answers 503 until it is fixed and restarted.
+     */
+    public String stoppedBecause() {
+        return stoppedBecause;
+    }
+
+    /** On the state machine's thread: the Raft server is closed on another (closing waits for that thread). */
+    private void stopTakingPart(String why) {
+        stoppedBecause = why;
+        try {
+            leadingTasks.execute(() -> {
+                try {
+                    server.close();
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("cluster: closing the Raft server after a failed entry: {}", e.toString());
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing anyway
+        }
+    }
+
     /** The first index this node's Raft log still holds (entries before it were deleted after a snapshot). */
     public long logStartIndex() throws IOException {
         return server.getDivision(GROUP_ID).getRaftLog().getStartIndex();
@@ -339,10 +365,23 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
         }
     }
 
-    /** The leader this node knows of (possibly itself), or null. */
+    /** True while this node's Raft member runs (false once closed, or stopped after a failed entry). */
+    public boolean takesPart() {
+        try {
+            return !closed && info().isAlive();
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** The leader this node knows of (possibly itself), or null (none, or this node's Raft member stopped). */
     public DavitConfig.Cluster.Peer leader() {
         try {
-            RaftPeerId id = info().getLeaderId();
+            DivisionInfo info = info();
+            if (!info.isAlive()) {
+                return null; // it remembers the last leader it knew
+            }
+            RaftPeerId id = info.getLeaderId();
             return id == null ? null : peers.get(id.toString());
         } catch (IOException | RuntimeException e) {
             return null;

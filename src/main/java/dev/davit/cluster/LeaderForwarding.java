@@ -85,6 +85,12 @@ public final class LeaderForwarding extends Handler.Wrapper {
         if (path.equals("/healthz") || path.equals("/metrics") || path.startsWith(PeerEndpoints.PREFIX)) {
             return super.handle(request, response, callback);
         }
+        String stopped = node.stoppedBecause();
+        if (stopped != null) {
+            unavailable(response, callback, "this node stopped taking part in the cluster (" + stopped
+                    + "); the others go on without it until it is fixed and restarted");
+            return true;
+        }
         if (node.servesLocally()) {
             // A leader cut off from the others still believes it leads for a few seconds; it serves nothing it
             // cannot confirm with a majority (with the lease: at once), so no read is stale (README: Cluster mode).

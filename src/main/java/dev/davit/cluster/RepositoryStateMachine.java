@@ -57,6 +57,10 @@ final class RepositoryStateMachine extends BaseStateMachine {
     private final Runnable afterApply;
     private final SnapshotFiles snapshots = new SnapshotFiles();
     private final CatchUp catchUp;
+    /** Told once, with the reason, when an entry cannot be applied here (the node then leaves the group). */
+    private final java.util.function.Consumer<String> stop;
+    /** Why this node stopped applying entries (the first one it could not apply), or null. */
+    private volatile String failed;
 
     /** How a node that fell behind the leader's log gets the leader's state (ClusterNode: over HTTP). */
     interface CatchUp {
@@ -67,11 +71,13 @@ final class RepositoryStateMachine extends BaseStateMachine {
         CompletableFuture<byte[]> from(String leaderId);
     }
 
-    RepositoryStateMachine(Repositories repositories, ReplicatedLockStore locks, Runnable afterApply, CatchUp catchUp) {
+    RepositoryStateMachine(Repositories repositories, ReplicatedLockStore locks, Runnable afterApply, CatchUp catchUp,
+                           java.util.function.Consumer<String> stop) {
         this.repositories = repositories;
         this.locks = locks;
         this.afterApply = afterApply;
         this.catchUp = catchUp;
+        this.stop = stop;
     }
 
     /** This node's snapshots (other nodes fetch the latest). */
@@ -112,6 +118,9 @@ final class RepositoryStateMachine extends BaseStateMachine {
      */
     @Override
     public long takeSnapshot() throws IOException {
+        if (failed != null) {
+            throw new IOException("cluster: no snapshot; this node stopped at an entry it could not apply (" + failed + ")");
+        }
         TermIndex at = getLastAppliedTermIndex();
         if (at == null || at.getIndex() < 0) {
             return RaftLog.INVALID_LOG_INDEX;
@@ -167,6 +176,12 @@ final class RepositoryStateMachine extends BaseStateMachine {
         LogEntryProto entry = trx.getLogEntry();
         TermIndex at = TermIndex.valueOf(entry);
         String outcome;
+        if (failed != null) {
+            // Ratis 3.2.2 logs a failed entry and goes on with the next: applying that one would skip the
+            // failed one for good (a snapshot past it) and leave this node different from the others.
+            return CompletableFuture.failedFuture(new IOException("not applied: this node stopped at an entry it could not apply ("
+                    + failed + ")"));
+        }
         try {
             byte[] data = entry.getStateMachineLogEntry().getLogData().toByteArray();
             if (LockEntry.isOne(data)) {
@@ -192,9 +207,13 @@ final class RepositoryStateMachine extends BaseStateMachine {
                 repositories.keyedWrites().committed(k.key(), k.commit(), Instant.ofEpochMilli(e.stampMillis()));
             }
         } catch (IOException | StorageException | RuntimeException e) {
-            // Skipping an entry would leave this node different from the others for good: it stops applying
-            // instead (Ratis fails the state machine), and a restart tries the entry again.
-            LOG.error("cluster: could not apply log entry {} to this node's repositories", at, e);
+            // Skipping an entry would leave this node different from the others for good: it applies no later
+            // entry and takes no snapshot, and leaves the group (its Raft server stops); once what failed is
+            // fixed, a restart applies the entry again (nothing after its last snapshot counts as applied).
+            failed = "log entry " + at + ": " + e;
+            LOG.error("cluster: could not apply log entry {} to this node's repositories; this node stops taking part"
+                    + " until it is restarted", at, e);
+            stop.accept(failed);
             return CompletableFuture.failedFuture(e);
         }
         updateLastAppliedTermIndex(at);

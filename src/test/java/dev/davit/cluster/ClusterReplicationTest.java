@@ -207,6 +207,59 @@ class ClusterReplicationTest {
         assertThat(read(follower, "b.txt")).isEqualTo("two");
     }
 
+    /**
+     * A committed entry that one node cannot apply (here: its data folder holds a file where the entry's new
+     * repository goes, as a damaged disk might): Ratis 3.2.2 logs the failure and goes on with the next entry,
+     * so that node applied the later writes without the failed one and differed from the others for good. It
+     * must stop instead, apply nothing after that entry, and once fixed and restarted apply it and catch up.
+     */
+    @Test
+    void aNodeThatCannotApplyAnEntryStopsRatherThanGoOnWithoutIt() throws Exception {
+        startThree(30_000);
+        Node leader = awaitLeader();
+        ObjectId first = put(leader, "a.txt", "one").revision();
+        awaitHeadEverywhere(first);
+        Node broken = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
+        Node other = nodes.stream().filter(n -> n != leader && n != broken).findFirst().orElseThrow();
+        java.nio.file.Path blocker = tmp.resolve(broken.id).resolve("data").resolve("o").resolve("q.git");
+        java.nio.file.Files.writeString(blocker, "not a repository");
+
+        GitRepository q = leader.repositories.createIfMissing("o", "q", null, ALICE);
+        byte[] bytes = "into q".getBytes(StandardCharsets.UTF_8);
+        ObjectId blob = q.insertBlob(new ByteArrayInputStream(bytes), bytes.length);
+        ObjectId inQ = q.write(ALICE, "PUT x.txt", edit -> {
+            edit.putFile(RepoPath.parse("x.txt"), blob);
+            return null;
+        }).revision();
+        ObjectId later = put(leader, "b.txt", "two").revision();
+        await(other.id + " at the later write", () -> {
+            try {
+                return later.equals(other.head());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+
+        await(broken.id + " stopped taking part", () -> broken.cluster.stoppedBecause() != null);
+        assertThat(broken.cluster.stoppedBecause()).contains("log entry");
+        await(broken.id + "'s Raft member closed", () -> !broken.cluster.takesPart());
+        assertThat(broken.cluster.leader()).as("the leader " + broken.id + " knows of once closed").isNull();
+        assertThat(broken.head()).as("o/r on " + broken.id + ": no write after the one it could not apply").isEqualTo(first);
+
+        broken.stop();
+        java.nio.file.Files.delete(blocker);
+        broken.start();
+        awaitHeadEverywhere(later);
+        await(broken.id + " with o/q", () -> {
+            try {
+                return inQ.equals(broken.repositories.open("o", "q").headId());
+            } catch (IOException | NotFoundException e) {
+                return false;
+            }
+        });
+        assertThat(broken.cluster.stoppedBecause()).isNull();
+    }
+
     /** About 4 KiB of text no other file has (so every write is an entry of a few KiB). */
     private static String unique(int i) {
         return ("file " + i + " ").repeat(512);

@@ -26,6 +26,8 @@ import org.slf4j.LoggerFactory;
  */
 final class LogStartAppender extends GrpcLogAppender {
     private static final Logger LOG = LoggerFactory.getLogger(LogStartAppender.class);
+    /** The follower's next index last said in the log (its replies set it back until it has fetched: said once). */
+    private long told = RaftLog.INVALID_LOG_INDEX;
 
     LogStartAppender(RaftServer.Division server, LeaderState leaderState, FollowerInfo follower) {
         super(server, leaderState, follower);
@@ -37,8 +39,11 @@ final class LogStartAppender extends GrpcLogAppender {
         if (!heartbeat && previousIsGone()) {
             FollowerInfo follower = getFollower();
             long next = follower.getNextIndex();
-            LOG.info("cluster: {} needs entries from {}, the first this leader's log holds, but the one before it is"
-                    + " gone: it is told to fetch this leader's state", follower.getName(), next);
+            if (told != next) {
+                told = next;
+                LOG.info("cluster: {} needs entries from {}, the first this leader's log holds, but the one before it is"
+                        + " gone: it is told to fetch this leader's state", follower.getName(), next);
+            }
             // One below the log's start: Ratis' own check (next < start) then notifies it to install a snapshot.
             follower.setNextIndex(next - 1);
             return null; // nothing sent now; the next round sends the notification

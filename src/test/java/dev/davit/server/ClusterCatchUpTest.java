@@ -245,6 +245,21 @@ class ClusterCatchUpTest {
             }
             return true;
         });
+        // And the same log on every node (Ratis' own entries after the writes too), so the stopped node has no
+        // entry the others lack: the next leader's first entry follows its last.
+        await("every node's log at the same last entry", () -> {
+            try {
+                long end = first.cluster().logLastIndex();
+                for (DavitServer s : servers) {
+                    if (s.cluster().logLastIndex() != end) {
+                        return false;
+                    }
+                }
+                return true;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
         long last = first.cluster().logLastIndex();
         first.close();
         servers[old - 1] = null;

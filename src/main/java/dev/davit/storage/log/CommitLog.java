@@ -98,6 +98,15 @@ public final class CommitLog implements AutoCloseable {
      * exception the log is as it was before the call.
      */
     public synchronized void append(Record record) throws IOException {
+        append(record, durable);
+    }
+
+    /**
+     * As {@link #append(Record)}, synced only when {@code sync} (and this log is durable): a record that another,
+     * durable log holds already (cluster mode's Raft log) needs no sync of its own, as it is applied again from
+     * there when a power cut takes it from this one.
+     */
+    public synchronized void append(Record record, boolean sync) throws IOException {
         if (closed) {
             throw new IOException("the commit log of " + label + " is closed");
         }
@@ -114,7 +123,7 @@ public final class CommitLog implements AutoCloseable {
             while (buf.hasRemaining()) {
                 segment.write(buf);
             }
-            if (durable) {
+            if (durable && sync) {
                 segment.force(false);
             }
         } catch (IOException e) {

@@ -137,6 +137,11 @@ final class DavErrors {
             return new Problem(503, "not-committed", null, n.getMessage() + "; try again (with the same If-Match, a write"
                     + " that was committed after all answers 409)", null, null, null, null);
         }
+        if (t instanceof dev.davit.storage.WriteTooLargeException w) {
+            // RFC 9110 §15.5.14: this write is over what one commit takes here (cluster mode), however much room
+            // the disk has; the message names the limit.
+            return new Problem(413, "too-large", null, w.getMessage() + "; nothing of this write was kept", null, null, null, null);
+        }
         if (t instanceof dev.davit.storage.disk.NoSpaceException n) {
             // RFC 4918 §11.5: the server is unable to store what is needed to complete the request.
             return new Problem(507, "insufficient-storage", null,

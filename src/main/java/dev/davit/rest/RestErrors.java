@@ -88,6 +88,13 @@ final class RestErrors {
                 return Reply.json(503, body).withHeader("Retry-After",
                         Integer.toString(dev.davit.storage.NotCommittedException.RETRY_AFTER_SECONDS));
             }
+            if (e instanceof dev.davit.storage.WriteTooLargeException w) {
+                // 413 (RFC 9110 §15.5.14), as WebDAV answers: over what one commit takes here, not a full disk.
+                ObjectNode body = body(w.getMessage() + "; nothing of this write was kept", docs, 413);
+                body.put("error", "too-large");
+                body.put("limit", w.maxBytes());
+                return Reply.json(413, body);
+            }
             if (e instanceof dev.davit.storage.disk.NoSpaceException) {
                 // 507 (RFC 4918 §11.5), as WebDAV answers: nothing was kept, and a retry later can succeed.
                 ObjectNode body = body("the disk is full: nothing of this write was kept; retry once space is freed", docs, 507);

@@ -588,9 +588,9 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
         }
         try {
             if (bytes > replicated.maxRecordBytes()) {
-                // 507 as for a full disk: this cut ships whole objects in log entries, held in memory.
-                throw new NoSpaceException("cluster mode takes at most " + (replicated.maxRecordBytes() >> 20)
-                        + " MiB in one write; this one holds " + bytes + " bytes", null);
+                // This cut ships whole objects in log entries, held in memory: 413, not a full disk's 507.
+                throw new WriteTooLargeException("cluster mode takes at most " + (replicated.maxRecordBytes() >> 20)
+                        + " MiB in one write; this one holds " + bytes + " bytes", replicated.maxRecordBytes(), null);
             }
             replicated.commit(this, record, keys);
         } catch (IOException | RuntimeException e) {
@@ -767,7 +767,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
                     byte[] bytes = reader.open(id, Constants.OBJ_BLOB).getCachedBytes((int) max);
                     ins.adopt(NewObject.of(id, Constants.OBJ_BLOB, bytes, 0, bytes.length));
                 } catch (org.eclipse.jgit.errors.LargeObjectException e) {
-                    throw new NoSpaceException("cluster mode takes at most " + (max >> 20) + " MiB in one write", e);
+                    throw new WriteTooLargeException("cluster mode takes at most " + (max >> 20) + " MiB in one write", max, e);
                 }
             }
         }
@@ -850,7 +850,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
      * here: the committed record moves the branch on every node ({@link #applyReplicated}), this one included.
      *
      * @return false, with nothing done, when the branch is no longer at {@code oldId} (a write came first)
-     * @throws NoSpaceException      when the push holds more than the log takes in one record
+     * @throws WriteTooLargeException when the push holds more than the log takes in one record
      * @throws NotCommittedException when the cluster did not commit it (the branch has not moved here)
      */
     public boolean pushReplicated(ObjectId oldId, ObjectId newId) throws IOException {
@@ -883,8 +883,8 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
                     // Sizes first: a push over the limit is refused before its objects are read into memory.
                     bytes += reader.getObjectSize(o, o.getType()) + 25L;
                     if (bytes > max) {
-                        throw new NoSpaceException("cluster mode takes at most " + (max >> 20)
-                                + " MiB of new objects in one push; push fewer commits at a time", null);
+                        throw new WriteTooLargeException("cluster mode takes at most " + (max >> 20)
+                                + " MiB of new objects in one push; push fewer commits at a time", max, null);
                     }
                     byte[] raw = reader.open(o, o.getType()).getCachedBytes((int) max);
                     objects.add(NewObject.of(o.copy(), o.getType(), raw, 0, raw.length));

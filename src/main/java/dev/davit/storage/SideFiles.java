@@ -1,7 +1,6 @@
 package dev.davit.storage;
 
 import dev.davit.storage.disk.DurableFiles;
-import dev.davit.storage.disk.NoSpaceException;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -170,9 +169,9 @@ public final class SideFiles {
         if (r != null) {
             byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, r.maxBytes() + 1));
             if (bytes.length > r.maxBytes()) {
-                // 507 as for a write of more: the content travels in one entry of the log, held in memory.
-                throw new NoSpaceException("cluster mode keeps at most " + (r.maxBytes() >> 20)
-                        + " MiB in one file kept aside", null);
+                // 413 as for a write of more: the content travels in one entry of the log, held in memory.
+                throw new WriteTooLargeException("cluster mode keeps at most " + (r.maxBytes() >> 20)
+                        + " MiB in one file kept aside", r.maxBytes(), null);
             }
             r.commit(new Change(Change.Op.PUT, path, null, bytes, 0));
             return get(path).orElseThrow(() -> new java.nio.file.NoSuchFileException(path + " (deleted meanwhile)"));

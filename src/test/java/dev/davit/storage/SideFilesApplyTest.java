@@ -18,7 +18,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.davit.storage.disk.NoSpaceException;
 
 /**
  * The files kept aside as cluster mode changes them: each change applied in the log's order as of the
@@ -143,7 +142,7 @@ class SideFilesApplyTest {
         });
 
         assertThatThrownBy(() -> files.put(p("._big"), new ByteArrayInputStream(new byte[11])))
-                .isInstanceOf(NoSpaceException.class);
+                .isInstanceOf(WriteTooLargeException.class).hasMessageContaining("at most");
         assertThat(files.get(p("._big"))).isEmpty();
         SideFiles.SideFile small = files.put(p("._small"), new ByteArrayInputStream(new byte[10]));
         assertThat(small.size()).isEqualTo(10);

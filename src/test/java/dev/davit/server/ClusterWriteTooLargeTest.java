@@ -1,0 +1,67 @@
+package dev.davit.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.davit.testutil.TestServer;
+
+/**
+ * Cluster mode takes at most 16 MiB in one write (one entry of the replicated log holds its objects). A bigger
+ * PUT was answered 507 with "the disk is full" (the mapping of a full disk), which sent people looking for space
+ * that was there: it is 413 Content Too Large, naming the limit, with nothing kept, through any node.
+ */
+class ClusterWriteTooLargeTest {
+    @TempDir
+    Path tmp;
+
+    private ThreeNodeCluster cluster;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).build();
+
+    @AfterEach
+    void stop() throws Exception {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private HttpResponse<String> put(int node, String path, byte[] body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.node(node).port() + "/dav/demo/sample/" + path))
+                .timeout(Duration.ofSeconds(60))
+                .header("Authorization", TestServer.basic(TestServer.USER, TestServer.PASSWORD))
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void aWriteOverTheLimitOfOneEntryIs413NamingItAndKeepsNothing() throws Exception {
+        cluster = new ThreeNodeCluster(tmp);
+        cluster.awaitSample();
+        int leader = cluster.leader();
+        int follower = cluster.follower();
+        cluster.leaderKnownBy(follower);
+        byte[] big = new byte[17 << 20];
+        for (int i = 0; i < big.length; i++) {
+            big[i] = (byte) (i * 31 + (i >>> 13)); // not all zeros: nothing stores it smaller than it is
+        }
+
+        for (int node : new int[] {leader, follower}) {
+            HttpResponse<String> r = put(node, "big-" + node + ".bin", big);
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(413);
+            assertThat(r.body()).contains("at most 16 MiB").doesNotContain("disk is full");
+            HttpResponse<String> get = cluster.dav(node, "GET", "big-" + node + ".bin", null);
+            assertThat(get.statusCode()).as("nothing kept: " + get.body()).isEqualTo(404);
+        }
+        HttpResponse<String> small = put(follower, "small.bin", new byte[1 << 20]);
+        assertThat(small.statusCode()).as(small.body()).isEqualTo(201);
+    }
+}

@@ -1,6 +1,7 @@
 package dev.davit.storage;
 
 import dev.davit.storage.disk.DurableFiles;
+import dev.davit.storage.disk.StagedSwap;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,7 +37,9 @@ import org.eclipse.jgit.lib.ObjectInserter;
  * before the change returns; so a file kept aside through any node is read, listed and deleted through every
  * node and outlives the node it was written through. Its modification time is the leader's when it made the
  * entry, the same on every node. Each node's files are its own copy on its own disk: a restart replays the log
- * and skips the entries this store applied before (the index of the last one is kept beside it).
+ * and skips the entries this store applied before (the index of the last one is kept beside it). A node that
+ * fell behind the start of the log takes another node's files and that index at once ({@link #export},
+ * {@link #replacement}), and then skips the entries at or below it like after a restart.
  */
 public final class SideFiles {
     /** One file kept aside. */
@@ -73,6 +76,10 @@ public final class SideFiles {
 
     private final Path root;
     private final boolean durable;
+    /** Beside the root: where another node's copy is written before it takes the root's place ({@link StagedSwap}). */
+    private final String staging;
+    /** Beside the root: the prefix of the folders of {@link #export}s (deleted after use, and at open). */
+    private final String exportPrefix;
     /** Where cluster mode notes the log index of the last change applied here. */
     private final Path appliedFile;
     private volatile Replication replication;
@@ -83,7 +90,21 @@ public final class SideFiles {
         this.root = root;
         this.durable = durable;
         this.appliedFile = root.resolveSibling(root.getFileName() + "-applied");
+        this.staging = root.getFileName() + "-incoming";
+        this.exportPrefix = root.getFileName() + "-export-";
+        Files.createDirectories(root.getParent());
+        StagedSwap.recover(root.getParent(), staging, swapped(), durable);
+        try (DirectoryStream<Path> exports = Files.newDirectoryStream(root.getParent(), exportPrefix + "*")) {
+            for (Path e : exports) {
+                StagedSwap.deleteTree(e); // read by a node that caught up before this one stopped
+            }
+        }
         Files.createDirectories(root);
+    }
+
+    /** What a {@link Replacement} replaces: the root and the note of the last index applied. */
+    private List<String> swapped() {
+        return List.of(root.getFileName().toString(), appliedFile.getFileName().toString());
     }
 
     /** Cluster mode: every change goes through the replicated log from now on (null: this node's disk alone). */
@@ -108,12 +129,16 @@ public final class SideFiles {
     }
 
     private Path file(RepoPath path) {
-        Path p = root;
+        return under(root, path);
+    }
+
+    private static Path under(Path top, RepoPath path) {
+        Path p = top;
         for (String s : path.segments()) {
             p = p.resolve(s);
         }
         // RepoPath has already refused '..', separators and the rest; this is a second wall.
-        if (!p.normalize().startsWith(root)) {
+        if (!p.normalize().startsWith(top)) {
             throw new IllegalArgumentException("outside the side store: " + path);
         }
         return p;
@@ -400,5 +425,151 @@ public final class SideFiles {
             DurableFiles.forceDirectory(appliedFile.getParent());
         }
         appliedIndex = index;
+    }
+
+    /** The log index of the last change applied here (cluster mode), or -1 when none was. */
+    public synchronized long appliedIndex() throws IOException {
+        if (appliedIndex < 0) {
+            appliedIndex = readAppliedIndex();
+        }
+        return appliedIndex;
+    }
+
+    /**
+     * One file kept aside in an {@link Exported} copy.
+     *
+     * @param properties its dead-property document's copy, or null when it has none
+     */
+    public record Kept(RepoPath path, Path content, Instant modified, Path properties, Instant propertiesModified) {
+    }
+
+    /**
+     * Every file kept aside (with its dead properties and time) as of the change of log index {@code index}
+     * (-1: none), in a folder of its own that {@link #close} deletes.
+     */
+    public record Exported(long index, List<Kept> files, Path dir) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            StagedSwap.deleteTree(dir);
+        }
+    }
+
+    /**
+     * Cluster mode, for a node that catches up from this one: what is kept aside now, with the index of the last
+     * change applied, taken under the lock {@link #apply} holds, so no change is half in it. Hard links where
+     * the file system has them (a file here is never written in place, only replaced by a rename, so a link keeps
+     * the version it was made of), else copies; read after this returns, while changes go on.
+     */
+    public synchronized Exported export() throws IOException {
+        long index = appliedIndex();
+        Path dir = root.resolveSibling(exportPrefix + java.util.UUID.randomUUID());
+        Files.createDirectories(dir);
+        try {
+            List<Kept> out = new ArrayList<>();
+            List<Path> all;
+            try (Stream<Path> s = Files.walk(root)) {
+                all = s.filter(Files::isRegularFile).sorted().toList();
+            }
+            for (Path f : all) {
+                String name = f.getFileName().toString();
+                if (HiddenNames.isHidden(name)) {
+                    continue; // dead properties: taken with their file
+                }
+                List<String> segments = new ArrayList<>();
+                root.relativize(f).forEach(s -> segments.add(s.toString()));
+                RepoPath path;
+                try {
+                    path = RepoPath.of(segments);
+                } catch (InvalidPathException e) {
+                    continue; // not a name this store writes
+                }
+                Path copy = under(dir, path);
+                Instant modified = Files.getLastModifiedTime(f).toInstant();
+                take(f, copy);
+                Path props = propsFile(path);
+                Path propsCopy = null;
+                Instant propsModified = null;
+                if (Files.isRegularFile(props)) {
+                    propsCopy = copy.resolveSibling(props.getFileName().toString());
+                    propsModified = Files.getLastModifiedTime(props).toInstant();
+                    take(props, propsCopy);
+                }
+                out.add(new Kept(path, copy, modified, propsCopy, propsModified));
+            }
+            return new Exported(index, List.copyOf(out), dir);
+        } catch (IOException | RuntimeException e) {
+            StagedSwap.deleteTree(dir);
+            throw e;
+        }
+    }
+
+    private static void take(Path from, Path to) throws IOException {
+        Files.createDirectories(to.getParent());
+        try {
+            Files.createLink(to, from);
+        } catch (UnsupportedOperationException | IOException e) {
+            Files.copy(from, to, StandardCopyOption.COPY_ATTRIBUTES, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /**
+     * Cluster mode, for a node that fell behind the start of the log: replaces everything kept aside here with
+     * another node's copy ({@link #export}), written beside the store first and put in its place at once by
+     * {@link Replacement#commit}. One at a time (the node's catch-up thread).
+     */
+    public Replacement replacement() throws IOException {
+        Path dir = StagedSwap.begin(root.getParent(), staging);
+        Path newRoot = dir.resolve(root.getFileName().toString());
+        Files.createDirectories(newRoot);
+        return new Replacement(newRoot);
+    }
+
+    /** Another node's files kept aside, written one by one, then put in place of this store's with their index. */
+    public final class Replacement implements AutoCloseable {
+        private final Path newRoot;
+        private boolean committed;
+
+        private Replacement(Path newRoot) {
+            this.newRoot = newRoot;
+        }
+
+        /** A file kept aside, with its time. */
+        public void file(RepoPath path, InputStream content, Instant modified) throws IOException {
+            write(under(newRoot, path), content, modified);
+        }
+
+        /** The dead-property document of the file kept aside at {@code path}, with its time. */
+        public void properties(RepoPath path, InputStream document, Instant modified) throws IOException {
+            write(under(newRoot, path).resolveSibling(HiddenNames.filePropsName(path.name())), document, modified);
+        }
+
+        private static void write(Path f, InputStream in, Instant modified) throws IOException {
+            Files.createDirectories(f.getParent());
+            Files.copy(in, f, StandardCopyOption.REPLACE_EXISTING);
+            Files.setLastModifiedTime(f, java.nio.file.attribute.FileTime.from(modified));
+        }
+
+        /**
+         * Puts what was written in place of this store's files, as of the change of log index {@code index}: the
+         * next change applied is the first after it. A crash leaves the old files or the new ones (with their
+         * index), never a mix.
+         */
+        public void commit(long index) throws IOException {
+            synchronized (SideFiles.this) {
+                Files.writeString(newRoot.resolveSibling(appliedFile.getFileName().toString()), index + "\n",
+                        java.nio.charset.StandardCharsets.US_ASCII);
+                StagedSwap.commit(root.getParent(), staging, swapped(), durable);
+                appliedIndex = index;
+                committed = true;
+            }
+        }
+
+        /** Drops what was written unless it was committed. */
+        @Override
+        public void close() throws IOException {
+            if (!committed) {
+                StagedSwap.deleteTree(newRoot.getParent());
+            }
+        }
     }
 }

@@ -151,4 +151,88 @@ class SideFilesApplyTest {
         assertThat(files.delete(p("._small"))).isFalse();
         assertThat(index[0]).as("one entry for the PUT, one for the DELETE, none for nothing to delete").isEqualTo(2);
     }
+
+    /** Node A's copy (an export) put in place of node B's files, as a node that fell behind the log does. */
+    private static void copy(SideFiles from, SideFiles to) throws IOException {
+        try (SideFiles.Exported e = from.export(); SideFiles.Replacement r = to.replacement()) {
+            for (SideFiles.Kept k : e.files()) {
+                try (InputStream in = Files.newInputStream(k.content())) {
+                    r.file(k.path(), in, k.modified());
+                }
+                if (k.properties() != null) {
+                    try (InputStream in = Files.newInputStream(k.properties())) {
+                        r.properties(k.path(), in, k.propertiesModified());
+                    }
+                }
+            }
+            r.commit(e.index());
+        }
+    }
+
+    @Test
+    void anotherNodesCopyReplacesEveryFileWithItsTimeAndIndexAndTheChangesAfterItApplyOnce() throws Exception {
+        SideFiles leader = new SideFiles(tmp.resolve("a").resolve("davit-side"), false);
+        leader.apply(put(".DS_Store", "leader's", T), 3);
+        leader.apply(put("docs/._x", "apple double", T.plusSeconds(5)), 5);
+        leader.apply(change(SideFiles.Change.Op.SET_METADATA, "docs/._x", null, "<props/>"), 6);
+        leader.apply(put("gone.tmp", "deleted later", T), 7);
+        leader.apply(change(SideFiles.Change.Op.DELETE, "gone.tmp", null, null), 8);
+        Path behindRoot = tmp.resolve("b").resolve("davit-side");
+        SideFiles behind = new SideFiles(behindRoot, false);
+        behind.apply(put(".DS_Store", "old", T), 3);
+        behind.apply(put("only-here.tmp", "a change the leader deleted later", T), 4);
+
+        copy(leader, behind);
+
+        assertThat(behind.appliedIndex()).isEqualTo(8);
+        assertThat(read(behind, ".DS_Store")).isEqualTo("leader's");
+        assertThat(behind.get(p(".DS_Store"))).isEqualTo(leader.get(p(".DS_Store")));
+        assertThat(behind.get(p("docs/._x"))).isEqualTo(leader.get(p("docs/._x")));
+        assertThat(behind.get(p("docs/._x")).orElseThrow().modified()).isEqualTo(T.plusSeconds(5));
+        assertThat(behind.metadata(p("docs/._x")).map(String::new)).hasValue("<props/>");
+        assertThat(behind.has(p("only-here.tmp"))).as("what only the node behind had is gone").isFalse();
+        assertThat(behind.has(p("gone.tmp"))).isFalse();
+        try (Stream<Path> left = Files.list(behindRoot.getParent())) {
+            assertThat(left.map(f -> f.getFileName().toString()).toList())
+                    .as("no staging or export left").containsExactlyInAnyOrder("davit-side", "davit-side-applied");
+        }
+
+        // The log goes on from the leader's snapshot (index 5 here): what the copy holds is skipped, the rest applied.
+        assertThat(behind.apply(put(".DS_Store", "applied twice?", T), 8)).isFalse();
+        assertThat(read(behind, ".DS_Store")).isEqualTo("leader's");
+        behind.apply(put(".DS_Store", "after the copy", T), 9);
+        assertThat(read(behind, ".DS_Store")).isEqualTo("after the copy");
+        SideFiles reopened = new SideFiles(behindRoot, false);
+        assertThat(reopened.appliedIndex()).as("kept across a restart").isEqualTo(9);
+        assertThat(reopened.apply(put(".DS_Store", "replayed", T), 9)).isFalse();
+    }
+
+    @Test
+    void aCopyACrashInterruptedIsFinishedOnceCommittedAndDroppedBefore() throws Exception {
+        SideFiles leader = new SideFiles(tmp.resolve("a").resolve("davit-side"), false);
+        leader.apply(put(".DS_Store", "new", T), 10);
+        Path root = tmp.resolve("b").resolve("davit-side");
+        SideFiles behind = new SideFiles(root, false);
+        behind.apply(put(".DS_Store", "old", T), 2);
+
+        // Staged but not committed (a crash while the files came): the old files stay.
+        SideFiles.Replacement unfinished = behind.replacement();
+        unfinished.file(p(".DS_Store"), new ByteArrayInputStream("half".getBytes(StandardCharsets.UTF_8)), T);
+        assertThat(read(new SideFiles(root, false), ".DS_Store")).isEqualTo("old");
+        assertThat(new SideFiles(root, false).appliedIndex()).isEqualTo(2);
+
+        // Committed (the staging renamed to .ready) but a crash before every name was moved: finished at open.
+        copy(leader, behind);
+        Path ready = tmp.resolve("b").resolve("davit-side-incoming.ready");
+        Files.createDirectories(ready);
+        Files.move(root, ready.resolve("davit-side"));
+        Files.writeString(ready.resolve("davit-side-applied"), "12\n");
+        Files.createDirectories(root.resolve("stale"));
+        Files.writeString(root.resolve("stale").resolve("half-deleted"), "old");
+        SideFiles reopened = new SideFiles(root, false);
+        assertThat(read(reopened, ".DS_Store")).isEqualTo("new");
+        assertThat(reopened.has(p("stale/half-deleted"))).isFalse();
+        assertThat(reopened.appliedIndex()).isEqualTo(12);
+        assertThat(Files.exists(ready)).isFalse();
+    }
 }

@@ -31,6 +31,7 @@ import dev.davit.storage.GitRepository;
 import dev.davit.storage.NoteKeeper;
 import dev.davit.storage.RepoPath;
 import dev.davit.storage.Snapshot;
+import dev.davit.storage.disk.StagedSwap;
 
 /**
  * What sync clients need that a git tree does not hold, kept beside each repository (in its git
@@ -64,6 +65,13 @@ public final class ClientMetadata implements AutoCloseable, NoteKeeper {
     public static final String NOTES = "dav.client-metadata";
     private static final Logger LOG = LoggerFactory.getLogger(ClientMetadata.class);
     private static final String NEXT_ID = "next-id";
+    /** A repository's files in its git directory: its four path logs. */
+    private static final List<String> FILES = List.of("davit-fileids", "davit-mtimes", "davit-clientprops", "davit-away");
+    /** Cluster mode: the index of the last note applied, beside them. */
+    private static final String APPLIED = "davit-clientmeta-applied";
+    /** Cluster mode: where another node's files are written before they take the place of these ({@link StagedSwap}). */
+    private static final String INCOMING = "davit-clientmeta-incoming";
+    private static final List<String> SWAPPED = List.of("davit-fileids", "davit-mtimes", "davit-clientprops", "davit-away", APPLIED);
     private static final String INSTANCE = "instance";
     private static final int FOLDER_SIZES = 100_000;
     /** The most one note holds: well inside what the replicated log takes in one entry. */
@@ -93,11 +101,13 @@ public final class ClientMetadata implements AutoCloseable, NoteKeeper {
         if (r == null) {
             Path dir = repository.gitDir();
             boolean replicated = repository.replicated();
-            r = new Repo(new PathLog(dir.resolve("davit-fileids"), durable, replicated),
-                    new PathLog(dir.resolve("davit-mtimes"), durable, replicated),
-                    new PathLog(dir.resolve("davit-clientprops"), durable, replicated),
-                    new PathLog(dir.resolve("davit-away"), durable, replicated),
-                    replicated ? new Replication(repository, dir.resolve("davit-clientmeta-applied")) : null);
+            // A replacement by another node's files (cluster catch-up) that a crash interrupted: finished or dropped.
+            StagedSwap.recover(dir, INCOMING, SWAPPED, durable);
+            r = new Repo(new PathLog(dir.resolve(FILES.get(0)), durable, replicated),
+                    new PathLog(dir.resolve(FILES.get(1)), durable, replicated),
+                    new PathLog(dir.resolve(FILES.get(2)), durable, replicated),
+                    new PathLog(dir.resolve(FILES.get(3)), durable, replicated),
+                    replicated ? new Replication(repository, dir.resolve(APPLIED)) : null);
             r.instance(); // made (and made durable) now, not in the middle of a listing
             repos.put(key, r);
         }
@@ -111,6 +121,8 @@ public final class ClientMetadata implements AutoCloseable, NoteKeeper {
         /** Held while a note is taken and committed: the log gets the notes in the order they were made. */
         final Object shipping = new Object();
         long appliedIndex = -2; // not read yet
+        /** Set (under this object's lock) once another node's files replaced these: a note goes to the new ones. */
+        boolean replaced;
 
         Replication(GitRepository repository, Path appliedFile) {
             this.repository = repository;
@@ -263,13 +275,25 @@ public final class ClientMetadata implements AutoCloseable, NoteKeeper {
                 records[i] = new String(in.readNBytes(n), StandardCharsets.UTF_8);
             }
         }
-        Repo r = of(repository);
-        if (r.replication == null) {
-            throw new IOException(repository.owner() + "/" + repository.name() + " is not replicated, yet a note came for it");
-        }
-        synchronized (r.replication) {
-            if (index <= r.replication.appliedIndex()) {
+        while (true) {
+            Repo r = of(repository);
+            if (r.replication == null) {
+                throw new IOException(repository.owner() + "/" + repository.name() + " is not replicated, yet a note came for it");
+            }
+            if (apply(r, id, records, index)) {
                 return;
+            }
+        }
+    }
+
+    /** False when {@code r}'s files were replaced meanwhile ({@link #replace}): the note goes to the new ones. */
+    private boolean apply(Repo r, String id, String[] records, long index) throws IOException {
+        synchronized (r.replication) {
+            if (r.replication.replaced) {
+                return false;
+            }
+            if (index <= r.replication.appliedIndex()) {
+                return true;
             }
             boolean toMemory = !made.contains(id);
             r.ids.appendApplied(records[0], toMemory);
@@ -277,6 +301,68 @@ public final class ClientMetadata implements AutoCloseable, NoteKeeper {
             r.props.appendApplied(records[2], toMemory);
             r.away.appendApplied(records[3], toMemory);
             r.replication.applied(index);
+            return true;
+        }
+    }
+
+    /**
+     * Cluster mode, for a node that catches up from this one: the repository's path logs as the notes applied so
+     * far left them (they hold committed notes only) and the index of the last one, read under the lock a note is
+     * applied under, so no note is half in them.
+     */
+    @Override
+    public State export(GitRepository repository) throws IOException {
+        synchronized (this) { // no other Repo of it is opened meanwhile (one whose note was not committed is dropped)
+            Repo r = of(repository);
+            if (r.replication == null) {
+                throw new IOException(repository.owner() + "/" + repository.name() + " is not replicated");
+            }
+            synchronized (r.replication) {
+                Map<String, byte[]> files = new LinkedHashMap<>();
+                for (String f : FILES) {
+                    files.put(f, Files.readAllBytes(repository.gitDir().resolve(f)));
+                }
+                return new State(r.replication.appliedIndex(), files);
+            }
+        }
+    }
+
+    /**
+     * Cluster mode, on a node that fell behind the start of the log: another node's files ({@link #export}) take
+     * the place of this node's, with their index, at once (written beside, fsynced, one rename; a crash leaves
+     * the old ones or the new ones); the next use reads them.
+     */
+    @Override
+    public void replace(GitRepository repository, State state) throws IOException {
+        String key = repository.owner() + "/" + repository.name();
+        if (!repository.replicated()) {
+            throw new IOException(key + " is not replicated");
+        }
+        if (!state.files().keySet().equals(java.util.Set.copyOf(FILES))) {
+            throw new IOException("sync-client metadata of " + key + " with the files " + state.files().keySet()
+                    + ", not " + FILES);
+        }
+        for (Map.Entry<String, byte[]> f : state.files().entrySet()) {
+            PathLog.check(f.getKey(), f.getValue());
+        }
+        synchronized (this) {
+            Repo r = repos.remove(key);
+            if (r != null) {
+                synchronized (r.replication) {
+                    r.replication.replaced = true;
+                    r.ids.discard();
+                    r.times.discard();
+                    r.props.discard();
+                    r.away.discard();
+                }
+            }
+            Path dir = repository.gitDir();
+            Path staged = StagedSwap.begin(dir, INCOMING);
+            for (Map.Entry<String, byte[]> f : state.files().entrySet()) {
+                Files.write(staged.resolve(f.getKey()), f.getValue());
+            }
+            Files.writeString(staged.resolve(APPLIED), state.index() + "\n", StandardCharsets.US_ASCII);
+            StagedSwap.commit(dir, INCOMING, SWAPPED, durable);
         }
     }
 

@@ -59,6 +59,14 @@ final class PathLog implements AutoCloseable {
         out = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
     }
 
+    /** Refuses bytes that are not a path log (another node's file, before it replaces this node's). */
+    static void check(String name, byte[] bytes) throws IOException {
+        byte[] header = (HEADER + "\n").getBytes(StandardCharsets.UTF_8);
+        if (bytes.length < header.length || !java.util.Arrays.equals(bytes, 0, header.length, header, 0, header.length)) {
+            throw new IOException(name + " is not a Davit path log");
+        }
+    }
+
     private void load() throws IOException {
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String first = r.readLine();

@@ -164,6 +164,29 @@ public final class Repositories implements AutoCloseable {
         keeper.apply(repo, note, index);
     }
 
+    /** Every note keeper's state of {@code repo}, by kind (cluster mode: for a node that catches up from this one). */
+    public Map<String, NoteKeeper.State> exportNotes(GitRepository repo) throws IOException {
+        Map<String, NoteKeeper.State> out = new java.util.TreeMap<>();
+        for (Map.Entry<String, NoteKeeper> k : new java.util.TreeMap<>(noteKeepers).entrySet()) {
+            out.put(k.getKey(), k.getValue().export(repo));
+        }
+        return out;
+    }
+
+    /** The kinds of notes kept on this node. */
+    public java.util.Set<String> noteKinds() {
+        return java.util.Set.copyOf(noteKeepers.keySet());
+    }
+
+    /** Replaces the state of the keeper of {@code kind} for {@code repo} with another node's ({@link NoteKeeper#replace}). */
+    public void replaceNotes(String kind, GitRepository repo, NoteKeeper.State state) throws IOException {
+        NoteKeeper keeper = noteKeepers.get(kind);
+        if (keeper == null) {
+            throw new IOException("notes of kind " + kind + " that nothing on this node keeps");
+        }
+        keeper.replace(repo, state);
+    }
+
     /** Cluster mode's keys of keyed writes and their outcomes, filled by the replicated log on every node. */
     public KeyedWrites keyedWrites() {
         return keyedWrites;

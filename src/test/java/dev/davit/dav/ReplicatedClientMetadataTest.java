@@ -1,6 +1,7 @@
 package dev.davit.dav;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -16,6 +17,7 @@ import dev.davit.cluster.ClusterNode;
 import dev.davit.config.DavitConfig;
 import dev.davit.storage.GitRepository;
 import dev.davit.storage.Identity;
+import dev.davit.storage.NoteKeeper;
 import dev.davit.storage.RepoPath;
 import dev.davit.storage.Repositories;
 import dev.davit.testutil.Conditions;
@@ -41,10 +43,14 @@ class ReplicatedClientMetadataTest {
         final ClusterNode cluster;
 
         Node(DavitConfig.Cluster settings) throws Exception {
-            repositories = new Repositories(tmp.resolve("data"), true, 0);
+            this(settings, tmp);
+        }
+
+        Node(DavitConfig.Cluster settings, Path base) throws Exception {
+            repositories = new Repositories(base.resolve("data"), true, 0);
             metadata = new ClientMetadata(true);
             repositories.keepNotes(ClientMetadata.NOTES, metadata);
-            cluster = ClusterNode.start(settings, tmp.resolve("raft"), repositories, java.time.Clock.systemUTC(), () -> { });
+            cluster = ClusterNode.start(settings, base.resolve("raft"), repositories, java.time.Clock.systemUTC(), () -> { });
             Conditions.await("the node leads", 60_000_000_000L, cluster::servesLocally);
         }
 
@@ -97,6 +103,68 @@ class ReplicatedClientMetadataTest {
             assertThat(Files.size(gitDir.resolve("davit-fileids"))).as("the notes applied before the restart are skipped")
                     .isEqualTo(idsBytes);
             assertThat(m.fileId(p("new.txt"))).as("never given twice").isGreaterThan(Math.max(a, folder));
+        }
+    }
+
+    private static DavitConfig.Cluster oneNode(String id) throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        return new DavitConfig.Cluster(true, id, List.of(new DavitConfig.Cluster.Peer(id, "127.0.0.1", port, 1)), null,
+                30_000, "a-test-secret-of-the-nodes");
+    }
+
+    private static java.util.Map<String, String> text(NoteKeeper.State s) {
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        s.files().forEach((k, v) -> out.put(k, new String(v, java.nio.charset.StandardCharsets.UTF_8)));
+        return out;
+    }
+
+    /** A node that fell behind the log takes another node's metadata (ClusterCatchUpTest: over HTTP). */
+    @Test
+    void anotherNodesExportReplacesThisNodesMetadataWithItsIndexAndABadOneChangesNothing() throws Exception {
+        ObjectId blob = ObjectId.fromString("1111111111111111111111111111111111111111");
+        Identity who = new Identity("A", "a@example.org");
+        try (Node a = new Node(oneNode("na"), tmp.resolve("a")); Node b = new Node(oneNode("nb"), tmp.resolve("b"))) {
+            GitRepository ra = a.repositories.createIfMissing("o", "r", null, who);
+            GitRepository rb = b.repositories.createIfMissing("o", "r", null, who);
+            ClientMetadata.Repo ma = a.metadata.of(ra);
+            long doc = ma.fileId(p("doc.txt"));
+            ma.setClientTime(p("doc.txt"), blob, Instant.ofEpochSecond(1_600_000_000L));
+            ma.sync();
+            ClientMetadata.Repo old = b.metadata.of(rb);
+            long onlyHere = old.fileId(p("only-on-b.txt"));
+            old.fileId(p("also-only-on-b.txt"));
+            old.sync();
+            NoteKeeper.State before = b.metadata.export(rb);
+
+            NoteKeeper.State leaders = a.metadata.export(ra);
+            assertThat(leaders.index()).isPositive();
+            assertThatThrownBy(() -> b.metadata.replace(rb, new NoteKeeper.State(leaders.index(),
+                    java.util.Map.of("../../../escaped", "davit-pathlog 1\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)))))
+                    .isInstanceOf(java.io.IOException.class);
+            java.util.Map<String, byte[]> damaged = new java.util.HashMap<>(leaders.files());
+            damaged.put("davit-fileids", "not a path log".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            assertThatThrownBy(() -> b.metadata.replace(rb, new NoteKeeper.State(leaders.index(), damaged)))
+                    .isInstanceOf(java.io.IOException.class);
+            assertThat(text(b.metadata.export(rb))).as("refused: nothing changed").isEqualTo(text(before));
+            assertThat(Files.exists(tmp.resolve("b").resolve("escaped"))).isFalse();
+
+            b.metadata.replace(rb, leaders);
+
+            ClientMetadata.Repo now = b.metadata.of(rb);
+            assertThat(now.pathOf(doc)).isEqualTo(p("doc.txt"));
+            assertThat(now.clientTime(p("doc.txt"), blob)).isEqualTo(Instant.ofEpochSecond(1_600_000_000L));
+            assertThat(now.pathOf(onlyHere + 1)).as("what only this node had is gone").isNull();
+            NoteKeeper.State after = b.metadata.export(rb);
+            assertThat(after.index()).isEqualTo(leaders.index());
+            assertThat(text(after)).isEqualTo(text(leaders));
+            assertThat(Files.readString(rb.gitDir().resolve("davit-clientmeta-applied")).trim())
+                    .isEqualTo(Long.toString(leaders.index()));
+            try (java.util.stream.Stream<Path> left = Files.list(rb.gitDir())) {
+                assertThat(left.map(f -> f.getFileName().toString())).noneMatch(n -> n.contains("incoming"));
+            }
         }
     }
 

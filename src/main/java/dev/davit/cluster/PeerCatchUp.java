@@ -1,6 +1,7 @@
 package dev.davit.cluster;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -10,16 +11,21 @@ import java.time.Duration;
 import java.util.Map;
 
 import dev.davit.config.DavitConfig;
+import dev.davit.storage.GitRepository;
 import dev.davit.storage.Repositories;
 import dev.davit.storage.StorageException;
 
 /**
  * A node that fell behind the start of the leader's Raft log (the entries it lacks were deleted after a
  * snapshot) catches up from the leader itself, over the leader's HTTP port ({@link PeerEndpoints}): first the
- * leader's latest snapshot file, at index P, then every repository it names, fetched with git smart HTTP. The
+ * leader's latest snapshot file, at index P, then every repository it names, fetched with git smart HTTP, and
+ * its state beside the history (files kept aside, notes: {@link BesideState}), which replaces this node's. The
  * leader's repositories hold at least every entry up to P (its snapshot claimed so only once they were durable),
  * so once fetched this node's do too; it stores the file as its own snapshot and Ratis sends it the entries after
- * P, which find the ones it already has in place and change nothing. Nothing is fetched while the file is read and
+ * P, which find the ones it already has in place and change nothing. The files kept aside and notes the peer has
+ * are as of its last entry applied to each (Q, at least P), and come with that index: this node's stores skip the
+ * entries up to Q, as after a restart, and apply those after it, so none is applied twice or missed. Nothing is
+ * fetched while the file is read and
  * the repositories are fetched from one node only, never from two.
  */
 final class PeerCatchUp {
@@ -55,13 +61,38 @@ final class PeerCatchUp {
             if (slash <= 0) {
                 throw new IOException(peer.id() + "'s snapshot names a repository '" + name + "'");
             }
+            GitRepository repo;
             try {
-                repositories.createIfMissing(name.substring(0, slash), name.substring(slash + 1), null, null)
-                        .catchUpFrom(base + "git/" + name + ".git", Map.of(PeerEndpoints.SECRET_HEADER, secret));
+                repo = repositories.createIfMissing(name.substring(0, slash), name.substring(slash + 1), null, null);
             } catch (StorageException e) {
                 throw new IOException(name + ": " + e.getMessage(), e);
             }
+            repo.catchUpFrom(base + "git/" + name + ".git", Map.of(PeerEndpoints.SECRET_HEADER, secret));
+            besideHistory(peer, base, name, repo);
         }
         return r.body();
+    }
+
+    /**
+     * The peer's files kept aside and notes of {@code repo}, each with the index of the last entry it holds (at or
+     * after the snapshot's: the peer applied it), in place of this node's: the entries after the snapshot that
+     * they hold are then skipped, the later ones applied.
+     */
+    private void besideHistory(DavitConfig.Cluster.Peer peer, String base, String name, GitRepository repo) throws IOException {
+        HttpResponse<InputStream> r;
+        try {
+            r = http.send(HttpRequest.newBuilder(URI.create(base + "side/" + name)).timeout(Duration.ofSeconds(60))
+                    .header(PeerEndpoints.SECRET_HEADER, secret).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while reading " + peer.id() + "'s state beside " + name);
+        }
+        try (InputStream body = r.body()) {
+            if (r.statusCode() != 200) {
+                throw new IOException(peer.id() + " answered " + r.statusCode() + " for the state beside " + name + ": "
+                        + new String(body.readNBytes(4096), StandardCharsets.UTF_8).trim());
+            }
+            BesideState.read(body, repositories, repo);
+        }
     }
 }

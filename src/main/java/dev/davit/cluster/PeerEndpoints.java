@@ -30,7 +30,8 @@ import dev.davit.storage.Repositories;
  * by the node asked (never forwarded to the leader: a catch-up must read the snapshot and the repositories of
  * one node). A node that fell behind the start of the leader's Raft log ({@link PeerCatchUp}) reads there the
  * leader's latest snapshot file ({@code snapshot}) and then fetches each repository with git smart HTTP
- * ({@code git/OWNER/NAME.git}, JGit's {@link GitServlet}: upload-pack only, never receive-pack).
+ * ({@code git/OWNER/NAME.git}, JGit's {@link GitServlet}: upload-pack only, never receive-pack) and its state
+ * beside the history ({@code side/OWNER/NAME}: files kept aside and sync-client metadata, {@link BesideState}).
  *
  * <p>Every request must carry the cluster's shared secret ({@code cluster.secret}) in {@value #SECRET_HEADER}
  * (compared in constant time); without it the answer is 403 and nothing is read. User credentials play no part.
@@ -47,6 +48,7 @@ final class PeerEndpoints {
         context.addFilter(guard, PREFIX + "*", EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("cluster-snapshot", new SnapshotServlet(snapshots)), PREFIX + "snapshot");
         context.addServlet(new ServletHolder("cluster-git", new PeerGitServlet(repositories)), PREFIX + "git/*");
+        context.addServlet(new ServletHolder("cluster-side", new BesideServlet(repositories)), PREFIX + "side/*");
     }
 
     static boolean secretMatches(String expected, String given) {
@@ -95,6 +97,38 @@ final class PeerEndpoints {
             resp.setContentType("application/octet-stream");
             resp.setContentLength(bytes.length);
             resp.getOutputStream().write(bytes);
+        }
+    }
+
+    /** GET side/OWNER/NAME: the repository's files kept aside and notes, each as of the last entry applied to it. */
+    private static final class BesideServlet extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+        private final transient Repositories repositories;
+
+        BesideServlet(Repositories repositories) {
+            this.repositories = repositories;
+        }
+
+        @Override
+        protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+            String[] parts = req.getPathInfo() == null ? new String[0] : req.getPathInfo().substring(1).split("/", -1);
+            GitRepository repo = null;
+            if (parts.length == 2) {
+                try {
+                    repo = repositories.open(parts[0], parts[1]);
+                } catch (NotFoundException e) {
+                    repo = null;
+                }
+            }
+            if (repo == null) {
+                resp.setStatus(404);
+                resp.setContentType("text/plain; charset=utf-8");
+                resp.getWriter().write("404 Not Found: no repository " + req.getPathInfo() + " on this node\n");
+                return;
+            }
+            resp.setContentType("application/zip");
+            // Written as it is read: a failure midway breaks the answer, which the reader refuses (its end is missing).
+            BesideState.write(repositories, repo, resp.getOutputStream());
         }
     }
 

@@ -43,8 +43,9 @@ import dev.davit.storage.WriteKey;
  * they applied before (by index). A node that fell behind the start of the leader's log is told so by Ratis
  * ({@link #notifyInstallSnapshotFromLeader}) and fetches the leader's snapshot file and then its repositories
  * ({@link CatchUp}); it goes on from the index of that snapshot. The keyed writes, held in memory, are in the
- * snapshot with the locks. Not in the snapshot yet (README, cluster section): the files kept aside and notes of a
- * node that caught up from a snapshot (it has those made after it).
+ * snapshot with the locks. The files kept aside and the notes, on disk beside each repository, are fetched with
+ * it ({@link BesideState}), each with the index of the last entry it holds, so the entries after the snapshot
+ * skip those it holds as after a restart.
  */
 final class RepositoryStateMachine extends BaseStateMachine {
     static final String APPLIED = "APPLIED";

@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Properties;
 import java.util.function.BooleanSupplier;
 
@@ -28,6 +30,8 @@ import dev.davit.config.ConfigLoader;
 import dev.davit.lock.Lock;
 import dev.davit.storage.GitRepository;
 import dev.davit.storage.NotFoundException;
+import dev.davit.storage.NoteKeeper;
+import dev.davit.storage.RepoPath;
 import dev.davit.testutil.Conditions;
 import dev.davit.testutil.TestServer;
 
@@ -133,8 +137,24 @@ class ClusterCatchUpTest {
                 .PUT(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** A WebDAV request to demo/sample through node {@code node}, with headers as name, value pairs. */
+    private HttpResponse<String> dav(int node, String method, String path, String body, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPorts.get(node - 1) + "/dav/demo/sample/" + path))
+                .timeout(Duration.ofSeconds(60))
+                .header("Authorization", TestServer.basic(TestServer.USER, TestServer.PASSWORD))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     private HttpResponse<byte[]> snapshot(int node, String secret) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPorts.get(node - 1) + "/cluster/snapshot"))
+        return peerGet(node, "snapshot", secret);
+    }
+
+    private HttpResponse<byte[]> peerGet(int node, String what, String secret) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPorts.get(node - 1) + "/cluster/" + what))
                 .timeout(Duration.ofSeconds(60));
         if (secret != null) {
             b.header("X-Davit-Cluster-Secret", secret);
@@ -318,6 +338,135 @@ class ClusterCatchUpTest {
         assertThat(right.statusCode()).isEqualTo(200);
         // Answered by the follower itself, not forwarded: its own latest snapshot file.
         assertThat(right.body()).isEqualTo(Files.readAllBytes(latestSnapshotFile(follower)));
+
+        // The files kept aside and notes of a repository: the same guard.
+        HttpResponse<byte[]> sideNone = peerGet(follower, "side/demo/sample", null);
+        HttpResponse<byte[]> sideWrong = peerGet(follower, "side/demo/sample", "not-the-secret-of-the-nodes");
+        HttpResponse<byte[]> sideRight = peerGet(follower, "side/demo/sample", SECRET);
+        HttpResponse<byte[]> sideMissing = peerGet(follower, "side/demo/no-such-repository", SECRET);
+        assertThat(sideNone.statusCode()).as(new String(sideNone.body())).isEqualTo(403);
+        assertThat(new String(sideNone.body())).doesNotContain("manifest");
+        assertThat(sideWrong.statusCode()).as(new String(sideWrong.body())).isEqualTo(403);
+        assertThat(sideRight.statusCode()).as(new String(sideRight.body())).isEqualTo(200);
+        try (java.util.zip.ZipInputStream zip = new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(sideRight.body()))) {
+            assertThat(zip.getNextEntry().getName()).isEqualTo("manifest.json");
+        }
+        assertThat(sideMissing.statusCode()).as(new String(sideMissing.body())).isEqualTo(404);
+    }
+
+    private static final String DEAD_PROPERTY = "<?xml version=\"1.0\" encoding=\"utf-8\"?>"
+            + "<D:propertyupdate xmlns:D=\"DAV:\" xmlns:Z=\"urn:x-davit-test\"><D:set><D:prop><Z:colour>blue</Z:colour>"
+            + "</D:prop></D:set></D:propertyupdate>";
+
+    /** A repository's note keepers' state on one node's own stores, as text, with each kind's index. */
+    private static Map<String, String> notes(GitRepository repo, DavitServer s) throws IOException {
+        Map<String, String> out = new TreeMap<>();
+        for (Map.Entry<String, NoteKeeper.State> k : s.repositories().exportNotes(repo).entrySet()) {
+            out.put(k.getKey() + " index", Long.toString(k.getValue().index()));
+            k.getValue().files().forEach((f, b) -> out.put(k.getKey() + " " + f, new String(b, java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        return out;
+    }
+
+    /**
+     * The files kept aside and the sync-client metadata are kept beside the repositories, not in git: a node that
+     * caught up from a snapshot fetches them too (before, it had only those made after the snapshot), with the index
+     * of the last entry they hold, so the entries after the snapshot neither apply again nor go missing.
+     */
+    @Test
+    void aNodeBehindTheTrimmedLogHoldsTheLeadersFilesKeptAsideAndSyncClientMetadataAndAppliesTheNextChangeOnce() throws Exception {
+        configure();
+        for (int i = 1; i <= 3; i++) {
+            start(i);
+        }
+        DavitServer leader = awaitLeaderWithSample();
+        int through = node(leader);
+        int down = through % 3 + 1;
+        long appliedWhenStopped = servers[down - 1].cluster().appliedIndex();
+        servers[down - 1].close();
+        servers[down - 1] = null;
+
+        // While it is down, before the writes that trim the log: junk, its dead property, a sync client's file.
+        HttpResponse<String> junk = dav(through, "PUT", ".DS_Store", "Bud1 finder junk");
+        assertThat(junk.statusCode()).as(junk.body()).isEqualTo(201);
+        HttpResponse<String> appleDouble = dav(through, "PUT", "._notes.txt", "\u0000\u0005\u0016\u0007 apple double");
+        assertThat(appleDouble.statusCode()).as(appleDouble.body()).isEqualTo(201);
+        HttpResponse<String> patched = dav(through, "PROPPATCH", "._notes.txt", DEAD_PROPERTY, "Content-Type", "application/xml");
+        assertThat(patched.statusCode()).as(patched.body()).isEqualTo(207);
+        assertThat(patched.body()).contains("200");
+        HttpResponse<String> synced = dav(through, "PUT", "synced.txt", "from a sync client", "X-OC-Mtime", "1600000000");
+        assertThat(synced.statusCode()).as(synced.body()).isEqualTo(201);
+        assertThat(synced.headers().firstValue("OC-FileId")).isPresent();
+        for (int i = 0; i < 60; i++) {
+            HttpResponse<String> r = put(through, "f" + i + ".txt", unique(i));
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        }
+        ObjectId written = head(leader);
+        await("the leader's log trimmed past what the stopped node has", () -> {
+            try {
+                return leader.cluster().logStartIndex() > appliedWhenStopped + 1;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+
+        // The catch-up moves the head first and stores the leader's snapshot last, once everything is fetched
+        // (the node may have a snapshot of its own from before it stopped: it is not the one waited for).
+        long leadersSnapshot = leader.cluster().snapshotIndex();
+        DavitServer back = start(down);
+        await("n" + down + " at the others' head", () -> written.equals(head(back)));
+        await("n" + down + " with the leader's snapshot", () -> {
+            try {
+                return back.cluster().snapshotIndex() >= leadersSnapshot;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+
+        // On its own stores (not through the leader): what the leader has, as the leader has it.
+        GitRepository mine = back.repositories().open("demo", "sample");
+        GitRepository theirs = leader.repositories().open("demo", "sample");
+        for (String f : List.of(".DS_Store", "._notes.txt")) {
+            assertThat(mine.sideFiles().get(RepoPath.parse(f))).as(f + " kept aside on n" + down).isPresent()
+                    .isEqualTo(theirs.sideFiles().get(RepoPath.parse(f)));
+        }
+        assertThat(mine.sideFiles().metadata(RepoPath.parse("._notes.txt")).map(String::new)).as("its dead property")
+                .hasValueSatisfying(d -> assertThat(d).contains("colour").contains("blue"))
+                .isEqualTo(theirs.sideFiles().metadata(RepoPath.parse("._notes.txt")).map(String::new));
+        assertThat(mine.sideFiles().appliedIndex()).isEqualTo(theirs.sideFiles().appliedIndex()).isPositive();
+        Map<String, String> notes = notes(mine, back);
+        assertThat(notes.get("dav.client-metadata davit-fileids")).as("the file id given through the leader")
+                .contains("synced.txt");
+        assertThat(notes.get("dav.client-metadata davit-mtimes")).as("the client's time").contains("synced.txt").contains("1600000000");
+        assertThat(notes).isEqualTo(notes(theirs, leader));
+
+        // The next change through the leader is applied on the node that came back, once.
+        long sideBefore = mine.sideFiles().appliedIndex();
+        HttpResponse<String> again = dav(through, "PUT", ".DS_Store", "Bud1 after the catch-up");
+        assertThat(again.statusCode()).as(again.body()).isIn(201, 204);
+        await("the next change on n" + down, () -> {
+            try {
+                return mine.sideFiles().appliedIndex() == theirs.sideFiles().appliedIndex();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        assertThat(mine.sideFiles().appliedIndex()).isGreaterThan(sideBefore);
+        assertThat(mine.sideFiles().get(RepoPath.parse(".DS_Store"))).isEqualTo(theirs.sideFiles().get(RepoPath.parse(".DS_Store")));
+        try (java.io.InputStream in = mine.sideFiles().open(RepoPath.parse(".DS_Store"))) {
+            assertThat(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("Bud1 after the catch-up");
+        }
+        assertThat(mine.sideFiles().get(RepoPath.parse("._notes.txt"))).isEqualTo(theirs.sideFiles().get(RepoPath.parse("._notes.txt")));
+        HttpResponse<String> more = dav(through, "PUT", "synced-after.txt", "later", "X-OC-Mtime", "1600000001");
+        assertThat(more.statusCode()).as(more.body()).isEqualTo(201);
+        await("the next note on n" + down, () -> {
+            try {
+                return notes(mine, back).equals(notes(theirs, leader));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        assertThat(notes(mine, back).get("dav.client-metadata davit-fileids")).contains("synced-after.txt");
     }
 
     /** The newest snapshot file in node {@code i}'s Raft storage. */

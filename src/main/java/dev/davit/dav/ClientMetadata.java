@@ -357,6 +357,7 @@ public final class ClientMetadata implements AutoCloseable, NoteKeeper {
                 }
             }
             Path dir = repository.gitDir();
+            StagedSwap.recover(dir, INCOMING, SWAPPED, durable); // one committed whose moves failed midway: finished first
             Path staged = StagedSwap.begin(dir, INCOMING);
             for (Map.Entry<String, byte[]> f : state.files().entrySet()) {
                 Files.write(staged.resolve(f.getKey()), f.getValue());

@@ -518,6 +518,10 @@ public final class SideFiles {
      * {@link Replacement#commit}. One at a time (the node's catch-up thread).
      */
     public Replacement replacement() throws IOException {
+        synchronized (this) {
+            // A replacement committed here whose moves failed midway (a full disk): finished before the next.
+            StagedSwap.recover(root.getParent(), staging, swapped(), durable);
+        }
         Path dir = StagedSwap.begin(root.getParent(), staging);
         Path newRoot = dir.resolve(root.getFileName().toString());
         Files.createDirectories(newRoot);

@@ -25,8 +25,7 @@ import dev.davit.storage.StorageException;
  * P, which find the ones it already has in place and change nothing. The files kept aside and notes the peer has
  * are as of its last entry applied to each (Q, at least P), and come with that index: this node's stores skip the
  * entries up to Q, as after a restart, and apply those after it, so none is applied twice or missed. Nothing is
- * fetched while the file is read and
- * the repositories are fetched from one node only, never from two.
+ * fetched while the file is read and the repositories are fetched from one node only, never from two.
  */
 final class PeerCatchUp {
     private final Repositories repositories;

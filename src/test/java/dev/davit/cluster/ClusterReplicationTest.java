@@ -167,6 +167,8 @@ class ClusterReplicationTest {
     /** The bytes of {@code path} at the head of o/r on {@code n}'s repository on disk (the applier caught up first). */
     private static String read(Node n, String path) throws Exception {
         GitRepository repo = n.repositories.open("o", "r");
+        // The head in memory (awaitHeadEverywhere) runs ahead of the disk's: its disk writer catches up first.
+        repo.applyToDisk();
         try (ObjectReader reader = repo.jgit().newObjectReader(); RevWalk rw = new RevWalk(reader)) {
             TreeWalk tw = TreeWalk.forPath(reader, path, rw.parseCommit(repo.disk().resolve(GitRepository.BRANCH)).getTree());
             assertThat(tw).as(path + " on " + n.id).isNotNull();

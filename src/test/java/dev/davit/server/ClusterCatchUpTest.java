@@ -82,6 +82,14 @@ class ClusterCatchUpTest {
         Files.writeString(sample.resolve("README.md"), "# sample\n");
     }
 
+    /** Configures the three nodes and starts them all. */
+    private void startAll() throws Exception {
+        configure();
+        for (int i = 1; i <= 3; i++) {
+            start(i);
+        }
+    }
+
     /** Starts (or restarts, on its folder) node {@code i} (1-3). */
     private DavitServer start(int i) throws Exception {
         Properties p = new Properties();
@@ -185,10 +193,7 @@ class ClusterCatchUpTest {
 
     @Test
     void aNodeBehindTheTrimmedLogFetchesTheLeadersStateAndHoldsEveryWriteAndLock() throws Exception {
-        configure();
-        for (int i = 1; i <= 3; i++) {
-            start(i);
-        }
+        startAll();
         DavitServer leader = awaitLeaderWithSample();
         int down = node(leader) % 3 + 1;
         long appliedWhenStopped = servers[down - 1].cluster().appliedIndex();
@@ -246,10 +251,7 @@ class ClusterCatchUpTest {
      */
     @Test
     void aStoppedLeaderWhoseLogEndsWhereTheNextLeadersLogStartsCatchesUp() throws Exception {
-        configure();
-        for (int i = 1; i <= 3; i++) {
-            start(i);
-        }
+        startAll();
         DavitServer first = awaitLeaderWithSample();
         int old = node(first);
         for (int i = 0; i < 5; i++) {
@@ -310,10 +312,7 @@ class ClusterCatchUpTest {
 
     @Test
     void theSnapshotEndpointAnswersOnlyWithTheClustersSecretAndIsEachNodesOwn() throws Exception {
-        configure();
-        for (int i = 1; i <= 3; i++) {
-            start(i);
-        }
+        startAll();
         DavitServer leader = awaitLeaderWithSample();
         for (int i = 0; i < 15; i++) {
             assertThat(put(node(leader), "f" + i + ".txt", unique(i)).statusCode()).isEqualTo(201);
@@ -375,10 +374,7 @@ class ClusterCatchUpTest {
      */
     @Test
     void aNodeBehindTheTrimmedLogHoldsTheLeadersFilesKeptAsideAndSyncClientMetadataAndAppliesTheNextChangeOnce() throws Exception {
-        configure();
-        for (int i = 1; i <= 3; i++) {
-            start(i);
-        }
+        startAll();
         DavitServer leader = awaitLeaderWithSample();
         int through = node(leader);
         int down = through % 3 + 1;

@@ -231,12 +231,26 @@ worker_pids=()
 # killed nodes were started again got a 2xx.
 alone=$(cat "$WORK"/w*.log | awk -v s="$nomajority_ms" -v e="$relaunch_ms" '$1 == "CODE" && $4 > s && $5 < e && $2 ~ /^2/')
 check_eq "writes answered 2xx while one node of three was up (of $tried_alone tried)" "" "$alone"
+# put_as_a_client NODE BODY [CURL ARGS...]: a PUT of locked.txt through NODE as a client that honours 503 +
+# Retry-After (the contract while a leader is being elected: the SIGSTOP above may still be settling) for up
+# to 30 s; prints its headers and "STATUS code". A 503 that lasts (a node that never rejoins) still fails.
+put_as_a_client() {
+  local i=$1 body=$2 out tries=0 deadline=$((SECONDS + 30))
+  shift 2
+  while :; do
+    out=$(curl -s -o "$WORK/put-body" -D - --max-time 20 "${AUTH[@]}" -X PUT --data-binary "$body" "$@" \
+          -w 'STATUS %{http_code}\n' "$(U "$i" cluster/locked.txt)" | tr -d '\r')
+    [[ "$(sed -n 's/^STATUS //p' <<<"$out")" == 503 ]] && (( SECONDS < deadline )) || break
+    tries=$((tries + 1)); sleep 1
+  done
+  (( tries > 0 )) && note "PUT locked.txt through n$i: $tries answer(s) 503 first ($(head -c 200 "$WORK/put-body"))" >&2
+  printf '%s\n' "$out"
+}
 # The lock taken through node 1 before the kills holds on whichever node leads now, through every node.
 for i in 1 2 3; do
-  code=$(curl -s -o /dev/null --max-time 20 "${AUTH[@]}" -X PUT --data-binary "no token" -w '%{http_code}' "$(U "$i" cluster/locked.txt)")
-  check_eq "PUT locked.txt without the token through n$i" 409 "$code"
-  hdr=$(curl -s -o /dev/null -D - --max-time 20 "${AUTH[@]}" -X PUT --data-binary "with the token $i" -H "If: (<$token>)" \
-         -w 'STATUS %{http_code}\n' "$(U "$i" cluster/locked.txt)" | tr -d '\r')
+  hdr=$(put_as_a_client "$i" "no token")
+  check_eq "PUT locked.txt without the token through n$i" 409 "$(sed -n 's/^STATUS //p' <<<"$hdr")"
+  hdr=$(put_as_a_client "$i" "with the token $i" -H "If: (<$token>)")
   check_eq "PUT locked.txt with the token through n$i" 204 "$(sed -n 's/^STATUS //p' <<<"$hdr")"
   last_rev=$(sed -n 's/^[Xx]-[Rr]evision: *//p' <<<"$hdr")
 done

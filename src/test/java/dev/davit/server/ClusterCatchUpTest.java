@@ -90,6 +90,39 @@ class ClusterCatchUpTest {
         }
     }
 
+    /**
+     * With node {@code down} stopped after applying {@code appliedWhenStopped}: 60 writes of ~4 KiB through the
+     * leader (f0.txt to f59.txt), until the leader's log no longer holds what the stopped node lacks; then the node
+     * is started again and waited for until it holds the leader's head and its snapshot (the catch-up moves the head
+     * first and stores the leader's snapshot last, once everything is fetched; the node's own snapshot from before
+     * it stopped may be past what it had applied, so it is not the one waited for).
+     */
+    private DavitServer writeUntilTrimmedAndRestart(DavitServer leader, int down, long appliedWhenStopped) throws Exception {
+        for (int i = 0; i < 60; i++) {
+            HttpResponse<String> r = put(node(leader), "f" + i + ".txt", unique(i));
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        }
+        ObjectId written = head(leader);
+        await("the leader's log trimmed past what the stopped node has", () -> {
+            try {
+                return leader.cluster().logStartIndex() > appliedWhenStopped + 1;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        long leadersSnapshot = leader.cluster().snapshotIndex();
+        DavitServer back = start(down);
+        await("n" + down + " at the others' head", () -> written.equals(head(back)));
+        await("n" + down + " with the leader's snapshot", () -> {
+            try {
+                return back.cluster().snapshotIndex() >= leadersSnapshot;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        return back;
+    }
+
     /** Starts (or restarts, on its folder) node {@code i} (1-3). */
     private DavitServer start(int i) throws Exception {
         Properties p = new Properties();
@@ -203,31 +236,7 @@ class ClusterCatchUpTest {
         // While it is down: a lock and 60 writes, and the two others trim their logs past what it has.
         Lock lock = leader.locks().create(new Lock("opaquelocktoken:catch-up-test", "demo/sample", "locked.txt",
                 Lock.Scope.EXCLUSIVE, false, TestServer.USER, "", 3600, java.time.Instant.now().plusSeconds(3600), false));
-        for (int i = 0; i < 60; i++) {
-            HttpResponse<String> r = put(node(leader), "f" + i + ".txt", unique(i));
-            assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
-        }
-        ObjectId written = head(leader);
-        await("the leader's log trimmed past what the stopped node has", () -> {
-            try {
-                return leader.cluster().logStartIndex() > appliedWhenStopped + 1;
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
-
-        // The node may have a snapshot of its own from before it stopped (past what it had applied, by the time
-        // it is taken): the one waited for is the leader's, stored once the repositories are fetched.
-        long leadersSnapshot = leader.cluster().snapshotIndex();
-        DavitServer back = start(down);
-        await("n" + down + " at the others' head", () -> written.equals(head(back)));
-        await("n" + down + " with the leader's snapshot", () -> {
-            try {
-                return back.cluster().snapshotIndex() >= leadersSnapshot;
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
+        DavitServer back = writeUntilTrimmedAndRestart(leader, down, appliedWhenStopped);
         back.repositories().open("demo", "sample").applyToDisk();
         for (int i = 0; i < 60; i += 7) {
             assertThat(onDisk(back, "f" + i + ".txt")).as("f" + i + ".txt on n" + down + "'s disk").isEqualTo(unique(i));
@@ -395,31 +404,7 @@ class ClusterCatchUpTest {
         HttpResponse<String> synced = dav(through, "PUT", "synced.txt", "from a sync client", "X-OC-Mtime", "1600000000");
         assertThat(synced.statusCode()).as(synced.body()).isEqualTo(201);
         assertThat(synced.headers().firstValue("OC-FileId")).isPresent();
-        for (int i = 0; i < 60; i++) {
-            HttpResponse<String> r = put(through, "f" + i + ".txt", unique(i));
-            assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
-        }
-        ObjectId written = head(leader);
-        await("the leader's log trimmed past what the stopped node has", () -> {
-            try {
-                return leader.cluster().logStartIndex() > appliedWhenStopped + 1;
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
-
-        // The catch-up moves the head first and stores the leader's snapshot last, once everything is fetched
-        // (the node may have a snapshot of its own from before it stopped: it is not the one waited for).
-        long leadersSnapshot = leader.cluster().snapshotIndex();
-        DavitServer back = start(down);
-        await("n" + down + " at the others' head", () -> written.equals(head(back)));
-        await("n" + down + " with the leader's snapshot", () -> {
-            try {
-                return back.cluster().snapshotIndex() >= leadersSnapshot;
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
+        DavitServer back = writeUntilTrimmedAndRestart(leader, down, appliedWhenStopped);
 
         // On its own stores (not through the leader): what the leader has, as the leader has it.
         GitRepository mine = back.repositories().open("demo", "sample");

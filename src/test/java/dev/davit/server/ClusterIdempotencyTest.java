@@ -4,15 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Base64;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 
 /**
  * REST {@code Idempotency-Key} in cluster mode: a client that lost the answer to a keyed write (its leader
@@ -20,19 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
  * commit and no conflict with its own write; a refusal's answer is replayed too; the key with another request
  * is still 422. Three real servers over HTTP.
  */
-class ClusterIdempotencyTest {
+class ClusterIdempotencyTest extends ThreeNodeClusterTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    @TempDir
-    Path tmp;
-
-    private ThreeNodeCluster cluster;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     private static String put(String message, String content, String sha) {
         return "{\"message\":\"" + message + "\",\"content\":\"" + Base64.getEncoder().encodeToString(content.getBytes(StandardCharsets.UTF_8))
@@ -56,7 +41,7 @@ class ClusterIdempotencyTest {
 
     @Test
     void aKeyedWriteRetriedThroughAnotherNodeAfterTheLeaderDiedIsReplayedNotCommittedTwice() throws Exception {
-        cluster = new ThreeNodeCluster(tmp);
+        startCluster();
         cluster.awaitSample();
         int through = cluster.follower();
         String create = put("keyed create", "first", null);

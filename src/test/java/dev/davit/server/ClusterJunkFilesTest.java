@@ -7,9 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Optional;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import dev.davit.storage.RepoPath;
 import dev.davit.storage.SideFiles;
@@ -19,21 +17,9 @@ import dev.davit.storage.SideFiles;
  * read, listed and deleted through every node, is on every node's disk with the same version and time, and
  * outlives the leader it was written through. Three real servers over HTTP.
  */
-class ClusterJunkFilesTest {
+class ClusterJunkFilesTest extends ThreeNodeClusterTest {
     private static final String PROPFIND = "<?xml version=\"1.0\" encoding=\"utf-8\"?>"
             + "<D:propfind xmlns:D=\"DAV:\"><D:prop><D:getetag/><D:getlastmodified/></D:prop></D:propfind>";
-
-    @TempDir
-    Path tmp;
-
-    private ThreeNodeCluster cluster;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     /** Node {@code n}'s own copy of a file kept aside in demo/sample (not through the leader). */
     private Optional<SideFiles.SideFile> onDisk(int n, String path) throws Exception {
@@ -42,7 +28,7 @@ class ClusterJunkFilesTest {
 
     @Test
     void aDsStorePutThroughOneNodeIsReadListedAndDeletedThroughEveryNodeAndOutlivesTheLeader() throws Exception {
-        cluster = new ThreeNodeCluster(tmp);
+        startCluster();
         cluster.awaitSample();
         int through = cluster.follower();
         String revision = cluster.dav(through, "GET", "README.md", null).headers().firstValue("X-Revision").orElseThrow();

@@ -3,11 +3,8 @@ package dev.davit.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Reads after a partition: a leader that no longer hears from a majority still believes it leads until it steps
@@ -16,24 +13,12 @@ import org.junit.jupiter.api.io.TempDir;
  * answers 503 with Retry-After, still believing it leads. Before the lease, reads through it were answered from
  * its state until the step-down.
  */
-class ClusterLeaderLeaseTest {
+class ClusterLeaderLeaseTest extends ThreeNodeClusterTest {
     private static final long DEADLINE_NANOS = 60_000_000_000L;
-
-    @TempDir
-    Path tmp;
-
-    private ThreeNodeCluster cluster;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     @Test
     void aLeaderCutOffFromTheMajorityAnswers503ToReadsWhileItStillBelievesItLeads() throws Exception {
-        cluster = new ThreeNodeCluster(tmp);
+        startCluster();
         cluster.awaitSample();
         int n = cluster.leader();
         DavitServer leader = cluster.node(n);

@@ -3,11 +3,8 @@ package dev.davit.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import dev.davit.testutil.MultiStatus;
 
@@ -17,24 +14,12 @@ import dev.davit.testutil.MultiStatus;
  * client times it set ({@code X-OC-Mtime}) are the same through every node after the leader that gave them is
  * gone, and an id is still never given twice. Three real servers over HTTP.
  */
-class ClusterSyncMetadataTest {
+class ClusterSyncMetadataTest extends ThreeNodeClusterTest {
     private static final String OC = "http://owncloud.org/ns";
     private static final String PROPS = "<?xml version=\"1.0\"?><d:propfind xmlns:d=\"DAV:\" xmlns:oc=\"" + OC + "\"><d:prop>"
             + "<d:getlastmodified/><d:getetag/><oc:id/><oc:fileid/></d:prop></d:propfind>";
     /** 2020-09-13T12:26:40Z, as a sync client sends its file's time. */
     private static final String MTIME = "1600000000";
-
-    @TempDir
-    Path tmp;
-
-    private ThreeNodeCluster cluster;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     private MultiStatus.Resource props(int node, String path) throws Exception {
         HttpResponse<String> r = cluster.dav(node, "PROPFIND", path, PROPS, "Depth", "0", "Content-Type", "application/xml");
@@ -49,7 +34,7 @@ class ClusterSyncMetadataTest {
 
     @Test
     void fileIdsAndClientTimesGivenThroughOneNodeAreTheSameThroughAnotherAfterTheLeaderDied() throws Exception {
-        cluster = new ThreeNodeCluster(tmp);
+        startCluster();
         cluster.awaitSample();
         int through = cluster.follower();
         HttpResponse<String> put = cluster.dav(through, "PUT", "a.txt", "synced", "X-OC-Mtime", MTIME);

@@ -6,12 +6,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import dev.davit.testutil.TestServer;
 
@@ -20,20 +17,10 @@ import dev.davit.testutil.TestServer;
  * PUT was answered 507 with "the disk is full" (the mapping of a full disk), which sent people looking for space
  * that was there: it is 413 Content Too Large, naming the limit, with nothing kept, through any node.
  */
-class ClusterWriteTooLargeTest {
-    @TempDir
-    Path tmp;
+class ClusterWriteTooLargeTest extends ThreeNodeClusterTest {
 
-    private ThreeNodeCluster cluster;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
-
-    @AfterEach
-    void stop() throws Exception {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     private HttpResponse<String> put(int node, String path, byte[] body) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.node(node).port() + "/dav/demo/sample/" + path))
@@ -44,7 +31,7 @@ class ClusterWriteTooLargeTest {
 
     @Test
     void aWriteOverTheLimitOfOneEntryIs413NamingItAndKeepsNothing() throws Exception {
-        cluster = new ThreeNodeCluster(tmp);
+        startCluster();
         cluster.awaitSample();
         int leader = cluster.leader();
         int follower = cluster.follower();

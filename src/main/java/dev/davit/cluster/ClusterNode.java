@@ -39,6 +39,7 @@ import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
+import org.eclipse.jgit.lib.ObjectId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,8 +97,13 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
     /** A node that fell behind the leader's log fetches its state on this thread ({@link PeerCatchUp}). */
     private final java.util.concurrent.ScheduledExecutorService catchUpThread;
     private final PeerCatchUp catchUp;
+    /** Large files beside the log: shipped before the entry that names them, fetched by a node that missed one. */
+    private final BlobTransfer blobs;
     /** A failed catch-up is reported this long after it failed: Ratis asks again at once, and would in a loop. */
     private static final long CATCH_UP_RETRY_SECONDS = 5;
+    /** A blob an entry names is asked of every other node this many times, this far apart, before the entry fails. */
+    private static final int FETCH_ROUNDS = 6;
+    private static final long FETCH_PAUSE_SECONDS = 5;
     private volatile boolean closed;
     /** Why this node left the group while running (an entry it could not apply), or null. */
     private volatile String stoppedBecause;
@@ -195,12 +201,14 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
         // follower is told to install one and fetches it itself (notifyInstallSnapshotFromLeader).
         RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(props, false);
         this.catchUp = new PeerCatchUp(repositories, settings.secret());
+        this.blobs = new BlobTransfer(settings.secret());
         this.catchUpThread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "davit-cluster-catch-up");
             t.setDaemon(true);
             return t;
         });
-        this.stateMachine = new RepositoryStateMachine(repositories, locks, this::checkLeading, this::catchUpFrom, this::stopTakingPart);
+        this.stateMachine = new RepositoryStateMachine(repositories, locks, this::checkLeading, this::catchUpFrom,
+                this::fetchBlob, this::stopTakingPart);
         this.leadingTasks = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "davit-cluster-leading");
             t.setDaemon(true);
@@ -419,12 +427,65 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
     }
 
     @Override
-    public void commit(GitRepository repo, CommitLog.Record record, List<WriteKey.Commit> keys) throws IOException {
-        String outcome = submit(new ReplicatedEntry(repo.owner(), repo.name(), record, keys, clock.millis()).encode());
+    public void commit(GitRepository repo, CommitLog.Record record, List<WriteKey.Commit> keys, List<ObjectId> outside)
+            throws IOException {
+        String outcome = submit(new ReplicatedEntry(repo.owner(), repo.name(), record, keys, clock.millis(), outside).encode());
         if (!RepositoryStateMachine.APPLIED.equals(outcome)) {
             // Built on a head that an earlier entry (another leader's) had replaced: refused on every node alike.
             throw new NotCommittedException("the cluster's leader changed while this write was under way");
         }
+    }
+
+    /**
+     * To the other nodes, returning once a majority of all nodes (this one, which has it, counted) holds the blob
+     * durably ({@link BlobTransfer#ship}).
+     */
+    @Override
+    public void shipBlob(GitRepository repo, ObjectId id) throws IOException {
+        List<DavitConfig.Cluster.Peer> others = new ArrayList<>();
+        for (DavitConfig.Cluster.Peer p : peers.values()) {
+            if (!p.id().equals(settings.nodeId())) {
+                others.add(p);
+            }
+        }
+        blobs.ship(repo, id, others, peers.size() / 2 + 1 - 1);
+    }
+
+    /**
+     * A blob that an entry to apply names and this node lacks (it missed its shipping): from the leader this node
+     * knows of first (it had it before the entry), then from the others; a few rounds, as a node may be restarting.
+     */
+    private void fetchBlob(GitRepository repo, ObjectId id) throws IOException {
+        IOException last = null;
+        for (int round = 0; round < FETCH_ROUNDS && !closed; round++) {
+            List<DavitConfig.Cluster.Peer> from = new ArrayList<>();
+            DavitConfig.Cluster.Peer leader = leader();
+            if (leader != null && !leader.id().equals(settings.nodeId())) {
+                from.add(leader);
+            }
+            for (DavitConfig.Cluster.Peer p : peers.values()) {
+                if (!p.id().equals(settings.nodeId()) && !from.contains(p)) {
+                    from.add(p);
+                }
+            }
+            try {
+                blobs.fetch(repo, id, from);
+                LOG.info("cluster: fetched the blob {} of {}/{}, which this node had missed", id.name(), repo.owner(), repo.name());
+                return;
+            } catch (java.io.InterruptedIOException e) {
+                throw e;
+            } catch (IOException e) {
+                last = e;
+                LOG.warn("cluster: {}; trying again in {} s", e.getMessage(), FETCH_PAUSE_SECONDS);
+                try {
+                    TimeUnit.SECONDS.sleep(FETCH_PAUSE_SECONDS); // a back-off on the applying thread, which has nothing else to do
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while fetching the blob " + id.name());
+                }
+            }
+        }
+        throw last != null ? last : new IOException("this node is closing");
     }
 
     @Override

@@ -32,6 +32,8 @@ import dev.davit.storage.Repositories;
  * leader's latest snapshot file ({@code snapshot}) and then fetches each repository with git smart HTTP
  * ({@code git/OWNER/NAME.git}, JGit's {@link GitServlet}: upload-pack only, never receive-pack) and its state
  * beside the history ({@code side/OWNER/NAME}: files kept aside and sync-client metadata, {@link BesideState}).
+ * The leader ships large files there before the entry that names them, and a node that missed one fetches it
+ * ({@code blob/OWNER/NAME/ID}, {@link BlobTransfer}).
  *
  * <p>Every request must carry the cluster's shared secret ({@code cluster.secret}) in {@value #SECRET_HEADER}
  * (compared in constant time); without it the answer is 403 and nothing is read. User credentials play no part.
@@ -49,6 +51,7 @@ final class PeerEndpoints {
         context.addServlet(new ServletHolder("cluster-snapshot", new SnapshotServlet(snapshots)), PREFIX + "snapshot");
         context.addServlet(new ServletHolder("cluster-git", new PeerGitServlet(repositories)), PREFIX + "git/*");
         context.addServlet(new ServletHolder("cluster-side", new BesideServlet(repositories)), PREFIX + "side/*");
+        context.addServlet(new ServletHolder("cluster-blob", new BlobServlet(repositories)), PREFIX + "blob/*");
     }
 
     static boolean secretMatches(String expected, String given) {
@@ -129,6 +132,94 @@ final class PeerEndpoints {
             resp.setContentType("application/zip");
             // Written as it is read: a failure midway breaks the answer, which the reader refuses (its end is missing).
             BesideState.write(repositories, repo, resp.getOutputStream());
+        }
+    }
+
+    /**
+     * PUT blob/OWNER/NAME/ID: stores the blob sent (its length given), checked against its id and fsynced, and
+     * answers 204 once it is durable here; 204 at once, the body unread, when this node has it already (the
+     * sender asks with {@code Expect: 100-continue} and so sends nothing). The repository is made if missing, as
+     * the entry naming the blob would make it. GET: the blob, when this node has it.
+     */
+    private static final class BlobServlet extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+        private final transient Repositories repositories;
+
+        BlobServlet(Repositories repositories) {
+            this.repositories = repositories;
+        }
+
+        private record Target(String owner, String name, org.eclipse.jgit.lib.ObjectId id) {
+            static Target of(String pathInfo) {
+                String[] parts = pathInfo == null ? new String[0] : pathInfo.substring(1).split("/", -1);
+                if (parts.length != 3 || !org.eclipse.jgit.lib.ObjectId.isId(parts[2])) {
+                    return null;
+                }
+                return new Target(parts[0], parts[1], org.eclipse.jgit.lib.ObjectId.fromString(parts[2]));
+            }
+        }
+
+        private static void answer(HttpServletResponse resp, int status, String text) throws IOException {
+            resp.setStatus(status);
+            resp.setContentType("text/plain; charset=utf-8");
+            resp.getWriter().write(status + " " + text + "\n");
+        }
+
+        @Override
+        protected void doPut(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+            Target t = Target.of(req.getPathInfo());
+            if (t == null) {
+                answer(resp, 404, "Not Found: not blob/OWNER/NAME/ID");
+                return;
+            }
+            long length = req.getContentLengthLong();
+            if (length < 0) {
+                answer(resp, 411, "Length Required");
+                return;
+            }
+            GitRepository repo;
+            try {
+                repo = repositories.createIfMissing(t.owner(), t.name(), null, null);
+            } catch (dev.davit.storage.StorageException e) {
+                answer(resp, 404, "Not Found: " + e.getMessage());
+                return;
+            }
+            if (repo.holdsBlob(t.id())) {
+                resp.setStatus(204);
+                return;
+            }
+            try {
+                repo.receiveBlob(t.id(), req.getInputStream(), length);
+            } catch (dev.davit.storage.disk.NoSpaceException e) {
+                answer(resp, 507, "Insufficient Storage: " + e.getMessage());
+                return;
+            } catch (IOException e) {
+                answer(resp, 400, "Bad Request: " + e.getMessage());
+                return;
+            }
+            resp.setStatus(204);
+        }
+
+        @Override
+        protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+            Target t = Target.of(req.getPathInfo());
+            GitRepository repo = null;
+            if (t != null) {
+                try {
+                    repo = repositories.open(t.owner(), t.name());
+                } catch (NotFoundException e) {
+                    repo = null;
+                }
+            }
+            if (repo == null || !repo.holdsBlob(t.id())) {
+                answer(resp, 404, "Not Found: no such blob on this node");
+                return;
+            }
+            try (GitRepository.SizedStream blob = repo.openBlob(t.id())) {
+                resp.setContentType("application/octet-stream");
+                resp.setContentLengthLong(blob.size());
+                blob.stream().transferTo(resp.getOutputStream());
+            }
         }
     }
 

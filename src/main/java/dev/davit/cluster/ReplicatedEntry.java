@@ -17,26 +17,35 @@ import dev.davit.storage.log.CommitLog;
  * One entry of the replicated log: which repository, and the commit-log record of one batch of its writes
  * (the bytes {@link CommitLog#encode} makes, exactly what the local commit log keeps). A batch with keyed
  * writes carries their keys too, with the commit each made and the leader's time ({@code stampMillis}): the
- * key cannot be committed without its commit, nor the commit without its key.
+ * key cannot be committed without its commit, nor the commit without its key. A batch that places large files
+ * names their blobs ({@code outside}): they are not in the record but were made durable on a majority of nodes
+ * before it ({@link BlobTransfer}), and a node that lacks one fetches it before it applies the record.
  */
-record ReplicatedEntry(String owner, String name, CommitLog.Record record, List<WriteKey.Commit> keys, long stampMillis) {
+record ReplicatedEntry(String owner, String name, CommitLog.Record record, List<WriteKey.Commit> keys, long stampMillis,
+                       List<ObjectId> outside) {
     /** Ours and no one else's: an entry that does not start with it is refused, never misread. */
     private static final int MAGIC = 0x44565231; // "DVR1"
     /** A batch with keys (an entry without any is written as before, "DVR1"). */
     private static final int MAGIC_KEYED = 0x44565232; // "DVR2"
+    /** A batch with blobs outside its record (and keys, maybe none). */
+    private static final int MAGIC_OUTSIDE = 0x44565233; // "DVR3"
 
     ReplicatedEntry(String owner, String name, CommitLog.Record record) {
-        this(owner, name, record, List.of(), 0);
+        this(owner, name, record, List.of(), 0, List.of());
+    }
+
+    ReplicatedEntry(String owner, String name, CommitLog.Record record, List<WriteKey.Commit> keys, long stampMillis) {
+        this(owner, name, record, keys, stampMillis, List.of());
     }
 
     byte[] encode() throws IOException {
         byte[] payload = CommitLog.encode(record);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(payload.length + 64 + 128 * keys.size());
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(keys.isEmpty() ? MAGIC : MAGIC_KEYED);
+            out.writeInt(!outside.isEmpty() ? MAGIC_OUTSIDE : keys.isEmpty() ? MAGIC : MAGIC_KEYED);
             out.writeUTF(owner);
             out.writeUTF(name);
-            if (!keys.isEmpty()) {
+            if (!keys.isEmpty() || !outside.isEmpty()) {
                 out.writeLong(stampMillis);
                 out.writeInt(keys.size());
                 for (WriteKey.Commit k : keys) {
@@ -44,6 +53,14 @@ record ReplicatedEntry(String owner, String name, CommitLog.Record record, List<
                     EntryFields.string(out, k.key().fingerprint());
                     byte[] id = new byte[Constants.OBJECT_ID_LENGTH];
                     k.commit().copyRawTo(id, 0);
+                    out.write(id);
+                }
+            }
+            if (!outside.isEmpty()) {
+                out.writeInt(outside.size());
+                byte[] id = new byte[Constants.OBJECT_ID_LENGTH];
+                for (ObjectId o : outside) {
+                    o.copyRawTo(id, 0);
                     out.write(id);
                 }
             }
@@ -56,14 +73,14 @@ record ReplicatedEntry(String owner, String name, CommitLog.Record record, List<
     static ReplicatedEntry decode(byte[] data) throws IOException {
         try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(data))) {
             int magic = in.readInt();
-            if (magic != MAGIC && magic != MAGIC_KEYED) {
+            if (magic != MAGIC && magic != MAGIC_KEYED && magic != MAGIC_OUTSIDE) {
                 throw new IOException("not a Davit log entry");
             }
             String owner = in.readUTF();
             String name = in.readUTF();
             List<WriteKey.Commit> keys = List.of();
             long stamp = 0;
-            if (magic == MAGIC_KEYED) {
+            if (magic == MAGIC_KEYED || magic == MAGIC_OUTSIDE) {
                 stamp = in.readLong();
                 int n = in.readInt();
                 if (n < 0 || n > in.available()) {
@@ -77,13 +94,26 @@ record ReplicatedEntry(String owner, String name, CommitLog.Record record, List<
                     keys.add(new WriteKey.Commit(key, ObjectId.fromRaw(id)));
                 }
             }
+            List<ObjectId> outside = List.of();
+            if (magic == MAGIC_OUTSIDE) {
+                int n = in.readInt();
+                if (n <= 0 || (long) n * Constants.OBJECT_ID_LENGTH > in.available()) {
+                    throw new IOException("a Davit log entry with " + n + " blobs outside it");
+                }
+                outside = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    byte[] id = new byte[Constants.OBJECT_ID_LENGTH];
+                    in.readFully(id);
+                    outside.add(ObjectId.fromRaw(id));
+                }
+            }
             int len = in.readInt();
             if (len < 0 || len != in.available()) {
                 throw new IOException("a Davit log entry of the wrong length");
             }
             byte[] payload = new byte[len];
             in.readFully(payload);
-            return new ReplicatedEntry(owner, name, CommitLog.decode(payload), keys, stamp);
+            return new ReplicatedEntry(owner, name, CommitLog.decode(payload), keys, stamp, outside);
         }
     }
 }

@@ -18,6 +18,7 @@ import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.eclipse.jgit.lib.ObjectId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +59,7 @@ final class RepositoryStateMachine extends BaseStateMachine {
     private final Runnable afterApply;
     private final SnapshotFiles snapshots = new SnapshotFiles();
     private final CatchUp catchUp;
+    private final BlobFetch blobs;
     /** Told once, with the reason, when an entry cannot be applied here (the node then leaves the group). */
     private final java.util.function.Consumer<String> stop;
     /** Why this node stopped applying entries (the first one it could not apply), or null. */
@@ -72,12 +74,19 @@ final class RepositoryStateMachine extends BaseStateMachine {
         CompletableFuture<byte[]> from(String leaderId);
     }
 
+    /** How a node gets a blob that an entry names outside its record and that it missed (ClusterNode: over HTTP). */
+    interface BlobFetch {
+        /** Stores the blob {@code id} in {@code repo} on this node, durably, from another node that has it. */
+        void fetch(GitRepository repo, ObjectId id) throws IOException;
+    }
+
     RepositoryStateMachine(Repositories repositories, ReplicatedLockStore locks, Runnable afterApply, CatchUp catchUp,
-                           java.util.function.Consumer<String> stop) {
+                           BlobFetch blobs, java.util.function.Consumer<String> stop) {
         this.repositories = repositories;
         this.locks = locks;
         this.afterApply = afterApply;
         this.catchUp = catchUp;
+        this.blobs = blobs;
         this.stop = stop;
     }
 
@@ -201,6 +210,16 @@ final class RepositoryStateMachine extends BaseStateMachine {
             // A repository made on another node (a sync client's home) is made here by its first entry: an
             // empty repository is the same on every node, so its creation needs no entry of its own.
             GitRepository repo = repositories.createIfMissing(e.owner(), e.name(), null, null);
+            if (java.util.Objects.equals(repo.headId(), e.record().oldHead())) {
+                // Large blobs its commits name outside the record: a majority took each before the entry was
+                // submitted; this node fetches one it missed (entries are applied one at a time: the head
+                // cannot move between this check and the apply).
+                for (ObjectId id : e.outside()) {
+                    if (!repo.holdsBlob(id)) {
+                        blobs.fetch(repo, id);
+                    }
+                }
+            }
             outcome = repo.applyReplicated(e.record()) == GitRepository.Applied.APPLIED ? APPLIED : STALE;
             // Whatever the outcome: a replayed entry finds the head moved past it (STALE) though it was applied
             // once; the front end asks whether the key's commit is in the history before it trusts it.

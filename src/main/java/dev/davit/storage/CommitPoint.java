@@ -3,6 +3,8 @@ package dev.davit.storage;
 import java.io.IOException;
 import java.util.List;
 
+import org.eclipse.jgit.lib.ObjectId;
+
 import dev.davit.storage.log.CommitLog;
 
 /**
@@ -19,13 +21,25 @@ import dev.davit.storage.log.CommitLog;
 public interface CommitPoint {
     /**
      * Returns once {@code record} is committed and applied to {@code repo} on this node (its head is the
-     * record's new head), with {@code keys}, the keyed writes among its commits, in the same entry.
+     * record's new head), with {@code keys}, the keyed writes among its commits, in the same entry. Its commits
+     * may also name {@code outside}: large blobs that are not in the record (a log entry holds its objects in
+     * memory, on every node) but were made durable on a majority of nodes beforehand by {@link #shipBlob}; a
+     * node that lacks one when it applies the record fetches it first.
      *
      * @throws NotCommittedException when that is not known (no majority, lost leadership, a time-out, or the
      *                               record's old head was no longer the head when its turn came): the caller
      *                               must not acknowledge the writes
      */
-    void commit(GitRepository repo, CommitLog.Record record, List<WriteKey.Commit> keys) throws IOException;
+    void commit(GitRepository repo, CommitLog.Record record, List<WriteKey.Commit> keys, List<ObjectId> outside)
+            throws IOException;
+
+    /**
+     * Makes the blob {@code id}, durable in {@code repo} on this node, durable on a majority of nodes before any
+     * record names it (a file too large for a log entry); returns once it is.
+     *
+     * @throws NotCommittedException when a majority did not take it
+     */
+    void shipBlob(GitRepository repo, ObjectId id) throws IOException;
 
     /**
      * Commits a change of the files kept aside beside {@code repo}; returns once it is applied on this node
@@ -51,6 +65,6 @@ public interface CommitPoint {
      */
     void commitAnswer(WriteKey key, byte[] answer) throws IOException;
 
-    /** The largest record (the sum of its objects' bytes) {@link #commit} takes; a larger write is refused (507). */
+    /** The largest record (the sum of its objects' bytes) {@link #commit} takes; a larger write is refused (413). */
     long maxRecordBytes();
 }

@@ -128,6 +128,15 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
 
     private final Runnable onCommit;
 
+    /**
+     * Cluster mode: large blobs uploaded here and already made durable on a majority of nodes
+     * ({@link CommitPoint#shipBlob}), not yet named by a record; with the time they were shipped. A write placing
+     * one names it in its record's entry as outside the record; one dropped from here (when too many wait) is
+     * shipped again by the write that places it.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<ObjectId, Long> shipped = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int MAX_SHIPPED = 1024;
+
     private record PendingBlob(NewObject object, long since) {
     }
 
@@ -388,7 +397,78 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
     }
 
     private ObjectId insertLargeBlob(InputStream in, long length) throws IOException {
-        return LargeBlobs.insert(repo, tmpDir, in, length, blobWorkers, largeBlobReads); // streamed, synced before it returns
+        ObjectId id = LargeBlobs.insert(repo, tmpDir, in, length, blobWorkers, largeBlobReads); // streamed, synced before it returns
+        CommitPoint replicated = commitPoint;
+        if (replicated != null) {
+            // Cluster mode: to a majority of nodes now, on the upload's thread, not later on the batch's (which
+            // every write of this repository waits for): the write that places it then only names it.
+            replicated.shipBlob(this, id);
+            if (shipped.size() >= MAX_SHIPPED) {
+                shipped.clear(); // a write placing one of them ships it again
+            }
+            shipped.put(id, nanoTime.getAsLong());
+        }
+        return id;
+    }
+
+    /**
+     * Cluster mode, on a node that another node ships a large blob to ({@link CommitPoint#shipBlob}) or that
+     * fetches one a record names: stores {@code length} bytes of {@code in} as a blob, streamed and synced as an
+     * upload's, and checks that they are the blob {@code expected}.
+     *
+     * @throws IOException when the bytes are another blob (which stays, unnamed, as after a refused upload) or
+     *                     end early (nothing is stored)
+     */
+    public void receiveBlob(ObjectId expected, InputStream in, long length) throws IOException {
+        ObjectId got;
+        try {
+            got = LargeBlobs.insert(repo, tmpDir, in, length, blobWorkers, largeBlobReads);
+        } catch (IOException e) {
+            throw NoSpaceException.translate(e);
+        }
+        if (!got.equals(expected)) {
+            throw new IOException("the bytes sent are the blob " + got.name() + ", not " + expected.name());
+        }
+    }
+
+    /** Cluster mode: true when the blob {@code id} is durable in this repository (packed or loose). */
+    public boolean holdsBlob(ObjectId id) throws IOException {
+        return isDurable(id);
+    }
+
+    /**
+     * Cluster mode: the blob {@code id} of this repository on disk, to ship to another node; the caller closes
+     * the stream.
+     *
+     * @throws org.eclipse.jgit.errors.MissingObjectException when it is not there
+     */
+    public SizedStream openBlob(ObjectId id) throws IOException {
+        ObjectReader reader = repo.newObjectReader();
+        try {
+            org.eclipse.jgit.lib.ObjectLoader loader = reader.open(id, Constants.OBJ_BLOB);
+            InputStream in = loader.openStream();
+            return new SizedStream(loader.getSize(), new java.io.FilterInputStream(in) {
+                @Override
+                public void close() throws IOException {
+                    try {
+                        super.close();
+                    } finally {
+                        reader.close();
+                    }
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            reader.close();
+            throw e;
+        }
+    }
+
+    /** A stream of {@code size} bytes. */
+    public record SizedStream(long size, InputStream stream) implements java.io.Closeable {
+        @Override
+        public void close() throws IOException {
+            stream.close();
+        }
     }
 
     /** What the sends of large blobs share ({@link Snapshot#send}). */
@@ -497,6 +577,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
             List<PendingWrite<?>> committed = new ArrayList<>();
             List<ObjectId> commits = new ArrayList<>();
             List<WriteKey.Commit> keys = new ArrayList<>();
+            List<ObjectId> outside = new ArrayList<>();
             for (PendingWrite<?> w : batch) {
                 w.reset();
                 try {
@@ -513,7 +594,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
                         // and the tree it would publish is known exactly (a chunked body, a COPY, a REST batch).
                         limit.checkCommit(reader, baseTree, tree);
                     }
-                    takePlacedBlobs(edit, ins);
+                    List<ObjectId> shippedBlobs = takePlacedBlobs(edit, ins);
                     CommitBuilder cb = new CommitBuilder();
                     Instant now = Instant.now();
                     cb.setAuthor(new PersonIdent(w.author.name(), w.author.email(), now, TimeZone.getDefault().toZoneId()));
@@ -528,6 +609,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
                     baseTree = tree;
                     committed.add(w);
                     commits.add(commit);
+                    outside.addAll(shippedBlobs);
                     if (w.key != null) {
                         keys.add(new WriteKey.Commit(w.key, commit));
                     }
@@ -543,7 +625,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
             List<NewObject> objects = ins.handOver();
             CommitPoint replicated = commitPoint;
             if (replicated != null) {
-                commitReplicated(replicated, new CommitLog.Record(BRANCH, start, head, objects), keys);
+                commitReplicated(replicated, new CommitLog.Record(BRANCH, start, head, objects), keys, outside);
             } else {
                 try {
                     synchronized (log) {
@@ -581,18 +663,19 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
      * published here (log, head, applier) by {@link #applyReplicated}, on this node as on every other, in the
      * log's order. Nothing is published before that, so a write the log refuses leaves no trace here.
      */
-    private void commitReplicated(CommitPoint replicated, CommitLog.Record record, List<WriteKey.Commit> keys) throws IOException {
+    private void commitReplicated(CommitPoint replicated, CommitLog.Record record, List<WriteKey.Commit> keys,
+                                  List<ObjectId> outside) throws IOException {
         long bytes = 0;
         for (NewObject o : record.objects()) {
             bytes += o.bytes().length + 25L;
         }
         try {
             if (bytes > replicated.maxRecordBytes()) {
-                // This cut ships whole objects in log entries, held in memory: 413, not a full disk's 507.
+                // Log entries hold their objects in memory (large blobs go outside them): 413, not a full disk's 507.
                 throw new WriteTooLargeException("cluster mode takes at most " + (replicated.maxRecordBytes() >> 20)
                         + " MiB in one write; this one holds " + bytes + " bytes", replicated.maxRecordBytes(), null);
             }
-            replicated.commit(this, record, keys);
+            replicated.commit(this, record, keys, outside);
         } catch (IOException | RuntimeException e) {
             for (NewObject o : record.objects()) {
                 if (!applier.holds(o.id())) {
@@ -747,8 +830,14 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
      * The blobs a write placed must be durable with its commit: an uploaded one still in memory joins the
      * batch's record. One that is neither there nor durable (dropped while the upload waited) fails the
      * write rather than commit a tree whose blob is missing.
+     *
+     * @return cluster mode: the large blobs the write placed that are loose in this node's repository only as
+     *         far as this node knows (an upload streamed here, a copy of one): durable on a majority of nodes
+     *         now ({@link CommitPoint#shipBlob}, done by the upload already or here), they go outside the record.
+     *         Packed objects came by records, or with a record that named them, already.
      */
-    private void takePlacedBlobs(TreeEdit edit, BatchInserter ins) throws IOException {
+    private List<ObjectId> takePlacedBlobs(TreeEdit edit, BatchInserter ins) throws IOException {
+        List<ObjectId> outside = List.of();
         for (ObjectId id : edit.placedBlobs()) {
             if (ins.contains(id)) {
                 continue;
@@ -760,17 +849,16 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
             } else if (!isDurable(id)) {
                 throw new IOException("blob " + id.name() + " of this write is no longer held (too many uploads waited at once); send it again");
             } else if (commitPoint != null && !applier.holds(id) && StoredObjects.isLoose(repo, id)) {
-                long max = commitPoint.maxRecordBytes();
-                // Cluster mode: a large upload was streamed into this node's repository only (loose, never in a
-                // record); the other nodes get it in this batch's record. Packed objects came by records already.
-                try (ObjectReader reader = repo.newObjectReader()) {
-                    byte[] bytes = reader.open(id, Constants.OBJ_BLOB).getCachedBytes((int) max);
-                    ins.adopt(NewObject.of(id, Constants.OBJ_BLOB, bytes, 0, bytes.length));
-                } catch (org.eclipse.jgit.errors.LargeObjectException e) {
-                    throw new WriteTooLargeException("cluster mode takes at most " + (max >> 20) + " MiB in one write", max, e);
+                if (shipped.remove(id) == null) {
+                    commitPoint.shipBlob(this, id); // not shipped by its upload (or forgotten): a node that has it answers at once
                 }
+                if (outside.isEmpty()) {
+                    outside = new ArrayList<>();
+                }
+                outside.add(id.copy());
             }
         }
+        return outside;
     }
 
     /** After the applier moved the branch on disk. */
@@ -845,7 +933,8 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
      * Cluster mode's push of the branch from {@code oldId} (null or zero: a new branch) to {@code newId}, whose
      * objects are in the repository on disk already (the pack git sent, received but not yet referenced): one
      * record holding every object reachable from the new head and not from the old one, read raw from the
-     * repository, and the branch's move, committed through the replicated log like any batch of writes
+     * repository (but files over {@value #SMALL_BLOB} bytes: shipped to a majority of nodes first and named
+     * outside the record, as uploads' are), and the branch's move, committed through the replicated log like any batch of writes
      * ({@link #commitReplicated}), under the write lock so that it queues with the other writers. Nothing moves
      * here: the committed record moves the branch on every node ({@link #applyReplicated}), this one included.
      *
@@ -867,6 +956,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
             long max = replicated.maxRecordBytes();
             long bytes = 0;
             List<NewObject> objects = new ArrayList<>();
+            List<ObjectId> outside = new ArrayList<>();
             try (ObjectReader reader = newReader(); org.eclipse.jgit.revwalk.ObjectWalk walk = new org.eclipse.jgit.revwalk.ObjectWalk(reader)) {
                 walk.markStart(walk.parseCommit(newId));
                 if (expected != null) {
@@ -880,17 +970,25 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
                     found.add(o);
                 }
                 for (org.eclipse.jgit.revwalk.RevObject o : found) {
+                    long size = reader.getObjectSize(o, o.getType());
+                    if (o.getType() == Constants.OBJ_BLOB && size > SMALL_BLOB) {
+                        // As an uploaded large file: to a majority of nodes first, then named outside the record.
+                        replicated.shipBlob(this, o);
+                        outside.add(o.copy());
+                        continue;
+                    }
                     // Sizes first: a push over the limit is refused before its objects are read into memory.
-                    bytes += reader.getObjectSize(o, o.getType()) + 25L;
+                    bytes += size + 25L;
                     if (bytes > max) {
                         throw new WriteTooLargeException("cluster mode takes at most " + (max >> 20)
-                                + " MiB of new objects in one push; push fewer commits at a time", max, null);
+                                + " MiB of new objects (files up to " + (SMALL_BLOB >> 20) + " MiB, trees and commits)"
+                                + " in one push; push fewer commits at a time", max, null);
                     }
                     byte[] raw = reader.open(o, o.getType()).getCachedBytes((int) max);
                     objects.add(NewObject.of(o.copy(), o.getType(), raw, 0, raw.length));
                 }
             }
-            commitReplicated(replicated, new CommitLog.Record(BRANCH, expected, newId.copy(), objects), List.of());
+            commitReplicated(replicated, new CommitLog.Record(BRANCH, expected, newId.copy(), objects), List.of(), outside);
             return true;
         } finally {
             writeLock.unlock();

@@ -61,6 +61,26 @@ class KeyedEntriesTest {
     }
 
     @Test
+    void aBatchNamesTheLargeBlobsOutsideItsRecordWithOrWithoutKeys() throws IOException {
+        ObjectId big = ObjectId.fromString("3333333333333333333333333333333333333333");
+        ObjectId bigger = ObjectId.fromString("4444444444444444444444444444444444444444");
+        WriteKey.Commit one = new WriteKey.Commit(new WriteKey("alice\no/r\nk-1", "PUT /a\nabc"), NEW);
+
+        byte[] data = new ReplicatedEntry("o", "r", record(), List.of(), 7, List.of(big, bigger)).encode();
+        ReplicatedEntry back = ReplicatedEntry.decode(data);
+        ReplicatedEntry keyed = ReplicatedEntry.decode(new ReplicatedEntry("o", "r", record(), List.of(one), 8, List.of(big)).encode());
+
+        assertThat(magic(data)).as("\"DVR3\"").isEqualTo(0x44565233);
+        assertThat(back.outside()).containsExactly(big, bigger);
+        assertThat(back.keys()).isEmpty();
+        assertThat(back.record().objects()).hasSize(1);
+        assertThat(keyed.outside()).containsExactly(big);
+        assertThat(keyed.keys()).containsExactly(one);
+        assertThat(keyed.stampMillis()).isEqualTo(8);
+        assertThat(ReplicatedEntry.decode(new ReplicatedEntry("o", "r", record()).encode()).outside()).isEmpty();
+    }
+
+    @Test
     void aKeyedAnswerIsAnEntryOfItsOwn() throws IOException {
         WriteKey key = new WriteKey("alice\no/r\nk-1", "PUT /a\nabc");
         byte[] data = new AnswerEntry(key, new byte[] {1, 2, 3}, 42).encode();

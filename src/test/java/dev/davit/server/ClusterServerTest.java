@@ -320,15 +320,19 @@ class ClusterServerTest {
             assertThat(other.getStatus()).isEqualTo(org.eclipse.jgit.transport.RemoteRefUpdate.Status.REJECTED_OTHER_REASON);
             assertThat(other.getMessage()).contains("cluster mode replicates refs/heads/main only");
 
-            byte[] big = new byte[17 << 20];
-            new java.util.Random(17).nextBytes(big); // incompressible: the record holds it whole
-            commitFile(git, "big.bin", big);
+            // Files over 1 MiB go beside the log (ClusterLargeFileTest); 17 files of 1 MiB are 17 MiB in one entry.
+            java.util.Random random = new java.util.Random(17);
+            for (int i = 0; i < 17; i++) {
+                byte[] part = new byte[1 << 20];
+                random.nextBytes(part); // incompressible: the record holds it whole
+                commitFile(git, "big-" + i + ".bin", part);
+            }
             org.eclipse.jgit.transport.RemoteRefUpdate tooBig = pushMain(git, "refs/heads/main");
             assertThat(tooBig.getStatus()).isEqualTo(org.eclipse.jgit.transport.RemoteRefUpdate.Status.REJECTED_OTHER_REASON);
             assertThat(tooBig.getMessage()).contains("at most 16 MiB");
         }
         assertThat(heads()).containsExactly(before);
-        assertThat(send(2, "GET", "big.bin", null).statusCode()).isEqualTo(404);
+        assertThat(send(2, "GET", "big-0.bin", null).statusCode()).isEqualTo(404);
     }
 
     @Test

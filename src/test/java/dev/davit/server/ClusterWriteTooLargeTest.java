@@ -13,9 +13,11 @@ import org.junit.jupiter.api.Test;
 import dev.davit.testutil.TestServer;
 
 /**
- * Cluster mode takes at most 16 MiB in one write (one entry of the replicated log holds its objects). A bigger
- * PUT was answered 507 with "the disk is full" (the mapping of a full disk), which sent people looking for space
- * that was there: it is 413 Content Too Large, naming the limit, with nothing kept, through any node.
+ * Cluster mode keeps at most 16 MiB in one entry of the replicated log, which holds its bytes: a desktop's junk
+ * file kept aside (not in the history) is one. A bigger one was answered 507 with "the disk is full" (the
+ * mapping of a full disk), which sent people looking for space that was there: it is 413 Content Too Large,
+ * naming the limit, with nothing kept, through any node. (Files in the history go beside the log when they are
+ * large: {@link ClusterLargeFileTest}.)
  */
 class ClusterWriteTooLargeTest extends ThreeNodeClusterTest {
 
@@ -30,7 +32,7 @@ class ClusterWriteTooLargeTest extends ThreeNodeClusterTest {
     }
 
     @Test
-    void aWriteOverTheLimitOfOneEntryIs413NamingItAndKeepsNothing() throws Exception {
+    void aFileKeptAsideOverTheLimitOfOneEntryIs413NamingItAndKeepsNothing() throws Exception {
         startCluster();
         cluster.awaitSample();
         int leader = cluster.leader();
@@ -42,13 +44,13 @@ class ClusterWriteTooLargeTest extends ThreeNodeClusterTest {
         }
 
         for (int node : new int[] {leader, follower}) {
-            HttpResponse<String> r = put(node, "big-" + node + ".bin", big);
+            HttpResponse<String> r = put(node, "._big-" + node + ".bin", big); // AppleDouble: kept aside
             assertThat(r.statusCode()).as(r.body()).isEqualTo(413);
             assertThat(r.body()).contains("at most 16 MiB").doesNotContain("disk is full");
-            HttpResponse<String> get = cluster.dav(node, "GET", "big-" + node + ".bin", null);
+            HttpResponse<String> get = cluster.dav(node, "GET", "._big-" + node + ".bin", null);
             assertThat(get.statusCode()).as("nothing kept: " + get.body()).isEqualTo(404);
         }
-        HttpResponse<String> small = put(follower, "small.bin", new byte[1 << 20]);
+        HttpResponse<String> small = put(follower, "._small.bin", new byte[1 << 20]);
         assertThat(small.statusCode()).as(small.body()).isEqualTo(201);
     }
 }

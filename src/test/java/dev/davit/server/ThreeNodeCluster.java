@@ -21,7 +21,8 @@ import dev.davit.testutil.TestServer;
 
 /**
  * Three real servers in cluster mode on loopback (as in {@link ClusterServerTest}), spoken to over HTTP with a
- * real client by node number (1 to 3), with the sample repository {@code demo/sample}; a node can be stopped.
+ * real client by node number (1 to 3), with the sample repository {@code demo/sample}; a node can be stopped
+ * and started again on its folder.
  */
 final class ThreeNodeCluster implements AutoCloseable {
     private static final long DEADLINE_NANOS = 60_000_000_000L;
@@ -29,6 +30,8 @@ final class ThreeNodeCluster implements AutoCloseable {
     private final List<Integer> httpPorts = new ArrayList<>();
     /** By node number - 1; null once stopped. */
     private final List<DavitServer> servers = new ArrayList<>();
+    /** Each node's settings, by node number - 1. */
+    private final List<Properties> settings = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
 
@@ -55,6 +58,7 @@ final class ThreeNodeCluster implements AutoCloseable {
             p.setProperty("cluster.node.id", "n" + i);
             p.setProperty("cluster.peers", peers.toString());
             p.setProperty("cluster.secret", "a-test-secret-of-the-nodes");
+            settings.add(p);
             try {
                 DavitServer s = new DavitServer(ConfigLoader.fromProperties(p));
                 servers.add(s);
@@ -144,6 +148,18 @@ final class ThreeNodeCluster implements AutoCloseable {
     void stop(int n) throws Exception {
         DavitServer s = servers.set(n - 1, null);
         s.close();
+    }
+
+    /** Starts node {@code n}, stopped before, again on its folder. */
+    void restart(int n) throws Exception {
+        DavitServer s = new DavitServer(ConfigLoader.fromProperties(settings.get(n - 1)));
+        try {
+            s.start();
+        } catch (Exception | Error e) {
+            s.close();
+            throw e;
+        }
+        servers.set(n - 1, s);
     }
 
     HttpResponse<String> dav(int node, String method, String path, String body, String... headers) throws Exception {

@@ -53,12 +53,25 @@ for i in 1 2 3; do
   peers+="${peers:+,}n$i@127.0.0.1:${ports[$((2 * i - 1))]}:${HTTP[$i]}"
 done
 secret=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+# Mutual TLS on the Raft ports (README: cluster.tls.*): one self-signed certificate for 127.0.0.1, shared by the
+# three nodes as key store and trust store. CLUSTER_TLS=0 runs without it.
+tls=""
+if [[ "${CLUSTER_TLS:-1}" == 1 ]]; then
+  keytool=$(dirname "$(readlink -f "$(command -v java)")")/keytool
+  tlspass=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  "$keytool" -genkeypair -alias davit-nodes -keyalg RSA -keysize 2048 -validity 2 -dname CN=davit-nodes \
+    -ext SAN=ip:127.0.0.1 -storetype PKCS12 -keystore "$WORK/nodes.p12" -storepass "$tlspass" -keypass "$tlspass" \
+    >"$WORK/keytool.log" 2>&1 || die "keytool could not make the nodes' key store: $(cat "$WORK/keytool.log")"
+  tls=$(printf 'cluster.tls.keystore=%s\ncluster.tls.keystore.password=%s\n' "$WORK/nodes.p12" "$tlspass")
+  note "the Raft ports speak mutual TLS (one self-signed certificate for the three nodes)"
+fi
 for i in 1 2 3; do
   { cat "$REPO_ROOT/config/davit.properties"
     printf '\ncluster.enabled=true\ncluster.node.id=n%s\ncluster.peers=%s\ncluster.secret=%s\n' "$i" "$peers" "$secret"
     # Small snapshots and log files: the logs are trimmed during the run, so a killed node misses entries the
     # others no longer keep and catches up by fetching from the leader (README: Cluster mode).
     printf 'cluster.snapshot.entries=20\ncluster.raft.segment.bytes=65536\n'
+    if [[ -n "$tls" ]]; then printf '%s\n' "$tls"; fi
   } >"$WORK/node-$i.properties"
   mkdir -p "$WORK/data-$i"
 done

@@ -226,6 +226,7 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
                 .setGroup(RaftGroup.valueOf(GROUP_ID, raftPeers))
                 .setProperties(props)
                 .setStateMachine(stateMachine)
+                .setParameters(RaftTransportSecurity.parameters(settings.raftTls()))
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
     }

@@ -189,7 +189,33 @@ public final class ConfigLoader {
                     + " Raft log's start fetches the repositories from another with it");
         }
         return new DavitConfig.Cluster(true, nodeId, List.copyOf(peers), raftDir.isEmpty() ? null : Path.of(raftDir), timeout,
-                secret, snapshotEntries, segmentBytes);
+                secret, snapshotEntries, segmentBytes, raftTls(p));
+    }
+
+    /**
+     * {@code cluster.tls.keystore} (PKCS12: this node's key and certificate) and its password, and optionally
+     * {@code cluster.tls.truststore} with its password (the certificates trusted; by default the keystore's own,
+     * for one self-signed certificate all nodes share): mutual TLS on the Raft port. Unset: none.
+     */
+    private static DavitConfig.Cluster.RaftTls raftTls(Properties p) throws ConfigException {
+        String keystore = p.getProperty("cluster.tls.keystore", "").trim();
+        if (keystore.isEmpty()) {
+            if (!p.getProperty("cluster.tls.truststore", "").trim().isEmpty()) {
+                throw new ConfigException("cluster.tls.truststore needs cluster.tls.keystore (this node's key and certificate)");
+            }
+            return null;
+        }
+        String password = p.getProperty("cluster.tls.keystore.password", "");
+        String truststore = p.getProperty("cluster.tls.truststore", "").trim();
+        String trustPassword = p.getProperty("cluster.tls.truststore.password", password);
+        Path ks = Path.of(keystore);
+        Path ts = truststore.isEmpty() ? ks : Path.of(truststore);
+        for (Path f : List.of(ks, ts)) {
+            if (!java.nio.file.Files.isReadable(f)) {
+                throw new ConfigException("cluster.tls: cannot read " + f.toAbsolutePath());
+            }
+        }
+        return new DavitConfig.Cluster.RaftTls(ks, password, ts, trustPassword);
     }
 
     private static int port(String v, String spec) throws ConfigException {

@@ -37,13 +37,30 @@ public record DavitConfig(String bind, int port, Path dataDir, String sampleRepo
      *                            ({@code cluster.raft.segment.bytes})
      */
     public record Cluster(boolean enabled, String nodeId, List<Peer> peers, Path raftDir, long commitTimeoutMillis,
-                          String secret, long snapshotEntries, long segmentBytes) {
+                          String secret, long snapshotEntries, long segmentBytes, RaftTls raftTls) {
         public static final long DEFAULT_SNAPSHOT_ENTRIES = 10_000;
         public static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
 
-        /** Settings without the snapshot tuning (the defaults). */
+        /** Settings without the snapshot tuning (the defaults) and without TLS on the Raft port. */
         public Cluster(boolean enabled, String nodeId, List<Peer> peers, Path raftDir, long commitTimeoutMillis, String secret) {
             this(enabled, nodeId, peers, raftDir, commitTimeoutMillis, secret, DEFAULT_SNAPSHOT_ENTRIES, DEFAULT_SEGMENT_BYTES);
+        }
+
+        /** Settings without TLS on the Raft port. */
+        public Cluster(boolean enabled, String nodeId, List<Peer> peers, Path raftDir, long commitTimeoutMillis, String secret,
+                       long snapshotEntries, long segmentBytes) {
+            this(enabled, nodeId, peers, raftDir, commitTimeoutMillis, secret, snapshotEntries, segmentBytes, null);
+        }
+
+        /**
+         * Mutual TLS on the Raft port ({@code cluster.tls.*}): this node's key and certificate, and the certificates
+         * it trusts, of the other nodes or of the authority that signed theirs.
+         */
+        public record RaftTls(Path keystore, String keystorePassword, Path truststore, String truststorePassword) {
+            @Override
+            public String toString() {
+                return "RaftTls[keystore=" + keystore + ", truststore=" + truststore + "]"; // never the passwords
+            }
         }
 
         /** One node: its Raft (gRPC) port and its HTTP port, where other nodes forward requests to it. */

@@ -96,13 +96,18 @@ class ClusterReplicationTest {
     }
 
     private void startThree(long commitTimeoutMillis, long snapshotEntries, long segmentBytes) throws IOException {
+        startThree(commitTimeoutMillis, snapshotEntries, segmentBytes, null);
+    }
+
+    private void startThree(long commitTimeoutMillis, long snapshotEntries, long segmentBytes, DavitConfig.Cluster.RaftTls tls)
+            throws IOException {
         List<DavitConfig.Cluster.Peer> peers = new ArrayList<>();
         for (String id : List.of("n1", "n2", "n3")) {
             peers.add(new DavitConfig.Cluster.Peer(id, "127.0.0.1", freePort(), freePort()));
         }
         for (DavitConfig.Cluster.Peer p : peers) {
             nodes.add(new Node(p.id(), new DavitConfig.Cluster(true, p.id(), peers, null, commitTimeoutMillis,
-                    "a-test-secret-of-the-nodes", snapshotEntries, segmentBytes)));
+                    "a-test-secret-of-the-nodes", snapshotEntries, segmentBytes, tls)));
         }
         for (Node n : nodes) {
             n.start();
@@ -392,5 +397,65 @@ class ClusterReplicationTest {
                 .as("a write that only one of three nodes holds")
                 .isInstanceOf(NotCommittedException.class);
         assertThat(leader.head()).as("nothing was published on the lone node").isEqualTo(before);
+    }
+
+    /**
+     * Sends {@code data} as an entry to the group through {@code leader}'s Raft port as an outsider would, with
+     * Ratis' own client (no retries), with {@code tls} or in plain; the exception it ends with, or null when the
+     * entry was taken.
+     */
+    private static Throwable sendAsAnOutsider(Node leader, org.apache.ratis.grpc.GrpcTlsConfig tls, byte[] data) throws Exception {
+        org.apache.ratis.conf.RaftProperties props = new org.apache.ratis.conf.RaftProperties();
+        org.apache.ratis.RaftConfigKeys.Rpc.setType(props, org.apache.ratis.rpc.SupportedRpcType.GRPC);
+        org.apache.ratis.conf.Parameters parameters = new org.apache.ratis.conf.Parameters();
+        if (tls != null) {
+            org.apache.ratis.grpc.GrpcConfigKeys.TLS.setConf(parameters, tls);
+        }
+        DavitConfig.Cluster.Peer p = leader.settings.peers().stream().filter(x -> x.id().equals(leader.id)).findFirst().orElseThrow();
+        org.apache.ratis.protocol.RaftPeer peer = org.apache.ratis.protocol.RaftPeer.newBuilder().setId(p.id())
+                .setAddress(p.host() + ":" + p.raftPort()).build();
+        try (org.apache.ratis.client.RaftClient client = org.apache.ratis.client.RaftClient.newBuilder()
+                .setRaftGroup(org.apache.ratis.protocol.RaftGroup.valueOf(ClusterNode.GROUP_ID, peer))
+                .setLeaderId(peer.getId()).setProperties(props).setParameters(parameters)
+                .setRetryPolicy(org.apache.ratis.retry.RetryPolicies.noRetry()).build()) {
+            client.async().send(org.apache.ratis.protocol.Message.valueOf(
+                    org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(data))).get(30, java.util.concurrent.TimeUnit.SECONDS);
+            return null;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return e.getCause();
+        }
+    }
+
+    @Test
+    void withMutualTlsTheNodesReplicateAndTheRaftPortTakesNoEntryFromAnyoneWithoutTheirCertificate() throws Exception {
+        Path nodesKeys = dev.davit.testutil.Keystores.selfSigned(tmp.resolve("nodes.p12"), "nodes-pass", "davit-nodes");
+        Path otherKeys = dev.davit.testutil.Keystores.selfSigned(tmp.resolve("other.p12"), "other-pass", "someone-else");
+        DavitConfig.Cluster.RaftTls tls = new DavitConfig.Cluster.RaftTls(nodesKeys, "nodes-pass", nodesKeys, "nodes-pass");
+        startThree(10_000, DavitConfig.Cluster.DEFAULT_SNAPSHOT_ENTRIES, DavitConfig.Cluster.DEFAULT_SEGMENT_BYTES, tls);
+        Node leader = awaitLeader();
+
+        ObjectId head = put(leader, "over-tls.txt", "replicated over mutual TLS").revision();
+        awaitHeadEverywhere(head);
+        for (Node n : nodes) {
+            assertThat(read(n, "over-tls.txt")).as(n.id).isEqualTo("replicated over mutual TLS");
+        }
+
+        // An entry no node can apply would stop every node that applies it: none may reach the log.
+        byte[] garbage = "not a Davit entry".getBytes(StandardCharsets.UTF_8);
+        Throwable plain = sendAsAnOutsider(leader, null, garbage);
+        DavitConfig.Cluster.RaftTls other = new DavitConfig.Cluster.RaftTls(otherKeys, "other-pass", otherKeys, "other-pass");
+        Throwable wrongCertificate = sendAsAnOutsider(leader, RaftTransportSecurity.config(other), garbage);
+        // Trusting the nodes' certificate is not enough: the nodes ask for the client's own (mutual TLS).
+        DavitConfig.Cluster.RaftTls trustsNodes = new DavitConfig.Cluster.RaftTls(otherKeys, "other-pass", nodesKeys, "nodes-pass");
+        Throwable ownCertificateUnknown = sendAsAnOutsider(leader, RaftTransportSecurity.config(trustsNodes), garbage);
+
+        assertThat(plain).as("a client without TLS").isNotNull();
+        assertThat(wrongCertificate).as("a client with another certificate, trusting only its own").isNotNull();
+        assertThat(ownCertificateUnknown).as("a client that trusts the nodes, with a certificate they do not trust").isNotNull();
+        ObjectId next = put(leader, "after.txt", "the nodes go on").revision();
+        awaitHeadEverywhere(next);
+        for (Node n : nodes) {
+            assertThat(n.cluster.stoppedBecause()).as(n.id + " applied no entry from outside").isNull();
+        }
     }
 }

@@ -80,4 +80,31 @@ class ClusterSettingsTest {
                 "cluster.peers", "n1@h:1:2", "cluster.raft.segment.bytes", "4096")))
                 .isInstanceOf(ConfigLoader.ConfigException.class).hasMessageContaining("cluster.raft.segment.bytes");
     }
+
+    @Test
+    void mutualTlsOnTheRaftPortIsReadWithTheKeystoreAsTrustStoreByDefault(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        java.nio.file.Path ks = java.nio.file.Files.writeString(tmp.resolve("node.p12"), "a key store");
+        java.nio.file.Path ts = java.nio.file.Files.writeString(tmp.resolve("ca.p12"), "a trust store");
+        Map<String, String> base = Map.of("cluster.enabled", "true", "cluster.node.id", "n1", "cluster.peers", "n1@h:1:2",
+                "cluster.secret", SECRET);
+
+        assertThat(load(base).cluster().raftTls()).isNull();
+        Map<String, String> shared = new java.util.HashMap<>(base);
+        shared.put("cluster.tls.keystore", ks.toString());
+        shared.put("cluster.tls.keystore.password", "pw");
+        assertThat(load(shared).cluster().raftTls()).isEqualTo(new DavitConfig.Cluster.RaftTls(ks, "pw", ks, "pw"));
+        Map<String, String> separate = new java.util.HashMap<>(shared);
+        separate.put("cluster.tls.truststore", ts.toString());
+        separate.put("cluster.tls.truststore.password", "other");
+        assertThat(load(separate).cluster().raftTls()).isEqualTo(new DavitConfig.Cluster.RaftTls(ks, "pw", ts, "other"));
+        assertThat(load(separate).cluster().raftTls().toString()).doesNotContain("pw").doesNotContain("other");
+
+        Map<String, String> trustOnly = new java.util.HashMap<>(base);
+        trustOnly.put("cluster.tls.truststore", ts.toString());
+        assertThatThrownBy(() -> load(trustOnly)).hasMessageContaining("cluster.tls.truststore needs cluster.tls.keystore");
+        Map<String, String> missing = new java.util.HashMap<>(shared);
+        missing.put("cluster.tls.keystore", tmp.resolve("nowhere.p12").toString());
+        assertThatThrownBy(() -> load(missing)).hasMessageContaining("cluster.tls: cannot read").hasMessageContaining("nowhere.p12");
+    }
 }

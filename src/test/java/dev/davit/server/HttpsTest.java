@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
@@ -28,15 +27,7 @@ class HttpsTest {
     Path tmp;
 
     private Path keystore() throws Exception {
-        Path ks = tmp.resolve("server.p12");
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-                "-genkeypair", "-alias", "davit", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=localhost",
-                "-validity", "2", "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-keystore", ks.toString(), "-storetype", "PKCS12", "-storepass", "changeit",
-                "-keypass", "changeit").redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(out).isZero();
-        return ks;
+        return dev.davit.testutil.Keystores.selfSigned(tmp.resolve("server.p12"), "changeit", "localhost");
     }
 
     /** Trusts the test's self-signed certificate; never used outside this test. */

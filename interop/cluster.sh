@@ -43,18 +43,23 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 read -r -a ports <<<"$(python3 -c 'import socket
-ss=[socket.socket() for _ in range(6)]
+ss=[socket.socket() for _ in range(9)]
 [s.bind(("127.0.0.1",0)) for s in ss]
 print(" ".join(str(s.getsockname()[1]) for s in ss))
 [s.close() for s in ss]')"
+# Per node: the users' HTTP port, the Raft port, and (with mutual TLS, below) the nodes' own HTTPS port, which
+# cluster.peers names; without TLS the nodes use the users' port, as before.
 peers=""
 for i in 1 2 3; do
-  HTTP[$i]=${ports[$((2 * i - 2))]}
-  peers+="${peers:+,}n$i@127.0.0.1:${ports[$((2 * i - 1))]}:${HTTP[$i]}"
+  HTTP[$i]=${ports[$((3 * i - 3))]}
+  node_port=${HTTP[$i]}
+  [[ "${CLUSTER_TLS:-1}" == 1 ]] && node_port=${ports[$((3 * i - 1))]}
+  peers+="${peers:+,}n$i@127.0.0.1:${ports[$((3 * i - 2))]}:$node_port"
 done
 secret=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
-# Mutual TLS on the Raft ports (README: cluster.tls.*): one self-signed certificate for 127.0.0.1, shared by the
-# three nodes as key store and trust store. CLUSTER_TLS=0 runs without it.
+# Mutual TLS between the nodes (README: cluster.tls.*), on the Raft ports and the nodes' own HTTPS ports: one
+# self-signed certificate for 127.0.0.1, shared by the three nodes as key store and trust store. CLUSTER_TLS=0
+# runs without it.
 tls=""
 if [[ "${CLUSTER_TLS:-1}" == 1 ]]; then
   keytool=$(dirname "$(readlink -f "$(command -v java)")")/keytool
@@ -63,7 +68,7 @@ if [[ "${CLUSTER_TLS:-1}" == 1 ]]; then
     -ext SAN=ip:127.0.0.1 -storetype PKCS12 -keystore "$WORK/nodes.p12" -storepass "$tlspass" -keypass "$tlspass" \
     >"$WORK/keytool.log" 2>&1 || die "keytool could not make the nodes' key store: $(cat "$WORK/keytool.log")"
   tls=$(printf 'cluster.tls.keystore=%s\ncluster.tls.keystore.password=%s\n' "$WORK/nodes.p12" "$tlspass")
-  note "the Raft ports speak mutual TLS (one self-signed certificate for the three nodes)"
+  note "the nodes speak mutual TLS (Raft and their own HTTPS ports; one self-signed certificate for the three)"
 fi
 for i in 1 2 3; do
   { cat "$REPO_ROOT/config/davit.properties"

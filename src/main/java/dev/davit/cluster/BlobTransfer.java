@@ -43,16 +43,22 @@ final class BlobTransfer {
     private static final long SLOWEST_BYTES_PER_SECOND = 10L << 20;
 
     private final String secret;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final java.util.function.Function<DavitConfig.Cluster.Peer, String> peerUrl;
+    private final HttpClient http;
 
-    BlobTransfer(String secret) {
+    /**
+     * @param peerUrl where a node takes what the nodes send each other ({@link ClusterNode#peerUrl})
+     * @param tls     the nodes' mutual TLS, or null
+     */
+    BlobTransfer(String secret, java.util.function.Function<DavitConfig.Cluster.Peer, String> peerUrl, NodeTls tls) {
         this.secret = secret;
+        this.peerUrl = peerUrl;
+        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5));
+        this.http = (tls == null ? b : b.sslContext(tls.sslContext())).build();
     }
 
-    private static String url(DavitConfig.Cluster.Peer peer, GitRepository repo, ObjectId id) {
-        return "http://" + peer.host() + ":" + peer.httpPort() + PeerEndpoints.PREFIX + "blob/" + repo.owner() + "/"
-                + repo.name() + "/" + id.name();
+    private String url(DavitConfig.Cluster.Peer peer, GitRepository repo, ObjectId id) {
+        return peerUrl.apply(peer) + PeerEndpoints.PREFIX + "blob/" + repo.owner() + "/" + repo.name() + "/" + id.name();
     }
 
     private static Duration timeout(long size) {

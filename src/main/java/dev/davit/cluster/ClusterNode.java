@@ -99,6 +99,8 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
     private final PeerCatchUp catchUp;
     /** Large files beside the log: shipped before the entry that names them, fetched by a node that missed one. */
     private final BlobTransfer blobs;
+    /** Mutual TLS between the nodes ({@code cluster.tls.*}), or null. */
+    private final NodeTls tls;
     /** A failed catch-up is reported this long after it failed: Ratis asks again at once, and would in a loop. */
     private static final long CATCH_UP_RETRY_SECONDS = 5;
     /** A blob an entry names is asked of every other node this many times, this far apart, before the entry fails. */
@@ -200,8 +202,9 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
         // Not Ratis' own transfer of snapshot files (the state is the repositories, far too big for it): the
         // follower is told to install one and fetches it itself (notifyInstallSnapshotFromLeader).
         RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(props, false);
-        this.catchUp = new PeerCatchUp(repositories, settings.secret());
-        this.blobs = new BlobTransfer(settings.secret());
+        this.tls = settings.raftTls() == null ? null : NodeTls.load(settings.raftTls());
+        this.catchUp = new PeerCatchUp(repositories, settings.secret(), this::peerUrl, tls);
+        this.blobs = new BlobTransfer(settings.secret(), this::peerUrl, tls);
         this.catchUpThread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "davit-cluster-catch-up");
             t.setDaemon(true);
@@ -226,7 +229,7 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
                 .setGroup(RaftGroup.valueOf(GROUP_ID, raftPeers))
                 .setProperties(props)
                 .setStateMachine(stateMachine)
-                .setParameters(RaftTransportSecurity.parameters(settings.raftTls()))
+                .setParameters(NodeTls.raftParameters(tls))
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
     }
@@ -249,7 +252,7 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
                     done.complete(catchUp.from(peer));
                 } catch (IOException | RuntimeException e) {
                     LOG.error("cluster: could not catch up from {} ({}); this node takes no part until it does,"
-                            + " trying again in {} s", leaderId, e.toString(), CATCH_UP_RETRY_SECONDS);
+                            + " trying again in {} s", leaderId, e.toString(), CATCH_UP_RETRY_SECONDS, e);
                     try {
                         catchUpThread.schedule(() -> done.completeExceptionally(e), CATCH_UP_RETRY_SECONDS, TimeUnit.SECONDS);
                     } catch (java.util.concurrent.RejectedExecutionException closing) {
@@ -268,7 +271,57 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
      * {@code cluster.secret}); the server adds them to its servlet context.
      */
     public void addPeerEndpoints(org.eclipse.jetty.ee10.servlet.ServletContextHandler context) {
-        PeerEndpoints.addTo(context, settings.secret(), stateMachine.snapshots(), repositories);
+        PeerEndpoints.addTo(context, settings.secret(), stateMachine.snapshots(), repositories, peerEndpointsPort());
+    }
+
+    /**
+     * Where {@code peer} takes what nodes send each other over HTTP: its HTTP port in {@code cluster.peers}, over
+     * HTTPS with this node's certificate when {@code cluster.tls.*} is set (the nodes' own port, see
+     * {@link #addNodeConnector}).
+     */
+    String peerUrl(DavitConfig.Cluster.Peer peer) {
+        return (tls == null ? "http" : "https") + "://" + peer.host() + ":" + peer.httpPort();
+    }
+
+    /**
+     * With {@code cluster.tls.*}: this node's own port for the other nodes (its HTTP port in {@code cluster.peers},
+     * apart from the users' ports), HTTPS that takes a connection only with a certificate the nodes' trust store
+     * holds; it serves what the users' ports serve (forwarded requests) and {@code /cluster/}, which then answers
+     * there only. Without: nothing (the nodes use the users' HTTP port, as the peers' HTTP port is).
+     *
+     * @return the connector added to {@code jetty}, or null
+     */
+    public org.eclipse.jetty.server.ServerConnector addNodeConnector(org.eclipse.jetty.server.Server jetty,
+                                                                     org.eclipse.jetty.server.HttpConfiguration http, String bind) {
+        if (tls == null) {
+            return null;
+        }
+        org.eclipse.jetty.server.HttpConfiguration secure = new org.eclipse.jetty.server.HttpConfiguration(http);
+        org.eclipse.jetty.server.SecureRequestCustomizer customizer = new org.eclipse.jetty.server.SecureRequestCustomizer();
+        customizer.setSniHostCheck(false); // the nodes dial the host in cluster.peers, which the client checks
+        secure.addCustomizer(customizer);
+        org.eclipse.jetty.server.ServerConnector c = new org.eclipse.jetty.server.ServerConnector(jetty,
+                new org.eclipse.jetty.server.SslConnectionFactory(tls.server(), "http/1.1"),
+                new org.eclipse.jetty.server.HttpConnectionFactory(secure));
+        c.setHost(bind);
+        c.setPort(peers.get(settings.nodeId()).httpPort());
+        jetty.addConnector(c);
+        return c;
+    }
+
+    /** The port {@code /cluster/} answers on: the nodes' own with {@code cluster.tls.*}, else any (-1). */
+    int peerEndpointsPort() {
+        return tls == null ? -1 : peers.get(settings.nodeId()).httpPort();
+    }
+
+    /** True when the nodes speak mutual TLS to each other ({@code cluster.tls.*}). */
+    boolean tlsBetweenNodes() {
+        return tls != null;
+    }
+
+    /** For forwarded requests: Jetty's client TLS when the nodes speak it, else null. */
+    org.eclipse.jetty.util.ssl.SslContextFactory.Client forwardingTls() {
+        return tls == null ? null : tls.client();
     }
 
     /** The WebDAV locks, replicated as entries of the same log (every front end's LockStore in cluster mode). */

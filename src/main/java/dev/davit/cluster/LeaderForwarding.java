@@ -39,7 +39,19 @@ public final class LeaderForwarding extends Handler.Wrapper {
     public LeaderForwarding(ClusterNode node, Handler local) {
         super(local);
         this.node = node;
-        this.proxy = new ProxyHandler.Reverse(LeaderForwarding::toLeader) {
+        this.proxy = new ProxyHandler.Reverse(request -> toLeader(node, request)) {
+            @Override
+            protected org.eclipse.jetty.client.HttpClient newHttpClient() {
+                // With mutual TLS between the nodes: this node's certificate shown, the leader's checked.
+                org.eclipse.jetty.util.ssl.SslContextFactory.Client tls = node.forwardingTls();
+                if (tls == null) {
+                    return super.newHttpClient();
+                }
+                org.eclipse.jetty.io.ClientConnector connector = new org.eclipse.jetty.io.ClientConnector();
+                connector.setSslContextFactory(tls);
+                return new org.eclipse.jetty.client.HttpClient(new org.eclipse.jetty.client.transport.HttpClientTransportDynamic(connector));
+            }
+
             @Override
             protected void addProxyHeaders(Request clientToProxy, org.eclipse.jetty.client.Request proxyToServer) {
                 super.addProxyHeaders(clientToProxy, proxyToServer);
@@ -61,9 +73,10 @@ public final class LeaderForwarding extends Handler.Wrapper {
         addBean(proxy);
     }
 
-    private static HttpURI toLeader(Request request) {
+    private static HttpURI toLeader(ClusterNode node, Request request) {
         DavitConfig.Cluster.Peer leader = (DavitConfig.Cluster.Peer) request.getAttribute(LEADER_ATTRIBUTE);
-        return HttpURI.build(request.getHttpURI()).scheme("http").host(leader.host()).port(leader.httpPort());
+        return HttpURI.build(request.getHttpURI()).scheme(node.tlsBetweenNodes() ? "https" : "http")
+                .host(leader.host()).port(leader.httpPort());
     }
 
     @Override

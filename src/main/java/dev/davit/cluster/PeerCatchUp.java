@@ -30,17 +30,28 @@ import dev.davit.storage.StorageException;
 final class PeerCatchUp {
     private final Repositories repositories;
     private final String secret;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
+    private final java.util.function.Function<DavitConfig.Cluster.Peer, String> peerUrl;
+    /** The nodes' mutual TLS, or null. */
+    private final NodeTls tls;
+    private final HttpClient http;
 
-    PeerCatchUp(Repositories repositories, String secret) {
+    /**
+     * @param peerUrl where a node takes what the nodes send each other ({@link ClusterNode#peerUrl})
+     * @param tls     the nodes' mutual TLS, or null
+     */
+    PeerCatchUp(Repositories repositories, String secret, java.util.function.Function<DavitConfig.Cluster.Peer, String> peerUrl,
+                NodeTls tls) {
         this.repositories = repositories;
         this.secret = secret;
+        this.peerUrl = peerUrl;
+        this.tls = tls;
+        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10));
+        this.http = (tls == null ? b : b.sslContext(tls.sslContext())).build();
     }
 
     /** Brings this node's repositories to at least {@code peer}'s latest snapshot; returns that snapshot file's bytes. */
     byte[] from(DavitConfig.Cluster.Peer peer) throws IOException {
-        String base = "http://" + peer.host() + ":" + peer.httpPort() + PeerEndpoints.PREFIX;
+        String base = peerUrl.apply(peer) + PeerEndpoints.PREFIX;
         HttpResponse<byte[]> r;
         try {
             r = http.send(HttpRequest.newBuilder(URI.create(base + "snapshot")).timeout(Duration.ofSeconds(60))
@@ -66,7 +77,8 @@ final class PeerCatchUp {
             } catch (StorageException e) {
                 throw new IOException(name + ": " + e.getMessage(), e);
             }
-            repo.catchUpFrom(base + "git/" + name + ".git", Map.of(PeerEndpoints.SECRET_HEADER, secret));
+            repo.catchUpFrom(base + "git/" + name + ".git", Map.of(PeerEndpoints.SECRET_HEADER, secret),
+                    tls == null ? null : tls.gitConnections());
             besideHistory(peer, base, name, repo);
         }
         return r.body();

@@ -35,7 +35,8 @@ import dev.davit.storage.Repositories;
  * The leader ships large files there before the entry that names them, and a node that missed one fetches it
  * ({@code blob/OWNER/NAME/ID}, {@link BlobTransfer}).
  *
- * <p>Every request must carry the cluster's shared secret ({@code cluster.secret}) in {@value #SECRET_HEADER}
+ * <p>With mutual TLS between the nodes ({@code cluster.tls.*}) they answer on the nodes' own HTTPS port only
+ * (404 on the users' ports). Every request must carry the cluster's shared secret ({@code cluster.secret}) in {@value #SECRET_HEADER}
  * (compared in constant time); without it the answer is 403 and nothing is read. User credentials play no part.
  */
 final class PeerEndpoints {
@@ -45,8 +46,10 @@ final class PeerEndpoints {
     private PeerEndpoints() {
     }
 
-    static void addTo(ServletContextHandler context, String secret, SnapshotFiles snapshots, Repositories repositories) {
-        FilterHolder guard = new FilterHolder(new SecretFilter(secret));
+    /** @param onlyOnPort the local port they answer on (the nodes' own, with mutual TLS), or -1 for any */
+    static void addTo(ServletContextHandler context, String secret, SnapshotFiles snapshots, Repositories repositories,
+                      int onlyOnPort) {
+        FilterHolder guard = new FilterHolder(new SecretFilter(secret, onlyOnPort));
         context.addFilter(guard, PREFIX + "*", EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("cluster-snapshot", new SnapshotServlet(snapshots)), PREFIX + "snapshot");
         context.addServlet(new ServletHolder("cluster-git", new PeerGitServlet(repositories)), PREFIX + "git/*");
@@ -62,13 +65,22 @@ final class PeerEndpoints {
     private static final class SecretFilter extends HttpFilter {
         private static final long serialVersionUID = 1L;
         private final String secret;
+        private final int onlyOnPort;
 
-        SecretFilter(String secret) {
+        SecretFilter(String secret, int onlyOnPort) {
             this.secret = secret;
+            this.onlyOnPort = onlyOnPort;
         }
 
         @Override
         protected void doFilter(HttpServletRequest req, HttpServletResponse resp, FilterChain chain) throws IOException, ServletException {
+            if (onlyOnPort >= 0 && req.getLocalPort() != onlyOnPort) {
+                // With mutual TLS, only on the nodes' own port (a peer's certificate checked): not on the users' ports.
+                resp.setStatus(404);
+                resp.setContentType("text/plain; charset=utf-8");
+                resp.getWriter().write("404 Not Found: for the nodes of this cluster, on their own port only\n");
+                return;
+            }
             if (!secretMatches(secret, req.getHeader(SECRET_HEADER))) {
                 resp.setStatus(403);
                 resp.setContentType("text/plain; charset=utf-8");

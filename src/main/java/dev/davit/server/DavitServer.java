@@ -84,6 +84,15 @@ public final class DavitServer implements AutoCloseable {
         // Every front end's writes commit through storage, which refuses one past the limit (and so does a push).
         repositories.limitRepositorySize(config.limits().repositoryBytes());
         this.clientMetadata = new ClientMetadata(config.durable());
+        if (config.cluster().enabled() && config.cluster().raftTls() != null && network) {
+            int nodePort = config.cluster().peers().stream().filter(p -> p.id().equals(config.cluster().nodeId()))
+                    .findFirst().orElseThrow().httpPort();
+            if (nodePort == config.port() || (config.tls().enabled() && nodePort == config.tls().port())) {
+                repositories.close();
+                throw new IllegalArgumentException("with cluster.tls.keystore, this node's HTTP port in cluster.peers ("
+                        + nodePort + ") is the nodes' own HTTPS port; it must differ from server.port and tls.port");
+            }
+        }
         if (config.cluster().enabled()) {
             // Before the Raft log is applied: its notes of sync-client metadata are applied to this store.
             repositories.keepNotes(ClientMetadata.NOTES, clientMetadata);
@@ -152,6 +161,10 @@ public final class DavitServer implements AutoCloseable {
         }
         jetty.addConnector(local);
         httpsConnector = config.tls().enabled() ? https(http) : null;
+        if (cluster != null && network) {
+            // With cluster.tls.*: the nodes' own HTTPS port (their certificates only), apart from the users' ports.
+            cluster.addNodeConnector(jetty, http, config.bind());
+        }
         // Slow senders and floods from one address (issue 14): a deadline for each request's header section
         // and a limit of open connections per client address, on every network connector.
         ScheduledExecutorScheduler guardScheduler = new ScheduledExecutorScheduler("davit-connection-guard", true);

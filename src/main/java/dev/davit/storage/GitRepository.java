@@ -767,14 +767,19 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
      * this waits until that is on disk. The other node is ahead of this one (it applied every entry this one
      * did, and more), so the move is a fast-forward.
      *
+     * @param connections how JGit connects to {@code url} (the nodes' own TLS), or null for its default
      * @return the other node's head, now this one's (null: it has no commit yet, and nothing changed here)
      */
-    public ObjectId catchUpFrom(String url, java.util.Map<String, String> headers) throws IOException {
+    public ObjectId catchUpFrom(String url, java.util.Map<String, String> headers,
+                                org.eclipse.jgit.transport.http.HttpConnectionFactory connections) throws IOException {
         ObjectId target;
         try (org.eclipse.jgit.transport.Transport t = org.eclipse.jgit.transport.Transport.open(repo,
                 new org.eclipse.jgit.transport.URIish(url))) {
             if (t instanceof org.eclipse.jgit.transport.TransportHttp http) {
                 http.setAdditionalHeaders(headers);
+                if (connections != null) {
+                    http.setHttpConnectionFactory(connections); // the nodes' own TLS (cluster.tls.*)
+                }
             }
             t.setTimeout(60);
             // No destination: no ref of this repository moves here; the branch moves below, through the log.

@@ -444,10 +444,10 @@ class ClusterReplicationTest {
         byte[] garbage = "not a Davit entry".getBytes(StandardCharsets.UTF_8);
         Throwable plain = sendAsAnOutsider(leader, null, garbage);
         DavitConfig.Cluster.RaftTls other = new DavitConfig.Cluster.RaftTls(otherKeys, "other-pass", otherKeys, "other-pass");
-        Throwable wrongCertificate = sendAsAnOutsider(leader, RaftTransportSecurity.config(other), garbage);
+        Throwable wrongCertificate = sendAsAnOutsider(leader, NodeTls.load(other).grpc(), garbage);
         // Trusting the nodes' certificate is not enough: the nodes ask for the client's own (mutual TLS).
         DavitConfig.Cluster.RaftTls trustsNodes = new DavitConfig.Cluster.RaftTls(otherKeys, "other-pass", nodesKeys, "nodes-pass");
-        Throwable ownCertificateUnknown = sendAsAnOutsider(leader, RaftTransportSecurity.config(trustsNodes), garbage);
+        Throwable ownCertificateUnknown = sendAsAnOutsider(leader, NodeTls.load(trustsNodes).grpc(), garbage);
 
         assertThat(plain).as("a client without TLS").isNotNull();
         assertThat(wrongCertificate).as("a client with another certificate, trusting only its own").isNotNull();

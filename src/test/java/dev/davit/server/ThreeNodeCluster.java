@@ -30,12 +30,23 @@ final class ThreeNodeCluster implements AutoCloseable {
     private final List<Integer> httpPorts = new ArrayList<>();
     /** By node number - 1; null once stopped. */
     private final List<DavitServer> servers = new ArrayList<>();
+    /** Each node's HTTP port in cluster.peers, by node number - 1 (the users' port unless apart). */
+    private final List<Integer> nodePorts = new ArrayList<>();
     /** Each node's settings, by node number - 1. */
     private final List<Properties> settings = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
 
     ThreeNodeCluster(Path tmp) throws Exception {
+        this(tmp, new Properties(), false);
+    }
+
+    /**
+     * @param extra        settings of every node on top of the usual ones
+     * @param ownNodePorts the nodes' HTTP ports in {@code cluster.peers} apart from the users' ports (as mutual TLS
+     *                     between the nodes needs); else the same
+     */
+    ThreeNodeCluster(Path tmp, Properties extra, boolean ownNodePorts) throws Exception {
         Path sample = tmp.resolve("sample");
         Files.createDirectories(sample);
         Files.writeString(sample.resolve("README.md"), "# sample\n");
@@ -43,7 +54,9 @@ final class ThreeNodeCluster implements AutoCloseable {
         for (int i = 1; i <= 3; i++) {
             int httpPort = freePort();
             httpPorts.add(httpPort);
-            peers.append(i > 1 ? "," : "").append("n").append(i).append("@127.0.0.1:").append(freePort()).append(':').append(httpPort);
+            int nodePort = ownNodePorts ? freePort() : httpPort;
+            nodePorts.add(nodePort);
+            peers.append(i > 1 ? "," : "").append("n").append(i).append("@127.0.0.1:").append(freePort()).append(':').append(nodePort);
         }
         for (int i = 1; i <= 3; i++) {
             Properties p = new Properties();
@@ -58,6 +71,7 @@ final class ThreeNodeCluster implements AutoCloseable {
             p.setProperty("cluster.node.id", "n" + i);
             p.setProperty("cluster.peers", peers.toString());
             p.setProperty("cluster.secret", "a-test-secret-of-the-nodes");
+            p.putAll(extra);
             settings.add(p);
             try {
                 DavitServer s = new DavitServer(ConfigLoader.fromProperties(p));
@@ -148,6 +162,11 @@ final class ThreeNodeCluster implements AutoCloseable {
     void stop(int n) throws Exception {
         DavitServer s = servers.set(n - 1, null);
         s.close();
+    }
+
+    /** Node {@code n}'s HTTP port in {@code cluster.peers}: where the other nodes reach it. */
+    int nodePort(int n) {
+        return nodePorts.get(n - 1);
     }
 
     /** Starts node {@code n}, stopped before, again on its folder. */

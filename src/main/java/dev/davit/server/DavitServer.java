@@ -218,6 +218,11 @@ public final class DavitServer implements AutoCloseable {
         // In cluster mode a node that does not lead forwards everything first, the lean GETs included: it
         // reads only as the leader does (read your writes through any node).
         jetty.setHandler(cluster == null ? served : new LeaderForwarding(cluster, served));
+        if (network && cluster == null) {
+            // From here, not from their first requests (the warm-up and the opening of the port take a second or
+            // more): the last-modified indexes of repositories Davit never opened are built in the background.
+            repositories.indexInBackground();
+        }
     }
 
     private void seedSample() throws IOException, StorageException {

@@ -433,6 +433,68 @@ public final class Repositories implements AutoCloseable {
     }
 
     /**
+     * Opens, in the background (on the executor of the index builds, before them), every repository now in the data
+     * directory whose stored last-modified index is missing or not at its branch's head, so that the index of one
+     * Davit never opened (made by {@code git fast-import}, copied in, its index file lost) is built from the server's
+     * start instead of from its first request: a listing of a folder of 10,000 files each created by a commit of
+     * its own waited ~0.5 s for that build, as the recent history cannot tell those times within its walks'
+     * budget ({@link HistoryTimes}). A repository whose index is stored at its head is left closed (opening it
+     * replays nothing). Repositories made after this call are not looked at: a request opens them, as before.
+     * Called once, at a single node's start (a cluster node's repositories follow its log).
+     */
+    public void indexInBackground() {
+        List<String> present;
+        try {
+            present = list(); // now: a repository made meanwhile is not this look's to open
+        } catch (IOException e) {
+            org.slf4j.LoggerFactory.getLogger(Repositories.class).warn("the repositories were not listed at the start ({});"
+                    + " each is opened by its first request", e.toString());
+            return;
+        }
+        try {
+            indexBuilds.execute(() -> openUnindexed(present));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing: the first request of each opens it, as before
+        }
+    }
+
+    private void openUnindexed(List<String> names) {
+        int opened = 0;
+        for (String key : names) {
+            if (closed) {
+                return;
+            }
+            int slash = key.indexOf('/');
+            try {
+                if (open.containsKey(key) || indexAtHead(dataDir.resolve(key.substring(0, slash)).resolve(key.substring(slash + 1) + ".git"))) {
+                    continue;
+                }
+                open(key.substring(0, slash), key.substring(slash + 1)); // catches its index up, or starts its build
+                opened++;
+            } catch (IOException | StorageException | RuntimeException e) {
+                // Its first request opens it and says what is wrong, as it would have without this look.
+                org.slf4j.LoggerFactory.getLogger(Repositories.class).warn("{}: not opened at the start ({}); its first request opens it", key, e.toString());
+            }
+        }
+        if (opened > 0) {
+            org.slf4j.LoggerFactory.getLogger(Repositories.class).info("repositories opened at the start to bring their"
+                    + " last-modified index up to date before their first request: {}", opened);
+        }
+    }
+
+    /** True when the index stored beside the repository is at its branch's head on disk, or the branch has no commit. */
+    private static boolean indexAtHead(Path gitDir) throws IOException {
+        org.eclipse.jgit.lib.ObjectId stored = LastModifiedIndex.storedPoint(gitDir.resolve(LastModifiedIndex.FILE));
+        try (Repository r = new FileRepositoryBuilder().setGitDir(gitDir.toFile()).setBare().build()) {
+            org.eclipse.jgit.lib.Ref branch = r.exactRef(GitRepository.BRANCH);
+            if (branch == null || branch.getObjectId() == null) {
+                return true; // nothing to index (or a lost branch, which the opening by a request reports)
+            }
+            return branch.getObjectId().equals(stored);
+        }
+    }
+
+    /**
      * Brings every open repository on disk up to date and waits for it: each one's packs and branch fsynced
      * (a repository not open has nothing waiting). Cluster mode's snapshot claims that everything applied so far
      * is in the repositories on disk, and calls this first.

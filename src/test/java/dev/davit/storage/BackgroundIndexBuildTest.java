@@ -154,6 +154,48 @@ class BackgroundIndexBuildTest {
         }
     }
 
+    /**
+     * A server's start ({@link Repositories#indexInBackground}) opens the repositories whose index is not stored at
+     * their head, so a listing of one never opened (a folder whose files were each added by a commit of its own, as
+     * the benchmark's fast-import makes it, is more than the recent history tells) finds its index built instead
+     * of waiting for the build. One whose index is stored at its head builds nothing; one made after the start is
+     * left to its first request.
+     */
+    @Test
+    void repositoriesPresentAtTheStartHaveTheirIndexBuiltBeforeTheirFirstRequest() throws Exception {
+        try (OutsideHistory h = new OutsideHistory(tmp.resolve("data/o/stored.git"))) {
+            h.commit(500, Map.of("s.txt", "s"));
+        }
+        try (Repositories repos = repositories()) {
+            repos.open("o", "stored");
+            runHeld(); // its index built, and stored at the close
+        }
+        assertThat(held).isEmpty();
+        thirtyOneCommits();
+        try (Repositories repos = repositories()) {
+            repos.indexInBackground();
+            assertThat(held).as("the look at the repositories runs in the background").hasSize(1);
+            try (OutsideHistory later = new OutsideHistory(tmp.resolve("data/o/later.git"))) {
+                later.commit(3000, Map.of("l.txt", "l")); // made after the start: not the look's to open
+            }
+            Runnable look = held.remove(0);
+            look.run();
+            assertThat(held).as("o/r's build, before any request; o/stored's index is at its head").hasSize(1);
+            runHeld();
+
+            GitRepository r = repos.open("o", "r");
+            assertThat(r.indexReplayed()).as("built before the first request").isEqualTo(31);
+            try (Snapshot s = r.head()) {
+                assertThat(s.times(s.lookup(p("old.txt")).orElseThrow())).isEqualTo(new Timestamps(at(1000), at(1000)));
+                assertThat(s.times(s.lookup(p("a.txt")).orElseThrow())).isEqualTo(new Timestamps(at(1000), at(2029)));
+            }
+            assertThat(repos.open("o", "stored").indexReplayed()).isZero();
+            assertThat(held).isEmpty();
+            repos.open("o", "later");
+            assertThat(held).as("o/later is built from its first request, as before").hasSize(1);
+        }
+    }
+
     @Test
     void aRepositoryClosedBeforeItsBuildStartedNeverRunsIt() throws Exception {
         thirtyOneCommits();

@@ -156,9 +156,9 @@ class BackgroundIndexBuildTest {
 
     /**
      * A server's start ({@link Repositories#indexInBackground}) opens the repositories whose index is not stored at
-     * their head, so a listing of one never opened (a folder whose files were each added by a commit of its own, as
-     * the benchmark's fast-import makes it, is more than the recent history tells) finds its index built instead
-     * of waiting for the build. One whose index is stored at its head builds nothing; one made after the start is
+     * their head, so a listing of one never opened (a folder of files added over many commits, as the benchmark's
+     * fast-import makes it, is more than the recent history tells) finds its index built instead of waiting for
+     * the build. One whose index is stored at its head builds nothing; one made after the start is
      * left to its first request.
      */
     @Test

@@ -221,7 +221,7 @@ public final class DavitServer implements AutoCloseable {
         if (network && cluster == null) {
             // From here, not from their first requests (the warm-up and the opening of the port take a second or
             // more): the last-modified indexes of repositories Davit never opened are built in the background.
-            repositories.indexInBackground();
+            repositories.indexInBackground(Duration.ofSeconds(5));
         }
     }
 

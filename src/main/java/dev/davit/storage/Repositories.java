@@ -54,6 +54,16 @@ public final class Repositories implements AutoCloseable {
      * as a request that needs one not yet started runs it itself.
      */
     private final java.util.concurrent.Executor indexBuilds;
+    /** {@link #indexInBackground}'s looks: the repositories done with (opened, or found indexed at their head). */
+    private final java.util.Set<String> lookedAt = ConcurrentHashMap.newKeySet();
+    /** The repositories there at the start: opened at the first look, without waiting for their branch to settle. */
+    private final java.util.Set<String> presentAtStart = ConcurrentHashMap.newKeySet();
+    /** The repositories that were not, by their branch at the last look (opened when it is still there). */
+    private final Map<String, org.eclipse.jgit.lib.ObjectId> appeared = new ConcurrentHashMap<>();
+    /** A look waits on the executor of the builds: no second one is queued. */
+    private final java.util.concurrent.atomic.AtomicBoolean lookQueued = new java.util.concurrent.atomic.AtomicBoolean();
+    /** One look at a time (an executor of several threads could run two). */
+    private final Object looking = new Object();
     /** Threads of large uploads (hashing, background flushes); shut down by {@link #close}. */
     private final java.util.concurrent.ExecutorService blobWorkers = dev.davit.storage.objects.LargeBlobs.newWorkers();
     /** The buffers of large blobs' sends and the object files whose checksum was checked, for every repository. */
@@ -462,15 +472,6 @@ public final class Repositories implements AutoCloseable {
         }
     }
 
-    /** Repositories looked at and done with (opened, or indexed at their head). */
-    private final java.util.Set<String> lookedAt = ConcurrentHashMap.newKeySet();
-    /** Repositories that appeared after the first look, by their branch at the last look (not yet settled). */
-    private final Map<String, org.eclipse.jgit.lib.ObjectId> appeared = new ConcurrentHashMap<>();
-    /** A look waits on the executor of the builds: no second one is queued. */
-    private final java.util.concurrent.atomic.AtomicBoolean lookQueued = new java.util.concurrent.atomic.AtomicBoolean();
-    /** The repositories there at the start: opened at the first look, without waiting for their branch to settle. */
-    private final java.util.Set<String> presentAtStart = ConcurrentHashMap.newKeySet();
-
     private void queueLook() {
         if (closed || !lookQueued.compareAndSet(false, true)) {
             return;
@@ -482,8 +483,14 @@ public final class Repositories implements AutoCloseable {
         }
     }
 
-    private synchronized void look() {
-        lookQueued.set(false);
+    private void look() {
+        synchronized (looking) {
+            lookQueued.set(false);
+            lookOnce();
+        }
+    }
+
+    private void lookOnce() {
         org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Repositories.class);
         List<String> names;
         try {

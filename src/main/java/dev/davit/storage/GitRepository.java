@@ -153,7 +153,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
         this.nanoTime = nanoTime;
         this.durable = durable;
         this.diskExecutor = diskExecutor;
-        this.indexFile = repo.getDirectory().toPath().resolve("davit-lastmodified");
+        this.indexFile = repo.getDirectory().toPath().resolve(LastModifiedIndex.FILE);
         this.tmpDir = repo.getDirectory().toPath().resolve("davit-tmp");
         this.sideFiles = new SideFiles(repo.getDirectory().toPath().resolve("davit-side"), durable);
         Files.createDirectories(tmpDir);

@@ -30,7 +30,9 @@ import org.eclipse.jgit.revwalk.RevWalk;
  * repository waited for all of it. Meanwhile a request is answered from {@link FolderHistory} walks of the recent
  * history, which give the index's answers exactly or none; only what they cannot tell within their budget (a
  * creation 50,000 commits back, a line merged in) waits for the index, which was being built from the start.
- * Thread-safe.
+ * On a single node that start is, where it can be, before the first request: the server opens the repositories
+ * whose stored index is not at their head as it starts, and those made outside while it runs once their branch
+ * settled ({@link Repositories#indexInBackground}). Thread-safe.
  */
 final class HistoryTimes {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HistoryTimes.class);

@@ -42,6 +42,8 @@ import org.eclipse.jgit.revwalk.RevWalk;
 final class LastModifiedIndex {
     private static final long MAGIC = 0x444156_49544c4d49L; // "DAVITLMI"
     private static final int VERSION = 1;
+    /** The file beside a repository's git data that holds its stored index ({@link #save}, {@link #load}). */
+    static final String FILE = "davit-lastmodified";
 
     private Map<String, long[]> times = new HashMap<>();
     /** The last commits the index went through ({@link #RECENT} of them): heads a request may still hold. */
@@ -359,6 +361,23 @@ final class LastModifiedIndex {
             LOG.warn("ignoring the last-modified index {} (it is rebuilt): {}", file, e.toString());
         }
         return index;
+    }
+
+    /**
+     * The commit the index stored in {@code file} covers, read from its header alone (the whole file of a
+     * repository of 100,000 files is megabytes, and a server's start looks at every repository's): null when there
+     * is none or it is not an index of this version. Its checksum is not checked: {@link #load} does that.
+     */
+    static ObjectId storedPoint(Path file) {
+        try (DataInputStream in = new DataInputStream(Files.newInputStream(file))) {
+            if (in.readLong() != MAGIC || in.readInt() != VERSION) {
+                return null;
+            }
+            byte[] id = in.readNBytes(20);
+            return id.length == 20 ? ObjectId.fromRaw(id) : null;
+        } catch (IOException e) {
+            return null; // none, too short, or unreadable: as good as none
+        }
     }
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LastModifiedIndex.class);

@@ -54,6 +54,16 @@ public final class Repositories implements AutoCloseable {
      * as a request that needs one not yet started runs it itself.
      */
     private final java.util.concurrent.Executor indexBuilds;
+    /** {@link #indexInBackground}'s looks: the repositories done with (opened, or found indexed at their head). */
+    private final java.util.Set<String> lookedAt = ConcurrentHashMap.newKeySet();
+    /** The repositories there at the start: opened at the first look, without waiting for their branch to settle. */
+    private final java.util.Set<String> presentAtStart = ConcurrentHashMap.newKeySet();
+    /** The repositories that were not, by their branch at the last look (opened when it is still there). */
+    private final Map<String, org.eclipse.jgit.lib.ObjectId> appeared = new ConcurrentHashMap<>();
+    /** A look waits on the executor of the builds: no second one is queued. */
+    private final java.util.concurrent.atomic.AtomicBoolean lookQueued = new java.util.concurrent.atomic.AtomicBoolean();
+    /** One look at a time (an executor of several threads could run two). */
+    private final Object looking = new Object();
     /** Threads of large uploads (hashing, background flushes); shut down by {@link #close}. */
     private final java.util.concurrent.ExecutorService blobWorkers = dev.davit.storage.objects.LargeBlobs.newWorkers();
     /** The buffers of large blobs' sends and the object files whose checksum was checked, for every repository. */
@@ -430,6 +440,117 @@ public final class Repositories implements AutoCloseable {
         }
         java.util.Collections.sort(names);
         return names;
+    }
+
+    /**
+     * Opens, in the background (on the executor of the index builds, before them), every repository in the data
+     * directory whose stored last-modified index is missing or not at its branch's head, so that the index of one
+     * Davit never opened (made by {@code git fast-import}, copied in, its index file lost) is built before its first
+     * request instead of from it: the first listing of a folder of 10,000 files added ten to a commit (the
+     * benchmark's fast-import) waited ~0.5 s for that build, as the recent history cannot tell those times within
+     * its walks' budget ({@link HistoryTimes}), and the build is about as fast as git's own diff of those 1,000
+     * commits (reading 1,000 versions of a tree of up to 380 KB is most of it). The repositories there now are
+     * looked at at once; then, every {@code every}, those that appeared since (a repository made outside while the
+     * server runs), each once its branch stayed where it was between two looks (not in the middle of an import).
+     * A repository whose index is stored at its head is left closed (opening it would replay nothing), and each is
+     * looked at until it is opened or found indexed, no more. Called once, at a single node's start (a cluster
+     * node's repositories follow its log).
+     */
+    public void indexInBackground(java.time.Duration every) {
+        try {
+            presentAtStart.addAll(list()); // now: one made meanwhile waits to settle like any other
+        } catch (IOException e) {
+            org.slf4j.LoggerFactory.getLogger(Repositories.class).warn("the repositories were not listed at the start ({})",
+                    e.toString());
+        }
+        queueLook();
+        try {
+            diskExecutor.scheduleWithFixedDelay(this::queueLook, every.toNanos(), every.toNanos(),
+                    java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing
+        }
+    }
+
+    private void queueLook() {
+        if (closed || !lookQueued.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            indexBuilds.execute(this::look);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            lookQueued.set(false); // closing
+        }
+    }
+
+    private void look() {
+        synchronized (looking) {
+            lookQueued.set(false);
+            lookOnce();
+        }
+    }
+
+    private void lookOnce() {
+        org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Repositories.class);
+        List<String> names;
+        try {
+            names = list();
+        } catch (IOException e) {
+            log.warn("the repositories were not listed ({}); each is opened by its first request", e.toString());
+            return;
+        }
+        int opened = 0;
+        for (String key : names) {
+            if (closed) {
+                return;
+            }
+            if (lookedAt.contains(key)) {
+                continue;
+            }
+            if (open.containsKey(key)) {
+                lookedAt.add(key);
+                continue;
+            }
+            int slash = key.indexOf('/');
+            Path gitDir = dataDir.resolve(key.substring(0, slash)).resolve(key.substring(slash + 1) + ".git");
+            try {
+                org.eclipse.jgit.lib.ObjectId head = branchHead(gitDir);
+                if (head == null) {
+                    continue; // no commit yet (being made): looked at again
+                }
+                if (head.equals(LastModifiedIndex.storedPoint(gitDir.resolve(LastModifiedIndex.FILE)))) {
+                    lookedAt.add(key);
+                    continue;
+                }
+                if (!presentAtStart.contains(key) && !head.equals(appeared.put(key, head))) {
+                    continue; // appeared or moved since the last look: perhaps an import under way
+                }
+                lookedAt.add(key);
+                appeared.remove(key);
+                open(key.substring(0, slash), key.substring(slash + 1)); // catches its index up, or starts its build
+                opened++;
+            } catch (IOException | StorageException | RuntimeException e) {
+                // Its first request opens it and says what is wrong, as it would have without this look.
+                lookedAt.add(key);
+                log.warn("{}: not opened ahead of its first request ({})", key, e.toString());
+            }
+        }
+        if (opened > 0) {
+            log.info("repositories opened to bring their last-modified index up to date before their first request: {}", opened);
+        }
+    }
+
+    /** True when {@code owner/name} is open (tests: what {@link #indexInBackground} opened). */
+    boolean isOpen(String key) {
+        return open.containsKey(key);
+    }
+
+    /** The commit of the repository's branch on disk, or null when it has none (no commit yet, or a lost branch). */
+    private static org.eclipse.jgit.lib.ObjectId branchHead(Path gitDir) throws IOException {
+        try (Repository r = new FileRepositoryBuilder().setGitDir(gitDir.toFile()).setBare().build()) {
+            org.eclipse.jgit.lib.Ref branch = r.exactRef(GitRepository.BRANCH);
+            return branch == null ? null : branch.getObjectId();
+        }
     }
 
     /**

@@ -26,7 +26,8 @@ import dev.davit.testutil.TestServer;
  * never opened by it: its first requests are answered while its last-modified index is built in the background
  * (storage.BackgroundIndexBuildTest), with the times the index gives: {@code Last-Modified}, {@code getlastmodified}
  * and {@code creationdate} are those of the commits that last changed and created each path, the same before the
- * index is built as after.
+ * index is built as after. One already there when the server starts has its index built from the start, before
+ * any request asks for it.
  */
 class NeverOpenedRepositoryTest {
     @TempDir
@@ -94,6 +95,24 @@ class NeverOpenedRepositoryTest {
             // and the same once the index answers
             assertThat(lastModifiedHeader(s, "top.txt")).isEqualTo(1_000_400);
             assertThat(listed(s, "docs/", LAST_MODIFIED, "getlastmodified")).isEqualTo(docs);
+        }
+    }
+
+    @Test
+    void aRepositoryThereAtTheStartHasItsIndexBuiltAndStoredBeforeAnyRequest() throws Exception {
+        Path gitDir = tmp.resolve("data/demo/hist.git");
+        try (OutsideHistory h = new OutsideHistory(gitDir)) {
+            h.commit(1_000_000, Map.of("docs/a.txt", "a", "docs/b.txt", "b"));
+            for (int i = 0; i < 50; i++) {
+                h.commit(1_000_100 + i, Map.of("docs/a.txt", "a" + i));
+            }
+        }
+        try (TestServer s = TestServer.start(tmp)) {
+            // no request names the repository: its index is built and stored all the same
+            dev.davit.testutil.Conditions.await("the index of demo/hist stored", java.util.concurrent.TimeUnit.SECONDS.toNanos(30),
+                    () -> java.nio.file.Files.isRegularFile(gitDir.resolve("davit-lastmodified")));
+            assertThat(listed(s, "docs/", LAST_MODIFIED, "getlastmodified"))
+                    .isEqualTo(Map.of("docs/", 1_000_149L, "docs/a.txt", 1_000_149L, "docs/b.txt", 1_000_000L));
         }
     }
 }

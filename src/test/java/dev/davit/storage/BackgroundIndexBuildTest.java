@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -151,6 +152,80 @@ class BackgroundIndexBuildTest {
                 assertThat(past.times(past.lookup(p("a.txt")).orElseThrow())).isEqualTo(new Timestamps(at(1000), at(1000)));
             }
             assertThat(r.indexReplayed()).isEqualTo(31);
+        }
+    }
+
+    /**
+     * A server's start ({@link Repositories#indexInBackground}) opens the repositories whose index is not stored at
+     * their head, so a listing of one never opened (a folder of files added over many commits, as the benchmark's
+     * fast-import makes it, is more than the recent history tells) finds its index built instead of waiting for
+     * the build. One whose index is stored at its head builds nothing.
+     */
+    @Test
+    void repositoriesThereAtTheStartHaveTheirIndexBuiltBeforeTheirFirstRequest() throws Exception {
+        try (OutsideHistory h = new OutsideHistory(tmp.resolve("data/o/stored.git"))) {
+            h.commit(500, Map.of("s.txt", "s"));
+        }
+        try (Repositories repos = repositories()) {
+            repos.open("o", "stored");
+            runHeld(); // its index built, and stored at the close
+        }
+        assertThat(held).isEmpty();
+        thirtyOneCommits();
+        try (Repositories repos = repositories()) {
+            repos.indexInBackground(Duration.ofDays(1)); // no look but the start's here
+            assertThat(held).as("the look at the repositories runs in the background").hasSize(1);
+            held.remove(0).run();
+            assertThat(held).as("o/r's build, before any request; o/stored's index is at its head").hasSize(1);
+            assertThat(repos.isOpen("o/stored")).isFalse();
+            runHeld();
+
+            GitRepository r = repos.open("o", "r");
+            assertThat(r.indexReplayed()).as("built before the first request").isEqualTo(31);
+            try (Snapshot s = r.head()) {
+                assertThat(s.times(s.lookup(p("old.txt")).orElseThrow())).isEqualTo(new Timestamps(at(1000), at(1000)));
+                assertThat(s.times(s.lookup(p("a.txt")).orElseThrow())).isEqualTo(new Timestamps(at(1000), at(2029)));
+            }
+            assertThat(repos.open("o", "stored").indexReplayed()).isZero();
+            assertThat(held).isEmpty();
+        }
+    }
+
+    /** Runs the next look {@link Repositories#indexInBackground} queued (its timer queues one at a time). */
+    private void runNextLook() {
+        dev.davit.testutil.Conditions.await("a look queued", java.util.concurrent.TimeUnit.SECONDS.toNanos(30), () -> !held.isEmpty());
+        held.remove(0).run();
+    }
+
+    /**
+     * A repository made outside while the server runs (fast-import into the data directory) is opened by a later
+     * look, once its branch stayed where it was from one look to the next (not in the middle of the import), and
+     * its index is built before its first request.
+     */
+    @Test
+    void aRepositoryMadeWhileTheServerRunsIsOpenedOnceItsBranchSettled() throws Exception {
+        try (Repositories repos = repositories()) {
+            repos.indexInBackground(Duration.ofMillis(1));
+            runNextLook(); // the start's: nothing there
+            try (OutsideHistory h = new OutsideHistory(tmp.resolve("data/o/r.git"))) {
+                h.commit(1000, Map.of("old.txt", "o", "a.txt", "a"));
+                h.publish();
+                runNextLook();
+                assertThat(repos.isOpen("o/r")).as("seen once: perhaps an import under way").isFalse();
+                h.commit(2000, Map.of("a.txt", "a2"));
+                h.publish();
+                runNextLook();
+                assertThat(repos.isOpen("o/r")).as("moved since the last look").isFalse();
+            }
+            runNextLook();
+            assertThat(repos.isOpen("o/r")).as("where it was at the last look").isTrue();
+            runHeld(); // its build (and perhaps a look)
+            GitRepository r = repos.open("o", "r");
+            assertThat(r.indexReplayed()).as("built before the first request").isEqualTo(2);
+            try (Snapshot s = r.head()) {
+                assertThat(s.times(s.lookup(p("old.txt")).orElseThrow())).isEqualTo(new Timestamps(at(1000), at(1000)));
+                assertThat(s.times(s.lookup(p("a.txt")).orElseThrow())).isEqualTo(new Timestamps(at(1000), at(2000)));
+            }
         }
     }
 

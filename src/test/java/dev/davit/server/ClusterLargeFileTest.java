@@ -2,8 +2,6 @@ package dev.davit.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,13 +11,8 @@ import java.time.Duration;
 import java.util.HexFormat;
 
 import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.lib.ObjectReader;
-import org.eclipse.jgit.revwalk.RevWalk;
-import org.eclipse.jgit.treewalk.TreeWalk;
 import org.junit.jupiter.api.Test;
 
-import dev.davit.storage.GitRepository;
-import dev.davit.storage.NotFoundException;
 import dev.davit.testutil.TestServer;
 
 /**
@@ -47,41 +40,6 @@ class ClusterLargeFileTest extends ThreeNodeClusterTest {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
     }
 
-    private HttpResponse<String> put(int node, String path, byte[] body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.node(node).port() + "/dav/demo/sample/" + path))
-                .timeout(Duration.ofSeconds(120))
-                .header("Authorization", TestServer.basic(TestServer.USER, TestServer.PASSWORD))
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    /** The SHA-256 of {@code path} in node {@code n}'s repository on disk once its branch there is {@code head}. */
-    private String onDisk(int n, ObjectId head, String path) throws Exception {
-        GitRepository repo = cluster.node(n).repositories().open("demo", "sample");
-        ThreeNodeCluster.await("n" + n + "'s repository on disk at " + head.name(), () -> {
-            try {
-                return head.equals(repo.disk().resolve(GitRepository.BRANCH));
-            } catch (IOException e) {
-                return false;
-            }
-        });
-        try (ObjectReader reader = repo.jgit().newObjectReader(); RevWalk rw = new RevWalk(reader)) {
-            TreeWalk tw = TreeWalk.forPath(reader, path, rw.parseCommit(head).getTree());
-            assertThat(tw).as(path + " in n" + n + "'s tree").isNotNull();
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            try (InputStream in = reader.open(tw.getObjectId(0)).openStream()) {
-                byte[] buf = new byte[1 << 16];
-                for (int r; (r = in.read(buf)) > 0; ) {
-                    sha.update(buf, 0, r);
-                }
-            }
-            return HexFormat.of().formatHex(sha.digest());
-        }
-    }
-
-    private ObjectId head(int n) throws IOException, NotFoundException {
-        return cluster.node(n).repositories().open("demo", "sample").headId();
-    }
-
     @Test
     void aFileOverOneLogEntrysLimitWrittenThroughAFollowerIsOnEveryNodesDisk() throws Exception {
         startCluster();
@@ -91,12 +49,12 @@ class ClusterLargeFileTest extends ThreeNodeClusterTest {
         cluster.leaderKnownBy(follower);
         byte[] big = content(1);
 
-        HttpResponse<String> r = put(follower, "big.bin", big);
+        HttpResponse<String> r = cluster.put(follower, "big.bin", big);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
 
-        ObjectId head = head(leader);
+        ObjectId head = cluster.head(leader);
         for (int n = 1; n <= 3; n++) {
-            assertThat(onDisk(n, head, "big.bin")).as("n" + n).isEqualTo(sha256(big));
+            assertThat(cluster.sha256OnDisk(n, head, "big.bin")).as("n" + n).isEqualTo(sha256(big));
         }
         HttpResponse<byte[]> get = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.node(follower).port()
                         + "/dav/demo/sample/big.bin")).header("Authorization", TestServer.basic(TestServer.USER, TestServer.PASSWORD))
@@ -115,12 +73,12 @@ class ClusterLargeFileTest extends ThreeNodeClusterTest {
         byte[] big = content(2);
 
         // The leader and the other follower are a majority: the file is shipped to that one alone.
-        HttpResponse<String> r = put(leader, "while-down.bin", big);
+        HttpResponse<String> r = cluster.put(leader, "while-down.bin", big);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
-        ObjectId head = head(leader);
+        ObjectId head = cluster.head(leader);
 
         cluster.restart(down);
-        assertThat(onDisk(down, head, "while-down.bin")).isEqualTo(sha256(big));
+        assertThat(cluster.sha256OnDisk(down, head, "while-down.bin")).isEqualTo(sha256(big));
         assertThat(cluster.node(down).cluster().stoppedBecause()).as("the node applied the entry").isNull();
     }
 
@@ -147,9 +105,9 @@ class ClusterLargeFileTest extends ThreeNodeClusterTest {
             assertThat(u.getStatus()).as(u.getMessage()).isEqualTo(org.eclipse.jgit.transport.RemoteRefUpdate.Status.OK);
         }
 
-        ObjectId head = head(leader);
+        ObjectId head = cluster.head(leader);
         for (int n = 1; n <= 3; n++) {
-            assertThat(onDisk(n, head, "pushed.bin")).as("n" + n).isEqualTo(sha256(big));
+            assertThat(cluster.sha256OnDisk(n, head, "pushed.bin")).as("n" + n).isEqualTo(sha256(big));
         }
     }
 

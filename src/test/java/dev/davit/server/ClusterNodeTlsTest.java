@@ -9,25 +9,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Properties;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
-
 import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.lib.ObjectReader;
-import org.eclipse.jgit.revwalk.RevWalk;
-import org.eclipse.jgit.treewalk.TreeWalk;
 import org.junit.jupiter.api.Test;
 
-import dev.davit.storage.GitRepository;
-import dev.davit.storage.NotFoundException;
 import dev.davit.testutil.Keystores;
-import dev.davit.testutil.TestServer;
 
 /**
  * Mutual TLS between the nodes ({@code cluster.tls.*}) with three real servers: each node's HTTP port in
@@ -53,58 +41,6 @@ class ClusterNodeTlsTest extends ThreeNodeClusterTest {
         cluster = new ThreeNodeCluster(tmp, tls, true);
     }
 
-    private HttpResponse<String> put(int node, String path, byte[] body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.node(node).port() + "/dav/demo/sample/" + path))
-                .timeout(Duration.ofSeconds(60))
-                .header("Authorization", TestServer.basic(TestServer.USER, TestServer.PASSWORD))
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static String onDisk(DavitServer s, ObjectId head, String path) throws Exception {
-        GitRepository repo = s.repositories().open("demo", "sample");
-        ThreeNodeCluster.await("the disk at " + head.name(), () -> {
-            try {
-                return head.equals(repo.disk().resolve(GitRepository.BRANCH));
-            } catch (IOException e) {
-                return false;
-            }
-        });
-        try (ObjectReader reader = repo.jgit().newObjectReader(); RevWalk rw = new RevWalk(reader)) {
-            TreeWalk tw = TreeWalk.forPath(reader, path, rw.parseCommit(head).getTree());
-            assertThat(tw).as(path).isNotNull();
-            return org.eclipse.jgit.lib.ObjectId.toString(tw.getObjectId(0));
-        }
-    }
-
-    private static ObjectId head(DavitServer s) {
-        try {
-            return s.repositories().open("demo", "sample").headId();
-        } catch (IOException | NotFoundException e) {
-            return null;
-        }
-    }
-
-    /** A client that trusts any server and shows no certificate of its own. */
-    private static HttpClient withoutTheNodesCertificate() throws Exception {
-        TrustManager any = new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        };
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, new TrustManager[] {any}, new SecureRandom());
-        return HttpClient.newBuilder().sslContext(ctx).version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
-    }
-
     @Test
     void forwardedRequestsAndLargeFilesGoOverTheNodesOwnPortAndNobodyElseGetsIn() throws Exception {
         startWithTls();
@@ -113,19 +49,19 @@ class ClusterNodeTlsTest extends ThreeNodeClusterTest {
         int follower = cluster.follower();
         cluster.leaderKnownBy(follower);
 
-        HttpResponse<String> small = put(follower, "forwarded.txt", "through a follower".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        HttpResponse<String> small = cluster.put(follower, "forwarded.txt", "through a follower".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         assertThat(small.statusCode()).as(small.body()).isEqualTo(201);
         HttpResponse<String> get = cluster.dav(follower, "GET", "forwarded.txt", null);
         assertThat(get.statusCode()).as(get.body()).isEqualTo(200);
         assertThat(get.body()).isEqualTo("through a follower");
         byte[] big = new byte[3 << 20];
         new java.util.Random(3).nextBytes(big);
-        HttpResponse<String> large = put(follower, "large.bin", big);
+        HttpResponse<String> large = cluster.put(follower, "large.bin", big);
         assertThat(large.statusCode()).as(large.body()).isEqualTo(201);
-        ObjectId head = head(cluster.node(leader));
-        String blob = new org.eclipse.jgit.lib.ObjectInserter.Formatter().idFor(org.eclipse.jgit.lib.Constants.OBJ_BLOB, big).name();
+        ObjectId head = cluster.head(leader);
+        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(big));
         for (int n = 1; n <= 3; n++) {
-            assertThat(onDisk(cluster.node(n), head, "large.bin")).as("n" + n).isEqualTo(blob);
+            assertThat(cluster.sha256OnDisk(n, head, "large.bin")).as("n" + n).isEqualTo(sha);
         }
 
         // /cluster/ is not on the users' port, secret or not.
@@ -134,7 +70,7 @@ class ClusterNodeTlsTest extends ThreeNodeClusterTest {
         assertThat(onUsersPort.statusCode()).as(onUsersPort.body()).isEqualTo(404);
         // The nodes' port takes no plain HTTP and no TLS client without the nodes' certificate.
         URI nodes = URI.create("https://127.0.0.1:" + cluster.nodePort(leader) + "/cluster/snapshot");
-        HttpClient stranger = withoutTheNodesCertificate();
+        HttpClient stranger = Keystores.trustingClient(); // shows no certificate
         assertThatThrownBy(() -> stranger.send(HttpRequest.newBuilder(nodes).header("X-Davit-Cluster-Secret", SECRET)
                 .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString()))
                 .as("a TLS client without a certificate").isInstanceOf(IOException.class);
@@ -153,10 +89,10 @@ class ClusterNodeTlsTest extends ThreeNodeClusterTest {
         cluster.stop(down);
 
         for (int i = 0; i < 60; i++) {
-            HttpResponse<String> r = put(leader, "f" + i + ".txt", ("file " + i + " ").repeat(512).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            HttpResponse<String> r = cluster.put(leader, "f" + i + ".txt", ("file " + i + " ").repeat(512).getBytes(java.nio.charset.StandardCharsets.UTF_8));
             assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
         }
-        ObjectId written = head(cluster.node(leader));
+        ObjectId written = cluster.head(leader);
         ThreeNodeCluster.await("the leader's log trimmed past what the stopped node has", () -> {
             try {
                 return cluster.node(leader).cluster().logStartIndex() > appliedWhenStopped + 1;
@@ -167,7 +103,7 @@ class ClusterNodeTlsTest extends ThreeNodeClusterTest {
 
         long leadersSnapshot = cluster.node(leader).cluster().snapshotIndex();
         cluster.restart(down);
-        ThreeNodeCluster.await("n" + down + " at the others' head", () -> written.equals(head(cluster.node(down))));
+        ThreeNodeCluster.await("n" + down + " at the others' head", () -> written.equals(cluster.head(down)));
         // Caught up by fetching (snapshot, git, the state beside the history), not from the log.
         ThreeNodeCluster.await("n" + down + " with the leader's snapshot", () -> {
             try {
@@ -176,7 +112,7 @@ class ClusterNodeTlsTest extends ThreeNodeClusterTest {
                 throw new java.io.UncheckedIOException(e);
             }
         });
-        assertThat(onDisk(cluster.node(down), written, "f0.txt")).isEqualTo(onDisk(cluster.node(leader), written, "f0.txt"));
+        assertThat(cluster.sha256OnDisk(down, written, "f59.txt")).isEqualTo(cluster.sha256OnDisk(leader, written, "f59.txt"));
         assertThat(cluster.node(down).cluster().stoppedBecause()).isNull();
     }
 }

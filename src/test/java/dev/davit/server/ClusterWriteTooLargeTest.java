@@ -2,15 +2,9 @@ package dev.davit.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
-
-import dev.davit.testutil.TestServer;
 
 /**
  * Cluster mode keeps at most 16 MiB in one entry of the replicated log, which holds its bytes: a desktop's junk
@@ -20,16 +14,6 @@ import dev.davit.testutil.TestServer;
  * large: {@link ClusterLargeFileTest}.)
  */
 class ClusterWriteTooLargeTest extends ThreeNodeClusterTest {
-
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
-
-    private HttpResponse<String> put(int node, String path, byte[] body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.node(node).port() + "/dav/demo/sample/" + path))
-                .timeout(Duration.ofSeconds(60))
-                .header("Authorization", TestServer.basic(TestServer.USER, TestServer.PASSWORD))
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
-    }
 
     @Test
     void aFileKeptAsideOverTheLimitOfOneEntryIs413NamingItAndKeepsNothing() throws Exception {
@@ -44,13 +28,13 @@ class ClusterWriteTooLargeTest extends ThreeNodeClusterTest {
         }
 
         for (int node : new int[] {leader, follower}) {
-            HttpResponse<String> r = put(node, "._big-" + node + ".bin", big); // AppleDouble: kept aside
+            HttpResponse<String> r = cluster.put(node, "._big-" + node + ".bin", big); // AppleDouble: kept aside
             assertThat(r.statusCode()).as(r.body()).isEqualTo(413);
             assertThat(r.body()).contains("at most 16 MiB").doesNotContain("disk is full");
             HttpResponse<String> get = cluster.dav(node, "GET", "._big-" + node + ".bin", null);
             assertThat(get.statusCode()).as("nothing kept: " + get.body()).isEqualTo(404);
         }
-        HttpResponse<String> small = put(follower, "._small.bin", new byte[1 << 20]);
+        HttpResponse<String> small = cluster.put(follower, "._small.bin", new byte[1 << 20]);
         assertThat(small.statusCode()).as(small.body()).isEqualTo(201);
     }
 }

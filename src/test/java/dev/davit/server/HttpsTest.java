@@ -3,17 +3,10 @@ package dev.davit.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.util.Map;
-
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 import org.eclipse.jetty.http.HttpTester;
 import org.junit.jupiter.api.Test;
@@ -30,34 +23,13 @@ class HttpsTest {
         return dev.davit.testutil.Keystores.selfSigned(tmp.resolve("server.p12"), "changeit", "localhost");
     }
 
-    /** Trusts the test's self-signed certificate; never used outside this test. */
-    private static HttpClient trustingClient() throws Exception {
-        TrustManager trustAll = new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        };
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, new TrustManager[] {trustAll}, new SecureRandom());
-        return HttpClient.newBuilder().sslContext(ctx).version(HttpClient.Version.HTTP_1_1).build();
-    }
-
     @Test
     void servesWebDavOverHttpsWithTheConfiguredKeystore() throws Exception {
         Path ks = keystore();
         try (TestServer s = TestServer.start(tmp, Map.of("https.port", "0", "https.keystore", ks.toString(),
                 "https.keystore.password", "changeit"))) {
             assertThat(s.server.httpsPort()).isPositive();
-            HttpResponse<String> r = trustingClient().send(HttpRequest.newBuilder(
+            HttpResponse<String> r = dev.davit.testutil.Keystores.trustingClient().send(HttpRequest.newBuilder(
                     URI.create("https://127.0.0.1:" + s.server.httpsPort() + "/dav/demo/sample/README.md"))
                     .header("Authorization", TestServer.basic("demo", "demo")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);

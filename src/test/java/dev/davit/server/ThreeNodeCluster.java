@@ -181,6 +181,53 @@ final class ThreeNodeCluster implements AutoCloseable {
         servers.set(n - 1, s);
     }
 
+    /** A PUT of {@code body} to {@code path} in demo/sample through node {@code node}. */
+    HttpResponse<String> put(int node, String path, byte[] body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPorts.get(node - 1) + "/dav/demo/sample/" + path))
+                .timeout(Duration.ofSeconds(120))
+                .header("Authorization", TestServer.basic(TestServer.USER, TestServer.PASSWORD))
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Node {@code n}'s head of demo/sample, from its own repository (not through the leader), or null. */
+    org.eclipse.jgit.lib.ObjectId head(int n) {
+        try {
+            return node(n).repositories().open("demo", "sample").headId();
+        } catch (IOException | NotFoundException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The SHA-256 of the bytes of {@code path} read from node {@code n}'s repository on disk, once its branch there is
+     * {@code head} (so the node holds the file itself, whoever serves reads).
+     */
+    String sha256OnDisk(int n, org.eclipse.jgit.lib.ObjectId head, String path) throws Exception {
+        dev.davit.storage.GitRepository repo = node(n).repositories().open("demo", "sample");
+        await("n" + n + "'s repository on disk at " + head.name(), () -> {
+            try {
+                return head.equals(repo.disk().resolve(dev.davit.storage.GitRepository.BRANCH));
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        try (org.eclipse.jgit.lib.ObjectReader reader = repo.jgit().newObjectReader();
+             org.eclipse.jgit.revwalk.RevWalk rw = new org.eclipse.jgit.revwalk.RevWalk(reader)) {
+            org.eclipse.jgit.treewalk.TreeWalk tw = org.eclipse.jgit.treewalk.TreeWalk.forPath(reader, path, rw.parseCommit(head).getTree());
+            if (tw == null) {
+                throw new AssertionError(path + " is not in n" + n + "'s tree at " + head.name());
+            }
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            try (java.io.InputStream in = reader.open(tw.getObjectId(0)).openStream()) {
+                byte[] buf = new byte[1 << 16];
+                for (int r; (r = in.read(buf)) > 0; ) {
+                    sha.update(buf, 0, r);
+                }
+            }
+            return java.util.HexFormat.of().formatHex(sha.digest());
+        }
+    }
+
     HttpResponse<String> dav(int node, String method, String path, String body, String... headers) throws Exception {
         return send(node, method, "/dav/demo/sample/" + path, body, headers);
     }

@@ -24,4 +24,29 @@ public final class Keystores {
         assertThat(p.exitValue()).as(out).isZero();
         return file;
     }
+
+    /**
+     * A client that trusts any server's certificate and shows none of its own: for tests of servers with
+     * self-signed certificates (and of what a server refuses a stranger); never used outside tests.
+     */
+    public static java.net.http.HttpClient trustingClient() throws Exception {
+        javax.net.ssl.TrustManager any = new javax.net.ssl.X509TrustManager() {
+            @Override
+            public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                return new java.security.cert.X509Certificate[0];
+            }
+        };
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(null, new javax.net.ssl.TrustManager[] {any}, new java.security.SecureRandom());
+        return java.net.http.HttpClient.newBuilder().sslContext(ctx).version(java.net.http.HttpClient.Version.HTTP_1_1)
+                .connectTimeout(java.time.Duration.ofSeconds(10)).build();
+    }
 }

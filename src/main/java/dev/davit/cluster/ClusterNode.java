@@ -502,7 +502,8 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
                 others.add(p);
             }
         }
-        blobs.ship(repo, id, others, peers.size() / 2 + 1 - 1);
+        int majority = peers.size() / 2 + 1;
+        blobs.ship(repo, id, others, majority - 1); // this node holds it already
     }
 
     /**
@@ -530,6 +531,9 @@ public final class ClusterNode implements CommitPoint, AutoCloseable {
                 throw e;
             } catch (IOException e) {
                 last = e;
+                if (round == FETCH_ROUNDS - 1) {
+                    break;
+                }
                 LOG.warn("cluster: {}; trying again in {} s", e.getMessage(), FETCH_PAUSE_SECONDS);
                 try {
                     TimeUnit.SECONDS.sleep(FETCH_PAUSE_SECONDS); // a back-off on the applying thread, which has nothing else to do

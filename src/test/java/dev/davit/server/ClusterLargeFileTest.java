@@ -61,6 +61,15 @@ class ClusterLargeFileTest extends ThreeNodeClusterTest {
                 .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofByteArray());
         assertThat(get.statusCode()).isEqualTo(200);
         assertThat(sha256(get.body())).isEqualTo(sha256(big));
+
+        // A copy places the same blob again: shipped again, the nodes that hold it answer before its bytes are sent.
+        HttpResponse<String> copy = cluster.dav(follower, "COPY", "big.bin", null,
+                "Destination", "http://127.0.0.1:" + cluster.node(follower).port() + "/dav/demo/sample/big-copy.bin");
+        assertThat(copy.statusCode()).as(copy.body()).isEqualTo(201);
+        ObjectId copied = cluster.head(leader);
+        for (int n = 1; n <= 3; n++) {
+            assertThat(cluster.sha256OnDisk(n, copied, "big-copy.bin")).as("n" + n).isEqualTo(sha256(big));
+        }
     }
 
     @Test

@@ -300,7 +300,18 @@ want rsync && begin rsync "$D/rsync/notes.txt" && {
     (( rc == 0 )) || fail "rsync save $i: exit $rc"
     saved_once "$c" "$src"
   done
-  finish_tool 3 MMM
+  # rsync's temp is .notes.txt.XXXXXX with mkstemp's six random letters and digits. Six lowercase letters (one
+  # save in ~180) make a name Davit keeps as an ordinary file by design (README: Desktop junk; `.env.sample`),
+  # so it is committed: such a run is said, and its counts are not held against the server.
+  lower=$(_davit_git log -n "$(( $(commit_count) - C0 ))" --format= --name-only main \
+          | grep -E "^$D/rsync/\.notes\.txt\.[a-z]{6}\$" | sort -u || true)
+  if [[ -n "$lower" ]]; then
+    do_umount
+    note "rsync's temp name had six lowercase letters ($(tr '\n' ' ' <<<"$lower")): an ordinary file by design, committed; this run's counts are not checked"
+    LOWERCASE_TEMPS+=$'\n'"$lower"
+  else
+    finish_tool 3 MMM
+  fi
 }
 
 # ================================================================ Office's save on a mapped drive, replayed
@@ -353,7 +364,8 @@ want cp && begin cp "$D/cp/new.txt" && {
 
 # ================================================================ no temp name in history
 names=$(_davit_git log --all --name-only --format= | sort -u)
-junk=$(grep -E '(^|/)(\.[^/]*\.sw[a-z]|4913|[^/]*~|~WR[DL][^/]*\.tmp|~\$[^/]*|sed[A-Za-z0-9]{6}|\.[^/]+\.[A-Za-z0-9]{6})$' <<<"$names" || true)
+junk=$(grep -E '(^|/)(\.[^/]*\.sw[a-z]|4913|[^/]*~|~WR[DL][^/]*\.tmp|~\$[^/]*|sed[A-Za-z0-9]{6}|\.[^/]+\.[A-Za-z0-9]{6})$' <<<"$names" \
+      | grep -vxF -e "${LOWERCASE_TEMPS:-}" -e '' || true)
 check_eq "temp, swap, lock and backup names in git log --all --name-only" "" "$(tr '\n' ' ' <<<"$junk" | sed 's/ $//')"
 
 say "-- commits per save (git rev-list --count main after each save; total after the tool's unmount)"

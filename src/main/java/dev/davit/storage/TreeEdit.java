@@ -1,5 +1,6 @@
 package dev.davit.storage;
 
+import dev.davit.storage.objects.BatchInserter;
 import dev.davit.storage.objects.ParsedTrees;
 import dev.davit.storage.objects.RawTree;
 
@@ -310,7 +311,9 @@ public final class TreeEdit {
         if (tree.size() == 0) {
             return null;
         }
-        ObjectId id = inserter.insert(Constants.OBJ_TREE, tree.bytes());
+        ObjectId id = inserter instanceof BatchInserter batch
+                ? batch.insertTree(tree.bytes(), dir.id)
+                : inserter.insert(Constants.OBJ_TREE, tree.bytes());
         if (parsed != null) {
             parsed.put(id, tree); // the next write into this folder starts from this tree
         }

@@ -2,6 +2,7 @@ package dev.davit.storage.log;
 
 import dev.davit.storage.disk.DurableFiles;
 import dev.davit.storage.disk.NoSpaceException;
+import dev.davit.storage.objects.KnownDeltas;
 import dev.davit.storage.objects.NewObjectReader;
 import dev.davit.storage.objects.StoredObjects;
 import dev.davit.storage.objects.NewObject;
@@ -311,7 +312,8 @@ public final class DiskApplier {
      * every tree on its path, and a folder's tree of a few thousand files is ~100 KB, so whole objects made a
      * pack of ~90 KB per PUT into such a folder (594 MB of packs after 6,500 PUTs of 1 KiB in a run), and every
      * merge and lookup paid for it. The versions of a tree that a run packs differ by an entry or two: stored as
-     * deltas of each other they take a few dozen bytes each, and merges copy the deltas as they are.
+     * deltas of each other they take a few dozen bytes each, and merges copy the deltas as they are. Those
+     * deltas are known without JGit's search ({@link KnownDeltas}, which says why); it searches the rest.
      */
     private void writePack(List<Batch> batches) throws IOException {
         Path packDir = repo.getObjectDatabase().getPackDirectory().toPath();
@@ -327,7 +329,7 @@ public final class DiskApplier {
         if (fresh.isEmpty()) {
             return;
         }
-        try (NewObjectReader reader = new NewObjectReader(fresh); RevWalk rw = new RevWalk(reader);
+        try (NewObjectReader reader = new NewObjectReader(fresh, KnownDeltas.plan(fresh)); RevWalk rw = new RevWalk(reader);
              PackWriter pw = new PackWriter(packConfig, reader)) {
             pw.setDeltaBaseAsOffset(true);
             List<RevObject> objects = new ArrayList<>(fresh.size());

@@ -107,10 +107,12 @@ public final class PackMerge {
             java.util.Set<ObjectId> seen = new java.util.HashSet<>();
             for (Pack p : small) {
                 PackIndex idx = p.getIndex();
+                PackEntryTypes types = PackEntryTypes.of(p.getPackFile().toPath(), idx);
                 for (PackIndex.MutableEntry e : idx) {
                     ObjectId id = e.toObjectId();
                     if (seen.add(id)) {
-                        objects.add(rw.lookupAny(id, reader.open(id).getType()));
+                        int type = types.typeAt(e.getOffset());
+                        objects.add(rw.lookupAny(id, type > 0 ? type : reader.open(id).getType()));
                     }
                 }
             }

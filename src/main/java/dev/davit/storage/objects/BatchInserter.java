@@ -42,6 +42,18 @@ public final class BatchInserter extends ObjectInserter {
 
     @Override
     public ObjectId insert(int type, byte[] data, int off, int len) throws IOException {
+        return insert(type, data, off, len, null);
+    }
+
+    /**
+     * A new version of a tree, {@code previous} being the version it replaces (null: a new folder): the disk
+     * writer stores the two as deltas of each other ({@link NewObject#previous}).
+     */
+    public ObjectId insertTree(byte[] data, ObjectId previous) throws IOException {
+        return insert(Constants.OBJ_TREE, data, 0, data.length, previous);
+    }
+
+    private ObjectId insert(int type, byte[] data, int off, int len, ObjectId previous) throws IOException {
         ObjectId id = ObjectIds.of(type, data, off, len);
         // Only a blob is looked for on disk: the trees and the commit a write makes are new all but never (a
         // tree is stored already only when a write puts a folder back as it once was), and a copy of one in
@@ -52,7 +64,7 @@ public final class BatchInserter extends ObjectInserter {
             ObjectIds.requireSame(id, reader.open(id, type).getCachedBytes(Integer.MAX_VALUE), data, off, len);
             return id;
         }
-        add(NewObject.of(id, type, data, off, len));
+        add(NewObject.of(id, type, data, off, len, previous));
         return id;
     }
 

@@ -5,11 +5,23 @@ import org.eclipse.jgit.lib.ObjectId;
 /**
  * An object a write made, on its way to the repository: its type and content, as the commit log record
  * holds it and the pack receives it.
+ *
+ * @param previous for a tree a write rewrote, the version of that folder it replaced (null otherwise, and when
+ *     not known, as for objects read back from the log): the disk writer stores one as a delta of the other
+ *     without searching for it ({@link KnownDeltas})
  */
-public record NewObject(ObjectId id, int type, byte[] bytes) {
+public record NewObject(ObjectId id, int type, byte[] bytes, ObjectId previous) {
+    public NewObject(ObjectId id, int type, byte[] bytes) {
+        this(id, type, bytes, null);
+    }
+
     public static NewObject of(ObjectId id, int type, byte[] data, int off, int len) {
+        return of(id, type, data, off, len, null);
+    }
+
+    public static NewObject of(ObjectId id, int type, byte[] data, int off, int len, ObjectId previous) {
         byte[] raw = off == 0 && len == data.length ? data : java.util.Arrays.copyOfRange(data, off, off + len);
-        return new NewObject(id, type, raw);
+        return new NewObject(id, type, raw, previous);
     }
 
     /** Memory held until the object is in a pack. */

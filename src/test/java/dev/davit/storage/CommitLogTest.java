@@ -259,6 +259,101 @@ class CommitLogTest {
         assertFsckClean(crashed);
     }
 
+    /**
+     * A write into a folder of thousands of files rewrites a tree of ~100 KB: the log holds it as a delta of the
+     * version it replaced, and after a crash the log alone brings every write back, the deltas resolved against
+     * the trees of earlier records and of the repository on disk.
+     */
+    @Test
+    void writesIntoABigFolderAreLoggedAsDeltasAndComeBackAfterACrash() throws Exception {
+        Path live = tmp.resolve("live");
+        Path crashed = tmp.resolve("crashed");
+        ObjectId last;
+        long treeBytes;
+        try (FrozenDisk frozen = new FrozenDisk()) {
+            try (Repositories repos = new Repositories(live, true)) {
+                GitRepository r = repos.createIfMissing("o", "r", null, ALICE);
+                List<ObjectId> blobs = new ArrayList<>();
+                for (int i = 0; i < 2000; i++) {
+                    byte[] b = ("file " + i).getBytes(StandardCharsets.UTF_8);
+                    blobs.add(r.insertBlob(new ByteArrayInputStream(b), b.length));
+                }
+                r.write(ALICE, "2000 files", edit -> {
+                    edit.mkdir(p("big"));
+                    for (int i = 0; i < 2000; i++) {
+                        edit.putFile(p("big/file-" + i + ".bin"), blobs.get(i));
+                    }
+                    return null;
+                });
+                r.applyToDisk();
+                try (Repository disk = open(live); TreeWalk tw = TreeWalk.forPath(disk, "big", disk.parseCommit(disk.resolve("refs/heads/main")).getTree())) {
+                    treeBytes = disk.open(tw.getObjectId(0)).getSize();
+                }
+            }
+            try (Repositories repos = frozen.open(live)) {
+                GitRepository r = repos.open("o", "r");
+                for (int i = 0; i < 30; i++) {
+                    put(r, "big/new-" + i + ".txt", "new file " + i); // the first one's base is on disk, the rest in the log
+                }
+                r.write(ALICE, "a new folder inside", edit -> {
+                    edit.mkdir(p("big/sub"));
+                    return null;
+                });
+                put(r, "big/sub/deeper.txt", "a new folder inside");
+                last = r.headId();
+                copyTree(live, crashed);
+                frozen.close();
+            }
+        }
+        long logBytes;
+        try (Stream<Path> s = Files.list(crashed.resolve("o/r.git/davit-journal"))) {
+            logBytes = s.mapToLong(f -> f.toFile().length()).sum();
+        }
+        assertThat(treeBytes).as("the folder's tree").isGreaterThan(60_000);
+        assertThat(logBytes).as("31 writes into a folder whose tree is %d bytes", treeBytes).isLessThan(3 * treeBytes);
+
+        try (Repositories again = new Repositories(crashed, true)) {
+            GitRepository repo = again.open("o", "r");
+            assertThat(repo.headId()).isEqualTo(last);
+            for (int i = 0; i < 30; i++) {
+                assertThat(read(repo, "big/new-" + i + ".txt")).isEqualTo("new file " + i);
+            }
+            assertThat(read(repo, "big/file-1999.bin")).isEqualTo("file 1999");
+            assertThat(read(repo, "big/sub/deeper.txt")).isEqualTo("a new folder inside");
+            repo.applyToDisk();
+        }
+        assertFsckClean(crashed);
+    }
+
+    /** A delta whose base is nowhere is not taken for the end of the log: its write was acknowledged. */
+    @Test
+    void aLoggedDeltaWhoseBaseIsNowhereIsAnErrorNotTheEndOfTheLog() throws Exception {
+        Path dir = tmp.resolve("journal");
+        byte[] base = new org.eclipse.jgit.lib.TreeFormatter() {{
+            for (int i = 0; i < 500; i++) {
+                append("f" + i, org.eclipse.jgit.lib.FileMode.REGULAR_FILE, ObjectId.zeroId());
+            }
+        }}.toByteArray();
+        org.eclipse.jgit.lib.TreeFormatter more = new org.eclipse.jgit.lib.TreeFormatter();
+        for (int i = 0; i < 501; i++) {
+            more.append("f" + i, org.eclipse.jgit.lib.FileMode.REGULAR_FILE, ObjectId.zeroId());
+        }
+        byte[] next = more.toByteArray();
+        ObjectInserter.Formatter ids = new ObjectInserter.Formatter();
+        ObjectId baseId = ids.idFor(Constants.OBJ_TREE, base);
+        ObjectId nextId = ids.idFor(Constants.OBJ_TREE, next);
+        byte[] delta = dev.davit.storage.objects.KnownDeltas.delta(base, next);
+        try (CommitLog log = new CommitLog(dir, true, "t", System::nanoTime)) {
+            log.append(new CommitLog.Record("refs/heads/main", baseId, nextId, List.of(
+                    new dev.davit.storage.objects.NewObject(nextId, Constants.OBJ_TREE, next, baseId, delta))));
+        }
+        assertThat(Files.size(CommitLog.segments(dir).get(0))).as("the record holds the delta").isLessThan(base.length / 4);
+        assertThatThrownBy(() -> CommitLog.readAll(dir)).isInstanceOf(IOException.class).hasMessageContaining(baseId.name());
+        List<CommitLog.Record> records = CommitLog.readAll(dir, id -> id.equals(baseId) ? base : null);
+        assertThat(records).singleElement().satisfies(r -> assertThat(r.objects()).singleElement()
+                .satisfies(o -> assertThat(o.bytes()).isEqualTo(next)));
+    }
+
     @Test
     void aRecordCutShortByTheCrashIsIgnored() throws Exception {
         Path live = tmp.resolve("live");

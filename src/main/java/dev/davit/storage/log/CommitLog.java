@@ -52,6 +52,15 @@ public final class CommitLog implements AutoCloseable {
      * ~100 KB) cost more CPU than writing the larger record costs the disk; the pack deflates them later.
      */
     private static final int MAGIC_RAW = 0x44564a32; // "DVJ2"
+    /**
+     * A record whose trees may be deltas of the versions they replaced ({@link NewObject#delta}): a write into a
+     * folder of thousands of files rewrites a tree of a few hundred KB, and writing and syncing it whole took
+     * ~0.57 ms per PUT on this disk where 1 KiB takes ~0.16 ms (write + fdatasync, measured in a loop), and as
+     * much again in copies and checksums. Otherwise as {@link #MAGIC_RAW}; an object's type byte has
+     * {@link #DELTA_FLAG} set when a base id and a delta follow instead of its bytes.
+     */
+    private static final int MAGIC_DELTA = 0x44564a33; // "DVJ3"
+    private static final int DELTA_FLAG = 0x80;
     private static final String SEGMENT_PREFIX = "segment-";
 
     /** One batch of commits as the log holds it. */
@@ -110,11 +119,11 @@ public final class CommitLog implements AutoCloseable {
         if (closed) {
             throw new IOException("the commit log of " + label + " is closed");
         }
-        byte[] payload = encode(record);
+        byte[] payload = encode(record, true);
         CRC32C crc = new CRC32C();
         crc.update(payload);
         ByteBuffer buf = ByteBuffer.allocate(12 + payload.length);
-        buf.putInt(MAGIC_RAW).putInt(payload.length).putInt((int) crc.getValue()).put(payload).flip();
+        buf.putInt(MAGIC_DELTA).putInt(payload.length).putInt((int) crc.getValue()).put(payload).flip();
         if (segment == null) {
             openSegment(segmentNumber + 1);
         }
@@ -238,24 +247,57 @@ public final class CommitLog implements AutoCloseable {
     }
 
     /** The intact records of every segment in {@code dir}, oldest first; each segment up to its first torn record. */
+    /**
+     * Where a record's delta finds its base when the record itself does not hold it: a tree of an earlier
+     * record, or the repository's (null: not known).
+     */
+    public interface Bases {
+        byte[] bytes(ObjectId id) throws IOException;
+    }
+
+    /** The records of a log without deltas to resolve but against each other (tests, and logs of no repository). */
     public static List<Record> readAll(Path dir) throws IOException {
+        return readAll(dir, id -> null);
+    }
+
+    /**
+     * The intact records of every segment, in order; a delta's base is looked for among the objects of the
+     * records read before it, then in {@code bases}.
+     *
+     * @throws IOException also when a delta's base is nowhere: that record's writes were acknowledged, so the
+     *     caller must not go on as if the log ended before it
+     */
+    public static List<Record> readAll(Path dir, Bases bases) throws IOException {
         List<Record> out = new ArrayList<>();
+        java.util.Map<ObjectId, byte[]> read = new java.util.HashMap<>();
+        Bases known = id -> {
+            byte[] b = read.get(id);
+            return b != null ? b : bases.bytes(id);
+        };
         for (Path seg : segments(dir)) {
-            out.addAll(readSegment(seg));
+            for (Record r : readSegment(seg, known)) {
+                for (NewObject o : r.objects()) {
+                    if (o.type() == org.eclipse.jgit.lib.Constants.OBJ_TREE) {
+                        read.put(o.id(), o.bytes());
+                    }
+                }
+                out.add(r);
+            }
         }
         return out;
     }
 
     /** The intact records of a segment, in order, up to the first torn or foreign one. */
-    public static List<Record> readSegment(Path seg) throws IOException {
+    static List<Record> readSegment(Path seg, Bases bases) throws IOException {
         List<Record> records = new ArrayList<>();
         byte[] all = Files.readAllBytes(seg);
         ByteBuffer buf = ByteBuffer.wrap(all);
+        java.util.Map<ObjectId, byte[]> inSegment = new java.util.HashMap<>();
         while (buf.remaining() >= 12) {
             int magic = buf.getInt();
             int len = buf.getInt();
             int crcValue = buf.getInt();
-            if (magic != MAGIC && magic != MAGIC_RAW || len < 0 || len > buf.remaining()) {
+            if (magic != MAGIC && magic != MAGIC_RAW && magic != MAGIC_DELTA || len < 0 || len > buf.remaining()) {
                 break;
             }
             CRC32C crc = new CRC32C();
@@ -263,36 +305,51 @@ public final class CommitLog implements AutoCloseable {
             if ((int) crc.getValue() != crcValue) {
                 break;
             }
+            Record record;
             try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(all, buf.position(), len))) {
-                String ref = in.readUTF();
-                ObjectId oldHead = readId(in);
-                ObjectId newHead = readId(in);
-                int n = in.readInt();
-                List<NewObject> objs = new ArrayList<>(n);
-                for (int i = 0; i < n; i++) {
-                    ObjectId id = readId(in);
-                    if (magic == MAGIC_RAW) {
-                        int type = in.readUnsignedByte();
-                        byte[] bytes = new byte[in.readInt()];
-                        in.readFully(bytes);
-                        objs.add(new NewObject(id, type, bytes));
-                    } else {
-                        byte[] deflated = new byte[in.readInt()];
-                        in.readFully(deflated);
-                        LooseObject.Content c = new LooseObject(id, deflated).inflate();
-                        if (c == null) {
-                            break; // cannot be: the CRC matched; stop here as at any damage
-                        }
-                        objs.add(new NewObject(id, c.type(), c.bytes()));
-                    }
+                if (magic == MAGIC) {
+                    record = readLoose(in);
+                } else {
+                    record = read(in, magic == MAGIC_DELTA, id -> {
+                        byte[] b = inSegment.get(id);
+                        return b != null ? b : bases.bytes(id);
+                    });
                 }
-                records.add(new Record(ref, oldHead, newHead, objs));
             } catch (EOFException e) {
                 break;
             }
+            if (record == null) {
+                break;
+            }
+            for (NewObject o : record.objects()) {
+                if (o.type() == org.eclipse.jgit.lib.Constants.OBJ_TREE) {
+                    inSegment.put(o.id(), o.bytes());
+                }
+            }
+            records.add(record);
             buf.position(buf.position() + len);
         }
         return records;
+    }
+
+    /** A record of the first format (objects as loose, deflated files); null where one cannot be inflated. */
+    private static Record readLoose(DataInputStream in) throws IOException {
+        String ref = in.readUTF();
+        ObjectId oldHead = readId(in);
+        ObjectId newHead = readId(in);
+        int n = in.readInt();
+        List<NewObject> objs = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            ObjectId id = readId(in);
+            byte[] deflated = new byte[in.readInt()];
+            in.readFully(deflated);
+            LooseObject.Content c = new LooseObject(id, deflated).inflate();
+            if (c == null) {
+                return null; // cannot be: the CRC matched; stop here as at any damage
+            }
+            objs.add(new NewObject(id, c.type(), c.bytes()));
+        }
+        return new Record(ref, oldHead, newHead, objs);
     }
 
     public static List<Path> segments(Path dir) throws IOException {
@@ -316,11 +373,20 @@ public final class CommitLog implements AutoCloseable {
     }
 
     /**
-     * A record as the bytes of a segment's payload (no frame, no checksum), for shipping it elsewhere: cluster
-     * mode replicates exactly these bytes ({@link #decode}).
+     * A record as the bytes of a segment's payload (no frame, no checksum), every object whole, for shipping it
+     * elsewhere: cluster mode replicates exactly these bytes ({@link #decode}).
      */
     public static byte[] encode(Record r) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 + r.objects().stream().mapToInt(o -> o.bytes().length + 25).sum());
+        return encode(r, false);
+    }
+
+    /** {@code deltas}: a tree with a {@link NewObject#delta} is written as that delta ({@link #MAGIC_DELTA}). */
+    private static byte[] encode(Record r, boolean deltas) throws IOException {
+        int size = 256;
+        for (NewObject o : r.objects()) {
+            size += (deltas && o.delta() != null ? o.delta().length + 20 : o.bytes().length) + 25;
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(size);
         DataOutputStream out = new DataOutputStream(bytes);
         out.writeUTF(r.ref());
         writeId(out, r.oldHead());
@@ -328,9 +394,16 @@ public final class CommitLog implements AutoCloseable {
         out.writeInt(r.objects().size());
         for (NewObject o : r.objects()) {
             writeId(out, o.id());
-            out.writeByte(o.type());
-            out.writeInt(o.bytes().length);
-            out.write(o.bytes());
+            if (deltas && o.delta() != null) {
+                out.writeByte(o.type() | DELTA_FLAG);
+                writeId(out, o.previous());
+                out.writeInt(o.delta().length);
+                out.write(o.delta());
+            } else {
+                out.writeByte(o.type());
+                out.writeInt(o.bytes().length);
+                out.write(o.bytes());
+            }
         }
         out.flush();
         return bytes.toByteArray();
@@ -339,30 +412,71 @@ public final class CommitLog implements AutoCloseable {
     /** The record {@link #encode} made; an IOException when the bytes are not one. */
     public static Record decode(byte[] payload) throws IOException {
         try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(payload))) {
-            String ref = in.readUTF();
-            ObjectId oldHead = readId(in);
-            ObjectId newHead = readId(in);
-            int n = in.readInt();
-            if (n < 0) {
-                throw new IOException("not a commit-log record: " + n + " objects");
-            }
-            List<NewObject> objs = new ArrayList<>(Math.min(n, 1 << 16));
-            for (int i = 0; i < n; i++) {
-                ObjectId id = readId(in);
-                int type = in.readUnsignedByte();
-                int len = in.readInt();
-                if (len < 0 || len > in.available()) {
-                    throw new IOException("not a commit-log record: object of " + len + " bytes");
-                }
-                byte[] bytes = new byte[len];
-                in.readFully(bytes);
-                objs.add(new NewObject(id, type, bytes));
-            }
+            Record r = read(in, false, id -> null);
             if (in.available() > 0) {
                 throw new IOException("not a commit-log record: " + in.available() + " bytes left over");
             }
-            return new Record(ref, oldHead, newHead, objs);
+            return r;
         }
+    }
+
+    /**
+     * A record's payload ({@link #MAGIC_RAW}, or {@link #MAGIC_DELTA} when {@code deltas}): a delta's base is an
+     * earlier object of the same record or one {@code bases} knows, and the object made from it must have the
+     * id the record gives.
+     */
+    private static Record read(DataInputStream in, boolean deltas, Bases bases) throws IOException {
+        String ref = in.readUTF();
+        ObjectId oldHead = readId(in);
+        ObjectId newHead = readId(in);
+        int n = in.readInt();
+        if (n < 0) {
+            throw new IOException("not a commit-log record: " + n + " objects");
+        }
+        List<NewObject> objs = new ArrayList<>(Math.min(n, 1 << 16));
+        java.util.Map<ObjectId, byte[]> trees = new java.util.HashMap<>();
+        for (int i = 0; i < n; i++) {
+            ObjectId id = readId(in);
+            int type = in.readUnsignedByte();
+            ObjectId base = null;
+            if (deltas && (type & DELTA_FLAG) != 0) {
+                type &= ~DELTA_FLAG;
+                base = readId(in);
+            }
+            int len = in.readInt();
+            if (len < 0 || len > in.available()) {
+                throw new IOException("not a commit-log record: object of " + len + " bytes");
+            }
+            byte[] bytes = new byte[len];
+            in.readFully(bytes);
+            if (base != null) {
+                byte[] baseBytes = trees.get(base);
+                if (baseBytes == null) {
+                    baseBytes = bases.bytes(base);
+                }
+                String what = "commit-log record of " + ref + " -> " + (newHead == null ? "none" : newHead.name())
+                        + ": object " + id.name();
+                if (baseBytes == null) {
+                    throw new IOException(what + " is a delta of " + base.name() + ", which is neither in the log nor in the repository");
+                }
+                byte[] delta = bytes;
+                try {
+                    bytes = org.eclipse.jgit.internal.storage.pack.BinaryDelta.apply(baseBytes, delta);
+                } catch (RuntimeException e) {
+                    throw new IOException(what + ": its delta does not apply to " + base.name() + " (" + e + ")", e);
+                }
+                if (!dev.davit.storage.objects.ObjectIds.of(type, bytes, 0, bytes.length).equals(id)) {
+                    throw new IOException(what + " made from its delta has another id");
+                }
+                objs.add(new NewObject(id, type, bytes, base, delta));
+            } else {
+                objs.add(new NewObject(id, type, bytes));
+            }
+            if (type == org.eclipse.jgit.lib.Constants.OBJ_TREE) {
+                trees.put(id, bytes);
+            }
+        }
+        return new Record(ref, oldHead, newHead, objs);
     }
 
     private static void writeId(DataOutputStream out, ObjectId id) throws IOException {

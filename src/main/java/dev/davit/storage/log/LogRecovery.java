@@ -44,11 +44,23 @@ public final class LogRecovery {
 
     public static Result run(Repository repo, Path logDir, String branch, String label) throws IOException {
         Path gitDir = repo.getDirectory().toPath();
-        List<CommitLog.Record> records = CommitLog.readAll(logDir);
         int torn = 0;
         PackFiles.removeTemporaries(repo.getDirectory().toPath().resolve("objects").resolve("pack"));
-        if (!records.isEmpty()) {
+        if (!CommitLog.segments(logDir).isEmpty()) {
             torn = PackFiles.removeTorn(repo.getDirectory().toPath().resolve("objects").resolve("pack"));
+        }
+        // After the torn packs are gone: a delta's base is read from the repository only where it is durable.
+        List<CommitLog.Record> records;
+        try (ObjectReader bases = repo.newObjectReader()) {
+            records = CommitLog.readAll(logDir, id -> {
+                try {
+                    return bases.open(id, org.eclipse.jgit.lib.Constants.OBJ_TREE).getCachedBytes(Integer.MAX_VALUE);
+                } catch (org.eclipse.jgit.errors.MissingObjectException e) {
+                    return null;
+                }
+            });
+        } catch (IOException e) {
+            throw new IOException(label + ": its commit log cannot be read (" + e.getMessage() + "); refusing to open it", e);
         }
         String refNote = dropUnreadableLooseRef(gitDir, branch);
         repo.getRefDatabase().refresh();

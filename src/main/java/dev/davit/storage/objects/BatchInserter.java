@@ -42,23 +42,31 @@ public final class BatchInserter extends ObjectInserter {
 
     @Override
     public ObjectId insert(int type, byte[] data, int off, int len) throws IOException {
-        return insert(type, data, off, len, null);
+        return insert(type, data, off, len, ObjectIds.of(type, data, off, len), null);
     }
 
     /**
-     * A new version of a tree, {@code previous} being the version it replaces (null: a new folder): the disk
-     * writer stores the two as deltas of each other ({@link NewObject#previous}).
+     * A new version of a tree, {@code previous} being the version it replaces (null: a new folder). The record
+     * holds it as a delta of that version ({@link NewObject#delta}) when that is less than half of it, and the
+     * disk writer stores the two as deltas of each other ({@link NewObject#previous}). The version replaced was
+     * just read by the write (it is in memory), and it stays reachable until this record is applied (it is in
+     * the tree of the commit this one follows): recovery finds it in an earlier record or in the repository.
      */
     public ObjectId insertTree(byte[] data, ObjectId previous) throws IOException {
-        return insert(Constants.OBJ_TREE, data, 0, data.length, previous);
+        ObjectId id = ObjectIds.of(Constants.OBJ_TREE, data, 0, data.length);
+        if (previous == null || seen.contains(id)) {
+            return insert(Constants.OBJ_TREE, data, 0, data.length, id, previous);
+        }
+        byte[] base = reader.open(previous, Constants.OBJ_TREE).getCachedBytes(Integer.MAX_VALUE);
+        byte[] delta = KnownDeltas.delta(base, data);
+        if (delta.length >= data.length / 2) {
+            return insert(Constants.OBJ_TREE, data, 0, data.length, id, previous);
+        }
+        add(new NewObject(id, Constants.OBJ_TREE, data, previous, delta));
+        return id;
     }
 
-    private ObjectId insert(int type, byte[] data, int off, int len, ObjectId previous) throws IOException {
-        ObjectId id = ObjectIds.of(type, data, off, len);
-        // Only a blob is looked for on disk: the trees and the commit a write makes are new all but never (a
-        // tree is stored already only when a write puts a folder back as it once was), and a copy of one in
-        // the record costs a few bytes where asking every pack (dozens between merges) for each cost ~8% of a
-        // PUT's thread (JFR, 9,000 sequential PUTs). The applier leaves out what a pack holds by then.
+    private ObjectId insert(int type, byte[] data, int off, int len, ObjectId id, ObjectId previous) throws IOException {
         if (seen.contains(id) || type == Constants.OBJ_BLOB && durable.has(id)) {
             // Known id: the bytes must be the same (ObjectIds: the hash detects no collisions itself).
             ObjectIds.requireSame(id, reader.open(id, type).getCachedBytes(Integer.MAX_VALUE), data, off, len);

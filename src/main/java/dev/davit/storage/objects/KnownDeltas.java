@@ -111,7 +111,7 @@ public final class KnownDeltas {
     }
 
     /** Git's delta making {@code target} from {@code base}: copy their common start, insert the middle, copy their common end. */
-    static byte[] delta(byte[] base, byte[] target) throws IOException {
+    public static byte[] delta(byte[] base, byte[] target) throws IOException {
         int shorter = Math.min(base.length, target.length);
         int start = Arrays.mismatch(base, target);
         if (start < 0) {

@@ -84,7 +84,7 @@ class KnownDeltasTest {
             }
             byte[] bytes = tf.toByteArray();
             ObjectId id = ObjectIds.of(Constants.OBJ_TREE, bytes, 0, bytes.length);
-            out.add(new NewObject(id, Constants.OBJ_TREE, bytes, previous));
+            out.add(new NewObject(id, Constants.OBJ_TREE, bytes, previous, null));
             previous = id;
         }
         return out;
@@ -131,7 +131,7 @@ class KnownDeltasTest {
         List<NewObject> v = versions(2, 10);
         NewObject a = v.get(0);
         NewObject b = v.get(1); // b replaced a
-        NewObject aAgain = new NewObject(a.id(), a.type(), a.bytes(), b.id()); // then a replaced b again
+        NewObject aAgain = new NewObject(a.id(), a.type(), a.bytes(), b.id(), null); // then a replaced b again
         NewObject elsewhere = versions(2, 30).get(1); // its previous version is not in this pack
         Map<ObjectId, KnownDeltas.Delta> plan = KnownDeltas.plan(inOrder(List.of(a, b, aAgain, elsewhere)));
 

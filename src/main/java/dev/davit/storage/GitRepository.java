@@ -176,7 +176,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
             }
         }
         headRef.forget();
-        this.index = LastModifiedIndex.load(indexFile);
+        this.index = LastModifiedIndex.load(indexFile, parsedTrees);
         this.times = new HistoryTimes(index, this::newReader, this::headId, indexBuilds, this::saveIndexLater, owner + "/" + name, nanoTime);
         // A long way behind (a repository never opened here): built in the background, not before the first answer.
         times.catchUp(headId());
@@ -635,7 +635,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
                         // would otherwise replay the commits itself, the slower way, while this thread waits for it).
                         appendToIndex(start, commits);
                         memHead = head;
-                        applier.enqueue(new DiskApplier.Batch(start, head, objects));
+                        applier.enqueue(new DiskApplier.Batch(start, head, objects, true));
                     }
                 } catch (IOException | RuntimeException e) {
                     for (NewObject o : objects) {

@@ -45,6 +45,8 @@ final class LastModifiedIndex {
     /** The file beside a repository's git data that holds its stored index ({@link #save}, {@link #load}). */
     static final String FILE = "davit-lastmodified";
 
+    /** The repository's parsed trees, which make diffs of a write's trees cheaper ({@link TreeDiff}); null: none. */
+    private final dev.davit.storage.objects.ParsedTrees parsed;
     private Map<String, long[]> times = new HashMap<>();
     /** The last commits the index went through ({@link #RECENT} of them): heads a request may still hold. */
     private java.util.LinkedHashSet<ObjectId> passed = new java.util.LinkedHashSet<>();
@@ -125,8 +127,16 @@ final class LastModifiedIndex {
      * A copy to bring up to date elsewhere ({@link #adopt} takes it back): a build of a long history runs
      * outside this index's lock, which requests and writes take.
      */
+    LastModifiedIndex() {
+        this(null);
+    }
+
+    LastModifiedIndex(dev.davit.storage.objects.ParsedTrees parsed) {
+        this.parsed = parsed;
+    }
+
     synchronized LastModifiedIndex copy() {
-        LastModifiedIndex c = new LastModifiedIndex();
+        LastModifiedIndex c = new LastModifiedIndex(parsed);
         for (Map.Entry<String, long[]> e : times.entrySet()) {
             c.times.put(e.getKey(), e.getValue().clone());
         }
@@ -195,7 +205,7 @@ final class LastModifiedIndex {
         ObjectId parentTree = c.getParentCount() > 0 ? rw.parseCommit(c.getParent(0)).getTree() : null;
         boolean[] any = {false};
         java.util.List<String> gone = new java.util.ArrayList<>();
-        TreeDiff.diff(rw.getObjectReader(), parentTree, c.getTree(), new TreeDiff.Visitor() {
+        TreeDiff.diff(rw.getObjectReader(), parsed, parentTree, c.getTree(), new TreeDiff.Visitor() {
             @Override
             public void file(String path, boolean added, boolean deleted) {
                 any[0] = true;
@@ -320,7 +330,11 @@ final class LastModifiedIndex {
      * or foreign file is not an error: the index is rebuilt from the history, as before it was stored).
      */
     static LastModifiedIndex load(Path file) {
-        LastModifiedIndex index = new LastModifiedIndex();
+        return load(file, null);
+    }
+
+    static LastModifiedIndex load(Path file, dev.davit.storage.objects.ParsedTrees parsed) {
+        LastModifiedIndex index = new LastModifiedIndex(parsed);
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);

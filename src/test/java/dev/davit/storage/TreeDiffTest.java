@@ -67,6 +67,8 @@ class TreeDiffTest {
                     assertThat(gone(reader, before, after)).as("round %d: folders gone", round)
                             .isEqualTo(referenceGone(reader, before, after));
                     assertThat(diff(reader, after, after)).isEmpty();
+                    assertThat(diffParsed(reader, before, after)).as("round %d: with the old trees held parsed", round)
+                            .isEqualTo(reference(reader, before, after));
                     // what FolderHistory asks of the folders below the one it walks: whether anything differs in them
                     List<Change> all = reference(reader, before, after);
                     assertThat(TreeDiff.differs(reader, before, after)).as("round %d: differs", round).isEqualTo(!all.isEmpty());
@@ -94,9 +96,11 @@ class TreeDiffTest {
                     Map<String, FileEntry> changed = new TreeMap<>(files);
                     changed.put(path, new FileEntry(FileMode.REGULAR_FILE, "changed"));
                     assertThat(diff(reader, base, tree(repo, changed))).containsExactly(new Change(path, false, false));
+                    assertThat(diffParsed(reader, base, tree(repo, changed))).containsExactly(new Change(path, false, false));
                     changed = new TreeMap<>(files);
                     changed.remove(path);
                     assertThat(diff(reader, base, tree(repo, changed))).containsExactly(new Change(path, false, true));
+                    assertThat(diffParsed(reader, base, tree(repo, changed))).containsExactly(new Change(path, false, true));
                 }
                 Map<String, FileEntry> added = new TreeMap<>(files);
                 added.put("docs/f01500.txt.bak", new FileEntry(FileMode.REGULAR_FILE, "new"));
@@ -151,6 +155,27 @@ class TreeDiffTest {
             ObjectId id = dc.writeTree(ins);
             ins.flush();
             return id;
+        }
+    }
+
+    /** The diff with every tree of {@code a} held parsed (the write's own trees are, in the server). */
+    private static List<Change> diffParsed(ObjectReader reader, ObjectId a, ObjectId b) throws IOException {
+        dev.davit.storage.objects.ParsedTrees parsed = new dev.davit.storage.objects.ParsedTrees(64L << 20);
+        hold(parsed, reader, a);
+        List<Change> out = new ArrayList<>();
+        TreeDiff.diff(reader, parsed, a, b, (path, added, deleted) -> out.add(new Change(path, added, deleted)));
+        return out;
+    }
+
+    private static void hold(dev.davit.storage.objects.ParsedTrees parsed, ObjectReader reader, ObjectId tree) throws IOException {
+        if (tree == null) {
+            return;
+        }
+        dev.davit.storage.objects.RawTree t = parsed.get(reader, tree);
+        for (int i = 0; i < t.size(); i++) {
+            if (t.isTree(i)) {
+                hold(parsed, reader, t.id(i));
+            }
         }
     }
 

@@ -119,6 +119,8 @@ public final class PackMerge {
             Iterator<RevObject> it = objects.iterator();
             pw.preparePack(it);
             String merged = dev.davit.storage.objects.PackFiles.writeDurable(pw, dir);
+            // Known to JGit with its index read now, on this thread, not by the next request that looks an object up.
+            repo.getObjectDatabase().openPack(dir.resolve(merged + ".pack").toFile()).getIndex();
             for (Pack p : small) {
                 String base = p.getPackFile().getName().replaceFirst("\\.pack$", "");
                 if (!base.equals(merged)) {

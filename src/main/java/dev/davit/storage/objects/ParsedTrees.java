@@ -37,6 +37,11 @@ public final class ParsedTrees {
         return t;
     }
 
+    /** Tree {@code id} when it is held, else null (nothing is read). */
+    public synchronized RawTree peek(ObjectId id) {
+        return trees.get(id);
+    }
+
     /** Holds {@code tree}, whose id is {@code id} (a tree just written, already indexed). */
     public void put(ObjectId id, RawTree t) {
         long weight = weight(t);

@@ -91,6 +91,28 @@ public final class RawTree {
         return new RawTree(data, modes, starts, ends, n, sorted);
     }
 
+    /** The offset where the entry that holds byte {@code offset} starts (0 for none: before the first entry's end). */
+    public int entryStartAtOrBefore(int offset) {
+        int lo = 0;
+        int hi = count - 1;
+        int found = 0;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            int start = entryStart(mid);
+            if (start <= offset) {
+                found = start;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return found;
+    }
+
+    private int entryStart(int i) {
+        return i == 0 ? 0 : nameEnds[i - 1] + 1 + Constants.OBJECT_ID_LENGTH;
+    }
+
     /** The tree object's bytes (not a copy: not to be changed). */
     public byte[] bytes() {
         return data;

@@ -15,7 +15,8 @@ import dev.davit.storage.log.CommitLog;
 
 /**
  * One entry of the replicated log: which repository, and the commit-log record of one batch of its writes
- * (the bytes {@link CommitLog#encode} makes, exactly what the local commit log keeps). A batch with keyed
+ * (the bytes {@link CommitLog#encode} makes, or {@link CommitLog#encodeWithDeltas} when a tree the batch
+ * rewrote travels as a delta of the version it replaced). A batch with keyed
  * writes carries their keys too, with the commit each made and the leader's time ({@code stampMillis}): the
  * key cannot be committed without its commit, nor the commit without its key. A batch that places large files
  * names their blobs ({@code outside}): they are not in the record but were made durable on a majority of nodes
@@ -29,6 +30,13 @@ record ReplicatedEntry(String owner, String name, CommitLog.Record record, List<
     private static final int MAGIC_KEYED = 0x44565232; // "DVR2"
     /** A batch with blobs outside its record (and keys, maybe none). */
     private static final int MAGIC_OUTSIDE = 0x44565233; // "DVR3"
+    /**
+     * As {@link #MAGIC_OUTSIDE} (keys and outside blobs, maybe none), the record's rewritten trees as deltas of
+     * the versions they replaced ({@link CommitLog#encodeWithDeltas}): a write into a folder of thousands of
+     * files rewrites a tree of a few hundred KB, which every node wrote to its Raft log and received over the
+     * network whole. The base is in the tree of the commit the batch follows, which every node applied before.
+     */
+    private static final int MAGIC_DELTAS = 0x44565234; // "DVR4"
 
     ReplicatedEntry(String owner, String name, CommitLog.Record record) {
         this(owner, name, record, List.of(), 0, List.of());
@@ -39,13 +47,15 @@ record ReplicatedEntry(String owner, String name, CommitLog.Record record, List<
     }
 
     byte[] encode() throws IOException {
-        byte[] payload = CommitLog.encode(record);
+        boolean deltas = CommitLog.hasDeltas(record);
+        byte[] payload = deltas ? CommitLog.encodeWithDeltas(record) : CommitLog.encode(record);
+        int magic = deltas ? MAGIC_DELTAS : !outside.isEmpty() ? MAGIC_OUTSIDE : keys.isEmpty() ? MAGIC : MAGIC_KEYED;
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(payload.length + 64 + 128 * keys.size());
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(!outside.isEmpty() ? MAGIC_OUTSIDE : keys.isEmpty() ? MAGIC : MAGIC_KEYED);
+            out.writeInt(magic);
             out.writeUTF(owner);
             out.writeUTF(name);
-            if (!keys.isEmpty() || !outside.isEmpty()) {
+            if (magic != MAGIC) {
                 out.writeLong(stampMillis);
                 out.writeInt(keys.size());
                 for (WriteKey.Commit k : keys) {
@@ -56,7 +66,7 @@ record ReplicatedEntry(String owner, String name, CommitLog.Record record, List<
                     out.write(id);
                 }
             }
-            if (!outside.isEmpty()) {
+            if (magic == MAGIC_OUTSIDE || magic == MAGIC_DELTAS) {
                 out.writeInt(outside.size());
                 byte[] id = new byte[Constants.OBJECT_ID_LENGTH];
                 for (ObjectId o : outside) {
@@ -70,17 +80,23 @@ record ReplicatedEntry(String owner, String name, CommitLog.Record record, List<
         return bytes.toByteArray();
     }
 
+    /** An entry whose deltas find their bases in its own record only (the others are an error). */
     static ReplicatedEntry decode(byte[] data) throws IOException {
+        return decode(data, (owner, name) -> id -> null);
+    }
+
+    /** {@code bases}: where a delta of the entry's record finds a base its record does not hold, by repository. */
+    static ReplicatedEntry decode(byte[] data, java.util.function.BiFunction<String, String, CommitLog.Bases> bases) throws IOException {
         try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(data))) {
             int magic = in.readInt();
-            if (magic != MAGIC && magic != MAGIC_KEYED && magic != MAGIC_OUTSIDE) {
+            if (magic != MAGIC && magic != MAGIC_KEYED && magic != MAGIC_OUTSIDE && magic != MAGIC_DELTAS) {
                 throw new IOException("not a Davit log entry");
             }
             String owner = in.readUTF();
             String name = in.readUTF();
             List<WriteKey.Commit> keys = List.of();
             long stamp = 0;
-            if (magic == MAGIC_KEYED || magic == MAGIC_OUTSIDE) {
+            if (magic != MAGIC) {
                 stamp = in.readLong();
                 int n = in.readInt();
                 if (n < 0 || n > in.available()) {
@@ -95,9 +111,9 @@ record ReplicatedEntry(String owner, String name, CommitLog.Record record, List<
                 }
             }
             List<ObjectId> outside = List.of();
-            if (magic == MAGIC_OUTSIDE) {
+            if (magic == MAGIC_OUTSIDE || magic == MAGIC_DELTAS) {
                 int n = in.readInt();
-                if (n <= 0 || (long) n * Constants.OBJECT_ID_LENGTH > in.available()) {
+                if (n < (magic == MAGIC_OUTSIDE ? 1 : 0) || (long) n * Constants.OBJECT_ID_LENGTH > in.available()) {
                     throw new IOException("a Davit log entry with " + n + " blobs outside it");
                 }
                 outside = new ArrayList<>(n);
@@ -113,7 +129,9 @@ record ReplicatedEntry(String owner, String name, CommitLog.Record record, List<
             }
             byte[] payload = new byte[len];
             in.readFully(payload);
-            return new ReplicatedEntry(owner, name, CommitLog.decode(payload), keys, stamp, outside);
+            CommitLog.Record record = magic == MAGIC_DELTAS
+                    ? CommitLog.decodeWithDeltas(payload, bases.apply(owner, name)) : CommitLog.decode(payload);
+            return new ReplicatedEntry(owner, name, record, keys, stamp, outside);
         }
     }
 }

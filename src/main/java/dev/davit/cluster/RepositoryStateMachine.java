@@ -206,9 +206,10 @@ final class RepositoryStateMachine extends BaseStateMachine {
                 afterApply.run();
                 return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(done, StandardCharsets.UTF_8)));
             }
-            ReplicatedEntry e = ReplicatedEntry.decode(data);
             // A repository made on another node (a sync client's home) is made here by its first entry: an
-            // empty repository is the same on every node, so its creation needs no entry of its own.
+            // empty repository is the same on every node, so its creation needs no entry of its own. A tree the
+            // entry holds as a delta has its base in the tree of the commit the batch follows: applied here before.
+            ReplicatedEntry e = ReplicatedEntry.decode(data, (owner, name) -> treeBytes(owner, name));
             GitRepository repo = repositories.createIfMissing(e.owner(), e.name(), null, null);
             if (java.util.Objects.equals(repo.headId(), e.record().oldHead())) {
                 // Large blobs its commits name outside the record: a majority took each before the entry was
@@ -239,6 +240,23 @@ final class RepositoryStateMachine extends BaseStateMachine {
         updateLastAppliedTermIndex(at);
         afterApply.run();
         return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(outcome, StandardCharsets.UTF_8)));
+    }
+
+    /** Where the deltas of an entry for repository {@code owner/name} find their bases: its trees, null when missing. */
+    private dev.davit.storage.log.CommitLog.Bases treeBytes(String owner, String name) {
+        return id -> {
+            GitRepository repo;
+            try {
+                repo = repositories.createIfMissing(owner, name, null, null);
+            } catch (StorageException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+            try (org.eclipse.jgit.lib.ObjectReader reader = repo.newReader()) {
+                return reader.open(id, org.eclipse.jgit.lib.Constants.OBJ_TREE).getCachedBytes(Integer.MAX_VALUE);
+            } catch (org.eclipse.jgit.errors.MissingObjectException e) {
+                return null;
+            }
+        };
     }
 
     /**

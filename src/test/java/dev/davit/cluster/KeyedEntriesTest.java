@@ -80,6 +80,51 @@ class KeyedEntriesTest {
         assertThat(ReplicatedEntry.decode(new ReplicatedEntry("o", "r", record()).encode()).outside()).isEmpty();
     }
 
+    /**
+     * A batch that rewrote a big folder's tree carries it as a delta of the version it replaced ("DVR4"), with
+     * its keys and outside blobs; a node finds the base in its own repository (issue 12's log records, issue 17's
+     * entries: a tree of a few hundred KB per write was replicated whole).
+     */
+    @Test
+    void aRewrittenTreeTravelsAsADeltaOfTheVersionItReplaced() throws IOException {
+        org.eclipse.jgit.lib.TreeFormatter before = new org.eclipse.jgit.lib.TreeFormatter();
+        org.eclipse.jgit.lib.TreeFormatter after = new org.eclipse.jgit.lib.TreeFormatter();
+        for (int i = 0; i < 3000; i++) {
+            before.append(String.format("f%05d", i), org.eclipse.jgit.lib.FileMode.REGULAR_FILE, OLD);
+            after.append(String.format("f%05d", i), org.eclipse.jgit.lib.FileMode.REGULAR_FILE, i == 1500 ? NEW : OLD);
+        }
+        byte[] base = before.toByteArray();
+        byte[] tree = after.toByteArray();
+        org.eclipse.jgit.lib.ObjectInserter.Formatter ids = new org.eclipse.jgit.lib.ObjectInserter.Formatter();
+        ObjectId baseId = ids.idFor(Constants.OBJ_TREE, base);
+        ObjectId treeId = ids.idFor(Constants.OBJ_TREE, tree);
+        NewObject rewritten = new NewObject(treeId, Constants.OBJ_TREE, tree, baseId,
+                dev.davit.storage.objects.KnownDeltas.delta(base, tree));
+        CommitLog.Record record = new CommitLog.Record("refs/heads/main", OLD, NEW, List.of(rewritten));
+        WriteKey.Commit one = new WriteKey.Commit(new WriteKey("alice\no/r\nk-1", "PUT /a\nabc"), NEW);
+        ObjectId big = ObjectId.fromString("3333333333333333333333333333333333333333");
+
+        byte[] data = new ReplicatedEntry("o", "r", record, List.of(one), 9, List.of(big)).encode();
+
+        assertThat(magic(data)).as("\"DVR4\"").isEqualTo(0x44565234);
+        assertThat(data.length).as("the entry holds the delta, not the %d-byte tree", tree.length).isLessThan(500);
+        String[] asked = new String[1];
+        ReplicatedEntry back = ReplicatedEntry.decode(data, (owner, name) -> id -> {
+            asked[0] = owner + "/" + name;
+            return id.equals(baseId) ? base : null;
+        });
+        assertThat(asked[0]).isEqualTo("o/r");
+        assertThat(back.record().objects()).singleElement().satisfies(o -> {
+            assertThat(o.id()).isEqualTo(treeId);
+            assertThat(o.bytes()).isEqualTo(tree);
+        });
+        assertThat(back.keys()).containsExactly(one);
+        assertThat(back.outside()).containsExactly(big);
+        assertThat(back.stampMillis()).isEqualTo(9);
+        assertThatThrownBy(() -> ReplicatedEntry.decode(data)).as("a base nowhere is an error, never a guess")
+                .isInstanceOf(IOException.class).hasMessageContaining(baseId.name());
+    }
+
     @Test
     void aKeyedAnswerIsAnEntryOfItsOwn() throws IOException {
         WriteKey key = new WriteKey("alice\no/r\nk-1", "PUT /a\nabc");

@@ -24,8 +24,8 @@ import org.eclipse.jgit.lib.ObjectId;
 
 /**
  * A repository's commit log: the commit point of every write. A batch of commits is one record holding
- * everything the commits need (the loose-format bytes of every object they add, and the branch's move from
- * old to new id), appended to the current segment file and synced with one fdatasync. When {@link #append}
+ * everything the commits need (every object they add, a rewritten tree as a delta of the version it replaced,
+ * and the branch's move from old to new id), appended to the current segment file and synced with one fdatasync. When {@link #append}
  * returns, the writes are acknowledged; the bare repository catches up later ({@link DiskApplier}), and
  * the segments it has caught up with are deleted ({@link #trim}).
  *
@@ -39,8 +39,9 @@ import org.eclipse.jgit.lib.ObjectId;
  * acknowledged). A full disk surfaces as {@link NoSpaceException}.
  *
  * <p>Segment {@code segment-NNNNNNNNNNNNNNNN}: records of {@code MAGIC, payload length, CRC32C(payload),
- * payload}; payload: ref name, old id, new id, object count, then per object its id, length and loose
- * (deflated) bytes. Not thread-safe on its own: {@link GitRepository} appends under its write lock and the
+ * payload}; payload: ref name, old id, new id, object count, then per object its id, its type, and its length
+ * and bytes, or (a tree, {@link #MAGIC_DELTA}) its base's id and the length and bytes of git's delta from that
+ * base; the first format held loose (deflated) objects ({@link #MAGIC}). Not thread-safe on its own: {@link GitRepository} appends under its write lock and the
  * applier rotates and trims under this object's monitor.
  */
 public final class CommitLog implements AutoCloseable {
@@ -246,7 +247,6 @@ public final class CommitLog implements AutoCloseable {
         }
     }
 
-    /** The intact records of every segment in {@code dir}, oldest first; each segment up to its first torn record. */
     /**
      * Where a record's delta finds its base when the record itself does not hold it: a tree of an earlier
      * record, or the repository's (null: not known).
@@ -261,8 +261,8 @@ public final class CommitLog implements AutoCloseable {
     }
 
     /**
-     * The intact records of every segment, in order; a delta's base is looked for among the objects of the
-     * records read before it, then in {@code bases}.
+     * The intact records of every segment in {@code dir}, oldest first, each segment up to its first torn record;
+     * a delta's base is looked for among the objects of the records read before it, then in {@code bases}.
      *
      * @throws IOException also when a delta's base is nowhere: that record's writes were acknowledged, so the
      *     caller must not go on as if the log ended before it
@@ -380,6 +380,24 @@ public final class CommitLog implements AutoCloseable {
         return encode(r, false);
     }
 
+    /**
+     * As {@link #encode(Record)}, a tree with a {@link NewObject#delta} written as that delta: the form cluster
+     * mode replicates when {@link #hasDeltas} ({@link #decodeWithDeltas}).
+     */
+    public static byte[] encodeWithDeltas(Record r) throws IOException {
+        return encode(r, true);
+    }
+
+    /** Whether an object of {@code r} has a delta to write instead of its bytes. */
+    public static boolean hasDeltas(Record r) {
+        for (NewObject o : r.objects()) {
+            if (o.delta() != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** {@code deltas}: a tree with a {@link NewObject#delta} is written as that delta ({@link #MAGIC_DELTA}). */
     private static byte[] encode(Record r, boolean deltas) throws IOException {
         int size = 256;
@@ -411,8 +429,20 @@ public final class CommitLog implements AutoCloseable {
 
     /** The record {@link #encode} made; an IOException when the bytes are not one. */
     public static Record decode(byte[] payload) throws IOException {
+        return decode(payload, false, id -> null);
+    }
+
+    /**
+     * The record {@link #encodeWithDeltas} made, a delta's base found in the record or by {@code bases}; an
+     * IOException when the bytes are not one or a base is nowhere.
+     */
+    public static Record decodeWithDeltas(byte[] payload, Bases bases) throws IOException {
+        return decode(payload, true, bases);
+    }
+
+    private static Record decode(byte[] payload, boolean deltas, Bases bases) throws IOException {
         try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(payload))) {
-            Record r = read(in, false, id -> null);
+            Record r = read(in, deltas, bases);
             if (in.available() > 0) {
                 throw new IOException("not a commit-log record: " + in.available() + " bytes left over");
             }

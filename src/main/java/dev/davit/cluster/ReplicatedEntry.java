@@ -87,6 +87,19 @@ record ReplicatedEntry(String owner, String name, CommitLog.Record record, List<
 
     /** {@code bases}: where a delta of the entry's record finds a base its record does not hold, by repository. */
     static ReplicatedEntry decode(byte[] data, java.util.function.BiFunction<String, String, CommitLog.Bases> bases) throws IOException {
+        return decode(data, bases, false);
+    }
+
+    /**
+     * The entry with its record's ref and heads but none of its objects ({@link CommitLog#decodeHeads}): enough to
+     * tell an entry that the repository's head has moved past, whose objects are not needed.
+     */
+    static ReplicatedEntry decodeWithoutObjects(byte[] data) throws IOException {
+        return decode(data, (owner, name) -> id -> null, true);
+    }
+
+    private static ReplicatedEntry decode(byte[] data, java.util.function.BiFunction<String, String, CommitLog.Bases> bases,
+                                          boolean headsOnly) throws IOException {
         try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(data))) {
             int magic = in.readInt();
             if (magic != MAGIC && magic != MAGIC_KEYED && magic != MAGIC_OUTSIDE && magic != MAGIC_DELTAS) {
@@ -129,7 +142,7 @@ record ReplicatedEntry(String owner, String name, CommitLog.Record record, List<
             }
             byte[] payload = new byte[len];
             in.readFully(payload);
-            CommitLog.Record record = magic == MAGIC_DELTAS
+            CommitLog.Record record = headsOnly ? CommitLog.decodeHeads(payload) : magic == MAGIC_DELTAS
                     ? CommitLog.decodeWithDeltas(payload, bases.apply(owner, name)) : CommitLog.decode(payload);
             return new ReplicatedEntry(owner, name, record, keys, stamp, outside);
         }

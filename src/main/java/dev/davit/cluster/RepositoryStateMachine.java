@@ -209,7 +209,19 @@ final class RepositoryStateMachine extends BaseStateMachine {
             // A repository made on another node (a sync client's home) is made here by its first entry: an
             // empty repository is the same on every node, so its creation needs no entry of its own. A tree the
             // entry holds as a delta has its base in the tree of the commit the batch follows: applied here before.
-            ReplicatedEntry e = ReplicatedEntry.decode(data, (owner, name) -> treeBytes(owner, name));
+            ReplicatedEntry e;
+            try {
+                e = ReplicatedEntry.decode(data, (owner, name) -> treeBytes(owner, name));
+            } catch (dev.davit.storage.log.CommitLog.MissingBaseException missing) {
+                // Only an entry the head has moved past can lack its base (replayed after a restart, when a
+                // push replaced that history and a repack dropped its trees since): it is stale, as it would be
+                // decoded; one the head is at must have it, and a node without it stops as for any entry.
+                e = ReplicatedEntry.decodeWithoutObjects(data);
+                GitRepository target = repositories.createIfMissing(e.owner(), e.name(), null, null);
+                if (java.util.Objects.equals(target.headId(), e.record().oldHead())) {
+                    throw missing;
+                }
+            }
             GitRepository repo = repositories.createIfMissing(e.owner(), e.name(), null, null);
             if (java.util.Objects.equals(repo.headId(), e.record().oldHead())) {
                 // Large blobs its commits name outside the record: a majority took each before the entry was

@@ -122,7 +122,15 @@ class KeyedEntriesTest {
         assertThat(back.outside()).containsExactly(big);
         assertThat(back.stampMillis()).isEqualTo(9);
         assertThatThrownBy(() -> ReplicatedEntry.decode(data)).as("a base nowhere is an error, never a guess")
-                .isInstanceOf(IOException.class).hasMessageContaining(baseId.name());
+                .isInstanceOf(CommitLog.MissingBaseException.class).hasMessageContaining(baseId.name());
+        // What the state machine reads of such an entry to tell whether the head has moved past it (then it is
+        // stale whatever its objects are, and a replay after a restart must not stop the node for a base a
+        // repack dropped): its heads and keys, without its objects.
+        ReplicatedEntry heads = ReplicatedEntry.decodeWithoutObjects(data);
+        assertThat(heads.record().oldHead()).isEqualTo(OLD);
+        assertThat(heads.record().newHead()).isEqualTo(NEW);
+        assertThat(heads.record().objects()).isEmpty();
+        assertThat(heads.keys()).containsExactly(one);
     }
 
     @Test

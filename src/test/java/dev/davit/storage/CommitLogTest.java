@@ -325,33 +325,90 @@ class CommitLogTest {
         assertFsckClean(crashed);
     }
 
-    /** A delta whose base is nowhere is not taken for the end of the log: its write was acknowledged. */
-    @Test
-    void aLoggedDeltaWhoseBaseIsNowhereIsAnErrorNotTheEndOfTheLog() throws Exception {
-        Path dir = tmp.resolve("journal");
-        byte[] base = new org.eclipse.jgit.lib.TreeFormatter() {{
-            for (int i = 0; i < 500; i++) {
-                append("f" + i, org.eclipse.jgit.lib.FileMode.REGULAR_FILE, ObjectId.zeroId());
+    /** Two versions of a 500-entry tree and the delta from the first to the second. */
+    private record TwoTrees(byte[] base, ObjectId baseId, byte[] next, ObjectId nextId, byte[] delta) {
+        static TwoTrees make() throws IOException {
+            org.eclipse.jgit.lib.TreeFormatter a = new org.eclipse.jgit.lib.TreeFormatter();
+            org.eclipse.jgit.lib.TreeFormatter b = new org.eclipse.jgit.lib.TreeFormatter();
+            for (int i = 0; i < 501; i++) {
+                if (i < 500) {
+                    a.append("f" + i, org.eclipse.jgit.lib.FileMode.REGULAR_FILE, ObjectId.zeroId());
+                }
+                b.append("f" + i, org.eclipse.jgit.lib.FileMode.REGULAR_FILE, ObjectId.zeroId());
             }
-        }}.toByteArray();
-        org.eclipse.jgit.lib.TreeFormatter more = new org.eclipse.jgit.lib.TreeFormatter();
-        for (int i = 0; i < 501; i++) {
-            more.append("f" + i, org.eclipse.jgit.lib.FileMode.REGULAR_FILE, ObjectId.zeroId());
+            ObjectInserter.Formatter ids = new ObjectInserter.Formatter();
+            byte[] base = a.toByteArray();
+            byte[] next = b.toByteArray();
+            return new TwoTrees(base, ids.idFor(Constants.OBJ_TREE, base), next, ids.idFor(Constants.OBJ_TREE, next),
+                    dev.davit.storage.objects.KnownDeltas.delta(base, next));
         }
-        byte[] next = more.toByteArray();
-        ObjectInserter.Formatter ids = new ObjectInserter.Formatter();
-        ObjectId baseId = ids.idFor(Constants.OBJ_TREE, base);
-        ObjectId nextId = ids.idFor(Constants.OBJ_TREE, next);
-        byte[] delta = dev.davit.storage.objects.KnownDeltas.delta(base, next);
+
+        dev.davit.storage.objects.NewObject logged() {
+            return new dev.davit.storage.objects.NewObject(nextId, Constants.OBJ_TREE, next, baseId, delta);
+        }
+    }
+
+    /**
+     * A delta whose base is nowhere does not end the log (the writes after it were acknowledged too): the record
+     * reads back with its heads and why its objects cannot be read, and the records after it read as usual.
+     */
+    @Test
+    void aLoggedDeltaWhoseBaseIsNowhereDoesNotEndTheLog() throws Exception {
+        Path dir = tmp.resolve("journal");
+        TwoTrees t = TwoTrees.make();
+        ObjectId after = ObjectId.fromString("3333333333333333333333333333333333333333");
         try (CommitLog log = new CommitLog(dir, true, "t", System::nanoTime)) {
-            log.append(new CommitLog.Record("refs/heads/main", baseId, nextId, List.of(
-                    new dev.davit.storage.objects.NewObject(nextId, Constants.OBJ_TREE, next, baseId, delta))));
+            log.append(new CommitLog.Record("refs/heads/main", t.baseId(), t.nextId(), List.of(t.logged())));
+            log.append(new CommitLog.Record("refs/heads/main", t.nextId(), after, List.of()));
         }
-        assertThat(Files.size(CommitLog.segments(dir).get(0))).as("the record holds the delta").isLessThan(base.length / 4);
-        assertThatThrownBy(() -> CommitLog.readAll(dir)).isInstanceOf(IOException.class).hasMessageContaining(baseId.name());
-        List<CommitLog.Record> records = CommitLog.readAll(dir, id -> id.equals(baseId) ? base : null);
-        assertThat(records).singleElement().satisfies(r -> assertThat(r.objects()).singleElement()
-                .satisfies(o -> assertThat(o.bytes()).isEqualTo(next)));
+        assertThat(Files.size(CommitLog.segments(dir).get(0))).as("the record holds the delta").isLessThan(t.base().length / 4);
+
+        List<CommitLog.Record> unresolved = CommitLog.readAll(dir);
+        assertThat(unresolved).hasSize(2);
+        assertThat(unresolved.get(0).unreadable()).contains(t.baseId().name());
+        assertThat(unresolved.get(0).newHead()).isEqualTo(t.nextId());
+        assertThat(unresolved.get(0).objects()).isEmpty();
+        assertThat(unresolved.get(1).unreadable()).isNull();
+        assertThat(unresolved.get(1).newHead()).isEqualTo(after);
+
+        List<CommitLog.Record> records = CommitLog.readAll(dir, id -> id.equals(t.baseId()) ? t.base() : null);
+        assertThat(records.get(0).unreadable()).isNull();
+        assertThat(records.get(0).objects()).singleElement().satisfies(o -> assertThat(o.bytes()).isEqualTo(t.next()));
+    }
+
+    /**
+     * Recovery skips a record it does not need even when its delta's base is gone (applied before; its segment
+     * back after a power cut, its history replaced by a push and its trees repacked away since), and refuses to
+     * open the repository when it needs one, rather than lose the writes after it.
+     */
+    @Test
+    void recoveryNeedsOnlyTheRecordsItAppliesToBeReadable() throws Exception {
+        Path data = tmp.resolve("data");
+        ObjectId head;
+        try (Repositories repos = new Repositories(data, true)) {
+            GitRepository r = repos.createIfMissing("o", "r", null, ALICE);
+            head = put(r, "a.txt", "a");
+            r.applyToDisk();
+        }
+        Path journal = data.resolve("o/r.git/davit-journal");
+        TwoTrees t = TwoTrees.make(); // its base is in no repository
+        ObjectId elsewhere = ObjectId.fromString("4444444444444444444444444444444444444444");
+        try (CommitLog log = new CommitLog(journal, true, "t", System::nanoTime)) {
+            log.append(new CommitLog.Record("refs/heads/main", elsewhere, t.nextId(), List.of(t.logged())));
+        }
+        try (Repositories again = new Repositories(data, true)) {
+            GitRepository repo = again.open("o", "r");
+            assertThat(repo.headId()).as("the unreadable record is not on the branch's chain: skipped").isEqualTo(head);
+            assertThat(read(repo, "a.txt")).isEqualTo("a");
+        }
+
+        try (CommitLog log = new CommitLog(journal, true, "t", System::nanoTime)) {
+            log.append(new CommitLog.Record("refs/heads/main", head, t.nextId(), List.of(t.logged())));
+        }
+        try (Repositories again = new Repositories(data, true)) {
+            assertThatThrownBy(() -> again.open("o", "r")).as("a record the branch needs cannot be read")
+                    .hasStackTraceContaining("is needed but cannot be read").hasStackTraceContaining(t.baseId().name());
+        }
     }
 
     @Test

@@ -65,7 +65,17 @@ public final class CommitLog implements AutoCloseable {
     private static final String SEGMENT_PREFIX = "segment-";
 
     /** One batch of commits as the log holds it. */
-    public record Record(String ref, ObjectId oldHead, ObjectId newHead, List<NewObject> objects) {
+    /**
+     * One batch of commits as the log holds it.
+     *
+     * @param unreadable why its objects could not be read back (a delta whose base is nowhere), or null: a record
+     *     read from a segment that way has its ref and heads but no objects; recovery may skip it (it was applied
+     *     before) but must not apply it
+     */
+    public record Record(String ref, ObjectId oldHead, ObjectId newHead, List<NewObject> objects, String unreadable) {
+        public Record(String ref, ObjectId oldHead, ObjectId newHead, List<NewObject> objects) {
+            this(ref, oldHead, newHead, objects, null);
+        }
     }
 
     private final Path dir;
@@ -255,6 +265,13 @@ public final class CommitLog implements AutoCloseable {
         byte[] bytes(ObjectId id) throws IOException;
     }
 
+    /** A record holds a delta whose base is nowhere: not in the record, the log before it, nor {@link Bases}. */
+    public static final class MissingBaseException extends IOException {
+        MissingBaseException(String message) {
+            super(message);
+        }
+    }
+
     /** The records of a log without deltas to resolve but against each other (tests, and logs of no repository). */
     public static List<Record> readAll(Path dir) throws IOException {
         return readAll(dir, id -> null);
@@ -264,8 +281,8 @@ public final class CommitLog implements AutoCloseable {
      * The intact records of every segment in {@code dir}, oldest first, each segment up to its first torn record;
      * a delta's base is looked for among the objects of the records read before it, then in {@code bases}.
      *
-     * @throws IOException also when a delta's base is nowhere: that record's writes were acknowledged, so the
-     *     caller must not go on as if the log ended before it
+     * A record whose delta's base is nowhere is returned {@link Record#unreadable}, with its heads: its writes
+     * were acknowledged, so the log does not end there; the caller decides whether it needs the record.
      */
     public static List<Record> readAll(Path dir, Bases bases) throws IOException {
         List<Record> out = new ArrayList<>();
@@ -317,6 +334,12 @@ public final class CommitLog implements AutoCloseable {
                 }
             } catch (EOFException e) {
                 break;
+            } catch (MissingBaseException e) {
+                // Intact (its CRC matched), but a tree's base is gone: a record applied long ago whose deleted
+                // segment came back after a power cut, the history it followed since replaced by a push and its
+                // trees dropped by a repack. Its heads still tell recovery whether it is needed.
+                Record heads = decodeHeads(java.util.Arrays.copyOfRange(all, buf.position(), buf.position() + len));
+                record = new Record(heads.ref(), heads.oldHead(), heads.newHead(), List.of(), e.getMessage());
             }
             if (record == null) {
                 break;
@@ -450,6 +473,15 @@ public final class CommitLog implements AutoCloseable {
         }
     }
 
+    /** The ref and heads of the record {@link #encode} or {@link #encodeWithDeltas} made, its objects left unread. */
+    public static Record decodeHeads(byte[] payload) throws IOException {
+        try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(payload))) {
+            String ref = in.readUTF();
+            ObjectId oldHead = readId(in);
+            return new Record(ref, oldHead, readId(in), List.of());
+        }
+    }
+
     /**
      * A record's payload ({@link #MAGIC_RAW}, or {@link #MAGIC_DELTA} when {@code deltas}): a delta's base is an
      * earlier object of the same record or one {@code bases} knows, and the object made from it must have the
@@ -487,7 +519,7 @@ public final class CommitLog implements AutoCloseable {
                 String what = "commit-log record of " + ref + " -> " + (newHead == null ? "none" : newHead.name())
                         + ": object " + id.name();
                 if (baseBytes == null) {
-                    throw new IOException(what + " is a delta of " + base.name() + ", which is neither in the log nor in the repository");
+                    throw new MissingBaseException(what + " is a delta of " + base.name() + ", which is neither in the log nor in the repository");
                 }
                 byte[] delta = bytes;
                 try {

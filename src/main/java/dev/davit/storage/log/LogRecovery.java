@@ -86,6 +86,10 @@ public final class LogRecovery {
                 if (!r.ref().equals(branch) || !Objects.equals(r.oldHead(), cur)) {
                     continue;
                 }
+                if (r.unreadable() != null) {
+                    throw new IOException(label + ": the commit log's record of " + branch + " -> " + r.newHead().name()
+                            + " is needed but cannot be read (" + r.unreadable() + "); refusing to open it");
+                }
                 replay.add(new DiskApplier.Batch(r.oldHead(), r.newHead(), r.objects()));
                 cur = r.newHead();
             }

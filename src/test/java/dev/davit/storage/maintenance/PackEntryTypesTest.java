@@ -3,12 +3,10 @@ package dev.davit.storage.maintenance;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import org.eclipse.jgit.internal.storage.file.FileRepository;
 import org.eclipse.jgit.internal.storage.file.Pack;
@@ -73,12 +71,8 @@ class PackEntryTypesTest {
     }
 
     private static String git(Path dir, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("git", "-C", dir.toString()));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as("git %s:\n%s", String.join(" ", args), out).isZero();
-        return out;
+        dev.davit.testutil.GitClient.Run run = dev.davit.testutil.GitClient.git(dir, args);
+        assertThat(run.exit()).as("git %s:\n%s", String.join(" ", args), run.output()).isZero();
+        return run.output();
     }
 }

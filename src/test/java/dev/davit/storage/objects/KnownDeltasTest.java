@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 
 import org.eclipse.jgit.internal.storage.file.FileRepository;
 import org.eclipse.jgit.internal.storage.pack.BinaryDelta;
@@ -184,12 +183,10 @@ class KnownDeltasTest {
     }
 
     private String git(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("git", "--git-dir=" + tmp.resolve("r.git")));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as("git %s:\n%s", String.join(" ", args), out).isZero();
-        return out;
+        List<String> all = new ArrayList<>(List.of("--git-dir=" + tmp.resolve("r.git")));
+        all.addAll(List.of(args));
+        dev.davit.testutil.GitClient.Run run = dev.davit.testutil.GitClient.git(tmp, all.toArray(String[]::new));
+        assertThat(run.exit()).as("git %s:\n%s", String.join(" ", args), run.output()).isZero();
+        return run.output();
     }
 }

@@ -312,7 +312,8 @@ public final class TreeEdit {
             return null;
         }
         ObjectId id = inserter instanceof BatchInserter batch
-                ? batch.insertTree(tree.bytes(), dir.id)
+                // base is dir.id's own bytes unless that tree was out of order (then read into the overlay)
+                ? batch.insertTree(tree.bytes(), dir.id, dir.id == null || base == RawTree.EMPTY ? null : base.bytes())
                 : inserter.insert(Constants.OBJ_TREE, tree.bytes());
         if (parsed != null) {
             parsed.put(id, tree); // the next write into this folder starts from this tree

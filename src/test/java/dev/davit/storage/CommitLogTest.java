@@ -325,6 +325,54 @@ class CommitLogTest {
         assertFsckClean(crashed);
     }
 
+    /**
+     * A folder whose tree git wrote out of order (a push may bring one) is read into the edit's overlay, not kept
+     * as its base bytes, so the write has no base bytes for a delta: its writes are logged and come back after a
+     * crash all the same.
+     */
+    @Test
+    void aWriteIntoAFolderStoredOutOfOrderComesBackAfterACrash() throws Exception {
+        Path live = tmp.resolve("live");
+        Path crashed = tmp.resolve("crashed");
+        ObjectId last;
+        try (Repositories repos = new Repositories(live, true)) {
+            put(repos.createIfMissing("o", "r", null, ALICE), "seed.txt", "seed");
+        }
+        try (Repository disk = open(live); ObjectInserter ins = disk.newObjectInserter()) {
+            org.eclipse.jgit.lib.TreeFormatter unsorted = new org.eclipse.jgit.lib.TreeFormatter();
+            for (int i = 300; i > 0; i--) {
+                unsorted.append("f" + i, org.eclipse.jgit.lib.FileMode.REGULAR_FILE, ins.insert(Constants.OBJ_BLOB, ("file " + i).getBytes(StandardCharsets.UTF_8)));
+            }
+            org.eclipse.jgit.lib.CommitBuilder cb = new org.eclipse.jgit.lib.CommitBuilder();
+            cb.setTreeId(ins.insert(unsorted));
+            cb.setParentId(disk.resolve("refs/heads/main"));
+            cb.setAuthor(new org.eclipse.jgit.lib.PersonIdent("Git", "git@example.org"));
+            cb.setCommitter(cb.getAuthor());
+            cb.setMessage("pushed out of order");
+            ObjectId commit = ins.insert(cb);
+            ins.flush();
+            org.eclipse.jgit.lib.RefUpdate ru = disk.updateRef("refs/heads/main");
+            ru.setNewObjectId(commit);
+            ru.setForceUpdate(true);
+            assertThat(ru.update()).isIn(org.eclipse.jgit.lib.RefUpdate.Result.FORCED, org.eclipse.jgit.lib.RefUpdate.Result.FAST_FORWARD);
+        }
+        try (FrozenDisk frozen = new FrozenDisk(); Repositories repos = frozen.open(live)) {
+            GitRepository r = repos.open("o", "r");
+            put(r, "new.txt", "written after");
+            last = put(r, "newer.txt", "and again");
+            copyTree(live, crashed);
+            frozen.close();
+        }
+        try (Repositories again = new Repositories(crashed, true)) {
+            GitRepository repo = again.open("o", "r");
+            assertThat(repo.headId()).isEqualTo(last);
+            assertThat(read(repo, "new.txt")).isEqualTo("written after");
+            assertThat(read(repo, "newer.txt")).isEqualTo("and again");
+            assertThat(read(repo, "f1")).isEqualTo("file 1");
+            repo.applyToDisk();
+        }
+    }
+
     /** Two versions of a 500-entry tree and the delta from the first to the second. */
     private record TwoTrees(byte[] base, ObjectId baseId, byte[] next, ObjectId nextId, byte[] delta) {
         static TwoTrees make() throws IOException {

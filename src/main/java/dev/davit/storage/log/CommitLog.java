@@ -286,30 +286,21 @@ public final class CommitLog implements AutoCloseable {
      */
     public static List<Record> readAll(Path dir, Bases bases) throws IOException {
         List<Record> out = new ArrayList<>();
-        java.util.Map<ObjectId, byte[]> read = new java.util.HashMap<>();
-        Bases known = id -> {
-            byte[] b = read.get(id);
-            return b != null ? b : bases.bytes(id);
-        };
+        java.util.Map<ObjectId, byte[]> trees = new java.util.HashMap<>();
         for (Path seg : segments(dir)) {
-            for (Record r : readSegment(seg, known)) {
-                for (NewObject o : r.objects()) {
-                    if (o.type() == org.eclipse.jgit.lib.Constants.OBJ_TREE) {
-                        read.put(o.id(), o.bytes());
-                    }
-                }
-                out.add(r);
-            }
+            out.addAll(readSegment(seg, trees, bases));
         }
         return out;
     }
 
-    /** The intact records of a segment, in order, up to the first torn or foreign one. */
-    static List<Record> readSegment(Path seg, Bases bases) throws IOException {
+    /**
+     * The intact records of a segment, in order, up to the first torn or foreign one; {@code trees}: the trees of
+     * the records read before, where a delta looks for its base before {@code bases} (and this segment's go).
+     */
+    private static List<Record> readSegment(Path seg, java.util.Map<ObjectId, byte[]> trees, Bases bases) throws IOException {
         List<Record> records = new ArrayList<>();
         byte[] all = Files.readAllBytes(seg);
         ByteBuffer buf = ByteBuffer.wrap(all);
-        java.util.Map<ObjectId, byte[]> inSegment = new java.util.HashMap<>();
         while (buf.remaining() >= 12) {
             int magic = buf.getInt();
             int len = buf.getInt();
@@ -325,12 +316,9 @@ public final class CommitLog implements AutoCloseable {
             Record record;
             try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(all, buf.position(), len))) {
                 if (magic == MAGIC) {
-                    record = readLoose(in);
+                    record = readLoose(in, trees);
                 } else {
-                    record = read(in, magic == MAGIC_DELTA, id -> {
-                        byte[] b = inSegment.get(id);
-                        return b != null ? b : bases.bytes(id);
-                    });
+                    record = read(in, magic == MAGIC_DELTA, trees, bases);
                 }
             } catch (EOFException e) {
                 break;
@@ -344,19 +332,17 @@ public final class CommitLog implements AutoCloseable {
             if (record == null) {
                 break;
             }
-            for (NewObject o : record.objects()) {
-                if (o.type() == org.eclipse.jgit.lib.Constants.OBJ_TREE) {
-                    inSegment.put(o.id(), o.bytes());
-                }
-            }
             records.add(record);
             buf.position(buf.position() + len);
         }
         return records;
     }
 
-    /** A record of the first format (objects as loose, deflated files); null where one cannot be inflated. */
-    private static Record readLoose(DataInputStream in) throws IOException {
+    /**
+     * A record of the first format (objects as loose, deflated files), its trees added to {@code trees} (a later
+     * record's delta may build on them); null where one cannot be inflated.
+     */
+    private static Record readLoose(DataInputStream in, java.util.Map<ObjectId, byte[]> trees) throws IOException {
         String ref = in.readUTF();
         ObjectId oldHead = readId(in);
         ObjectId newHead = readId(in);
@@ -371,6 +357,9 @@ public final class CommitLog implements AutoCloseable {
                 return null; // cannot be: the CRC matched; stop here as at any damage
             }
             objs.add(new NewObject(id, c.type(), c.bytes()));
+            if (c.type() == org.eclipse.jgit.lib.Constants.OBJ_TREE) {
+                trees.put(id, c.bytes());
+            }
         }
         return new Record(ref, oldHead, newHead, objs);
     }
@@ -465,7 +454,7 @@ public final class CommitLog implements AutoCloseable {
 
     private static Record decode(byte[] payload, boolean deltas, Bases bases) throws IOException {
         try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(payload))) {
-            Record r = read(in, deltas, bases);
+            Record r = read(in, deltas, new java.util.HashMap<>(), bases);
             if (in.available() > 0) {
                 throw new IOException("not a commit-log record: " + in.available() + " bytes left over");
             }
@@ -483,11 +472,12 @@ public final class CommitLog implements AutoCloseable {
     }
 
     /**
-     * A record's payload ({@link #MAGIC_RAW}, or {@link #MAGIC_DELTA} when {@code deltas}): a delta's base is an
-     * earlier object of the same record or one {@code bases} knows, and the object made from it must have the
-     * id the record gives.
+     * A record's payload ({@link #MAGIC_RAW}, or {@link #MAGIC_DELTA} when {@code deltas}): a delta's base is a
+     * tree in {@code trees} (read before, this record's earlier ones included: each tree read is added) or one
+     * {@code bases} knows, and the object made from it must have the id the record gives.
      */
-    private static Record read(DataInputStream in, boolean deltas, Bases bases) throws IOException {
+    private static Record read(DataInputStream in, boolean deltas, java.util.Map<ObjectId, byte[]> trees, Bases bases)
+            throws IOException {
         String ref = in.readUTF();
         ObjectId oldHead = readId(in);
         ObjectId newHead = readId(in);
@@ -496,7 +486,6 @@ public final class CommitLog implements AutoCloseable {
             throw new IOException("not a commit-log record: " + n + " objects");
         }
         List<NewObject> objs = new ArrayList<>(Math.min(n, 1 << 16));
-        java.util.Map<ObjectId, byte[]> trees = new java.util.HashMap<>();
         for (int i = 0; i < n; i++) {
             ObjectId id = readId(in);
             int type = in.readUnsignedByte();

@@ -46,19 +46,20 @@ public final class BatchInserter extends ObjectInserter {
     }
 
     /**
-     * A new version of a tree, {@code previous} being the version it replaces (null: a new folder). The record
+     * A new version of a tree, {@code previous} being the version it replaces (null: a new folder) and
+     * {@code previousBytes} its bytes, which the write that rewrote it holds already (null: not at hand, no
+     * delta then). The record
      * holds it as a delta of that version ({@link NewObject#delta}) when that is less than half of it, and the
-     * disk writer stores the two as deltas of each other ({@link NewObject#previous}). The version replaced was
-     * just read by the write (it is in memory), and it stays reachable until this record is applied (it is in
-     * the tree of the commit this one follows): recovery finds it in an earlier record or in the repository.
+     * disk writer stores the two as deltas of each other ({@link NewObject#previous}). The version replaced
+     * stays reachable until this record is applied (it is in the tree of the commit this one follows): recovery
+     * finds it in an earlier record or in the repository.
      */
-    public ObjectId insertTree(byte[] data, ObjectId previous) throws IOException {
+    public ObjectId insertTree(byte[] data, ObjectId previous, byte[] previousBytes) throws IOException {
         ObjectId id = ObjectIds.of(Constants.OBJ_TREE, data, 0, data.length);
-        if (previous == null || seen.contains(id)) {
+        if (previous == null || previousBytes == null || seen.contains(id)) {
             return insert(Constants.OBJ_TREE, data, 0, data.length, id, previous);
         }
-        byte[] base = reader.open(previous, Constants.OBJ_TREE).getCachedBytes(Integer.MAX_VALUE);
-        byte[] delta = KnownDeltas.delta(base, data);
+        byte[] delta = KnownDeltas.delta(previousBytes, data);
         if (delta.length >= data.length / 2) {
             return insert(Constants.OBJ_TREE, data, 0, data.length, id, previous);
         }

@@ -68,6 +68,8 @@ public final class Repositories implements AutoCloseable {
     private final java.util.concurrent.ExecutorService blobWorkers = dev.davit.storage.objects.LargeBlobs.newWorkers();
     /** The buffers of large blobs' sends and the object files whose checksum was checked, for every repository. */
     private final dev.davit.storage.objects.LargeBlobReads largeBlobReads = new dev.davit.storage.objects.LargeBlobReads(blobWorkers);
+    /** How the repositories' commit logs are synced ({@link CommitLog.Sync#FDATASYNC}; tests block or fail it). */
+    private volatile dev.davit.storage.log.CommitLog.Sync logSync = dev.davit.storage.log.CommitLog.Sync.FDATASYNC;
     /** Held while open: a second server on the same data directory refuses to start (see {@link DataDirLock}). */
     private final DataDirLock dataDirLock;
 
@@ -114,6 +116,12 @@ public final class Repositories implements AutoCloseable {
         this.durable = durable;
         this.diskExecutor = diskExecutor;
         this.nanoTime = nanoTime;
+    }
+
+    /** Test hook: how the commit logs of repositories opened from now on are synced. */
+    Repositories logSync(dev.davit.storage.log.CommitLog.Sync sync) {
+        this.logSync = sync;
+        return this;
     }
 
     private static java.util.concurrent.ExecutorService defaultIndexBuilds() {
@@ -261,7 +269,7 @@ public final class Repositories implements AutoCloseable {
                     jgit = openJgit(dir, false);
                 }
                 repo = new GitRepository(owner, name, jgit, () -> onCommit.run(), durable, diskExecutor, blobWorkers, largeBlobReads,
-                        indexBuilds, nanoTime);
+                        indexBuilds, nanoTime, logSync);
                 repo.maintenance(maintenance);
                 repo.sizes(sizes);
                 repo.commitPoint(commitPoint);

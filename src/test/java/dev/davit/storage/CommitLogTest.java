@@ -214,6 +214,190 @@ class CommitLogTest {
         assertFsckClean(live);
     }
 
+    /**
+     * A sync the test holds: every {@code force} blocks while the gate is shut (and fails when told to), and says
+     * that it is waiting.
+     */
+    private static final class HeldSync implements CommitLog.Sync {
+        private final java.util.concurrent.LinkedBlockingQueue<Thread> waiting = new java.util.concurrent.LinkedBlockingQueue<>();
+        private boolean shut;
+        private boolean fail;
+
+        synchronized void shut() {
+            shut = true;
+            waiting.clear();
+        }
+
+        synchronized void open(boolean failing) {
+            shut = false;
+            fail = failing;
+            notifyAll();
+        }
+
+        /** The next force to wait at the shut gate. */
+        Thread awaitWaiter() throws InterruptedException {
+            return waiting.poll(60, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void force(java.nio.channels.FileChannel segment) throws IOException {
+            boolean failing;
+            synchronized (this) {
+                if (shut) {
+                    waiting.add(Thread.currentThread());
+                }
+                try {
+                    while (shut) {
+                        wait();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException();
+                }
+                failing = fail;
+            }
+            if (failing) {
+                throw new IOException("Input/output error (injected)");
+            }
+            segment.force(false);
+        }
+    }
+
+    /**
+     * Group commit without holding the writers back during the sync (issue 12; PostgreSQL's WAL insert apart
+     * from its flush): while one batch's fdatasync runs, the next batch is built on its head and written; neither
+     * is answered nor seen by readers before its record is synced, and then both are, in order.
+     */
+    @Test
+    void theNextBatchIsBuiltWhileTheLastOneIsSynced() throws Exception {
+        HeldSync sync = new HeldSync();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        // The gate opens before the close (resources close in reverse), which syncs what is written.
+        try (Repositories repos = new Repositories(tmp.resolve("data"), true).logSync(sync); AutoCloseable gate = () -> sync.open(false)) {
+            GitRepository r = repos.createIfMissing("o", "r", null, ALICE);
+            ObjectId before = put(r, "seed.txt", "seed");
+            sync.shut();
+            Future<ObjectId> first = pool.submit(() -> put(r, "a.txt", "first"));
+            assertThat(sync.awaitWaiter()).as("the first batch's sync waits").isNotNull();
+            CountDownLatch built = new CountDownLatch(1);
+            byte[] b = "second".getBytes(StandardCharsets.UTF_8);
+            ObjectId blob = r.insertBlob(new ByteArrayInputStream(b), b.length);
+            Future<ObjectId> second = pool.submit(() -> r.write(ALICE, "PUT b.txt", edit -> {
+                assertThat(edit.lookup(p("a.txt"))).as("built on the first write").isPresent();
+                edit.putFile(p("b.txt"), blob);
+                built.countDown();
+                return null;
+            }).revision());
+            assertThat(built.await(60, TimeUnit.SECONDS)).as("the second batch is built while the first one's sync runs").isTrue();
+            assertThat(first.isDone()).as("nothing is answered before its record is synced").isFalse();
+            assertThat(second.isDone()).isFalse();
+            assertThat(r.headId()).as("readers see only what is synced").isEqualTo(before);
+            assertThat(exists(r, "a.txt")).isFalse();
+
+            sync.open(false);
+            ObjectId a = first.get(60, TimeUnit.SECONDS);
+            ObjectId bRev = second.get(60, TimeUnit.SECONDS);
+            assertThat(r.headId()).isEqualTo(bRev);
+            try (RevWalk rw = new RevWalk(r.newReader())) {
+                assertThat(rw.parseCommit(bRev).getParent(0)).isEqualTo(a);
+                assertThat(rw.parseCommit(a).getParent(0)).isEqualTo(before);
+            }
+            assertThat(read(r, "a.txt")).isEqualTo("first");
+            assertThat(read(r, "b.txt")).isEqualTo("second");
+        } finally {
+            pool.shutdownNow();
+        }
+        assertFsckClean(tmp.resolve("data"));
+    }
+
+    /**
+     * A failed fdatasync loses the records written since the last good one (the kernel may have dropped their
+     * pages): their writes fail, and so does the batch built on them, never acknowledged; the log holds neither
+     * (cut off, its segment no longer written), the next write builds on the last acknowledged head, and a
+     * restart finds exactly the acknowledged writes.
+     */
+    @Test
+    void aFailedSyncFailsItsBatchAndTheOneBuiltOnItAndLeavesTheLogAsItWas() throws Exception {
+        HeldSync sync = new HeldSync();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        Path data = tmp.resolve("data");
+        ObjectId before;
+        ObjectId after;
+        try (Repositories repos = new Repositories(data, true).logSync(sync); AutoCloseable gate = () -> sync.open(false)) {
+            GitRepository r = repos.createIfMissing("o", "r", null, ALICE);
+            before = put(r, "seed.txt", "seed");
+            sync.shut();
+            Future<ObjectId> first = pool.submit(() -> put(r, "a.txt", "first"));
+            assertThat(sync.awaitWaiter()).isNotNull();
+            CountDownLatch built = new CountDownLatch(1);
+            Future<ObjectId> second = pool.submit(() -> r.write(ALICE, "PUT b.txt", edit -> {
+                edit.mkdir(p("b"));
+                built.countDown();
+                return null;
+            }).revision());
+            assertThat(built.await(60, TimeUnit.SECONDS)).isTrue();
+            sync.open(true);
+            assertThatThrownBy(() -> first.get(60, TimeUnit.SECONDS)).hasCauseInstanceOf(IOException.class)
+                    .hasStackTraceContaining("injected");
+            assertThatThrownBy(() -> second.get(60, TimeUnit.SECONDS)).hasCauseInstanceOf(IOException.class)
+                    .hasStackTraceContaining("injected");
+            assertThat(r.headId()).as("nothing of either is published").isEqualTo(before);
+
+            sync.open(false);
+            after = put(r, "c.txt", "after");
+            try (RevWalk rw = new RevWalk(r.newReader())) {
+                assertThat(rw.parseCommit(after).getParent(0)).as("built on the last acknowledged head").isEqualTo(before);
+            }
+            assertThat(CommitLog.readAll(data.resolve("o/r.git/davit-journal")))
+                    .as("the lost records are cut off (their commits are nowhere: parsing one fails)")
+                    .extracting(CommitLog.Record::newHead).allSatisfy(h -> {
+                        try (RevWalk rw = new RevWalk(r.newReader())) {
+                            assertThat(rw.isMergedInto(rw.parseCommit(h), rw.parseCommit(after))).as(h.name()).isTrue();
+                        }
+                    });
+        } finally {
+            pool.shutdownNow();
+        }
+        try (Repositories again = new Repositories(data, true)) {
+            GitRepository r = again.open("o", "r");
+            assertThat(r.headId()).isEqualTo(after);
+            assertThat(exists(r, "a.txt")).isFalse();
+            assertThat(read(r, "c.txt")).isEqualTo("after");
+        }
+        assertFsckClean(data);
+    }
+
+    /**
+     * A segment made ahead is filled with zeros (PostgreSQL's WAL segments): appends into it leave its size as it
+     * is, so an fdatasync writes the data alone, without a journal commit for a new size; readers stop at the
+     * zeros after the last record.
+     */
+    @Test
+    void aSegmentMadeAheadIsFilledWithZerosThatAppendsDoNotGrow() throws Exception {
+        Path dir = tmp.resolve("log");
+        long[] now = {0};
+        ObjectId a = ObjectId.fromString("1111111111111111111111111111111111111111");
+        ObjectId b = ObjectId.fromString("2222222222222222222222222222222222222222");
+        ObjectId c = ObjectId.fromString("3333333333333333333333333333333333333333");
+        try (CommitLog log = new CommitLog(dir, true, "test", () -> now[0])) {
+            log.append(new CommitLog.Record("refs/heads/main", null, a, List.of()));
+            assertThat(log.prepareRotation()).as("the first segment, made by a write, has no zeros ahead: ended at once")
+                    .isNotNull().satisfies(p -> {
+                        assertThat(p.zeros()).isGreaterThanOrEqualTo(64 << 10);
+                        synchronized (log) {
+                            assertThat(log.rotateTo(p)).isEqualTo(1);
+                        }
+                    });
+            Path second = CommitLog.segments(dir).get(1);
+            long size = Files.size(second);
+            log.append(new CommitLog.Record("refs/heads/main", a, b, List.of()));
+            log.append(new CommitLog.Record("refs/heads/main", b, c, List.of()));
+            assertThat(Files.size(second)).as("appends inside the zeros").isEqualTo(size);
+            assertThat(log.prepareRotation()).as("not due: young, and inside its zeros").isNull();
+        }
+        assertThat(CommitLog.readAll(dir)).extracting(CommitLog.Record::newHead).containsExactly(a, b, c);
+    }
+
     @Test
     void afterACrashEveryAcknowledgedWriteIsBackFromTheLogAlone() throws Exception {
         Path live = tmp.resolve("live");
@@ -589,6 +773,13 @@ class CommitLogTest {
 
     private static Repository open(Path dataDir) throws IOException {
         return new FileRepositoryBuilder().setGitDir(dataDir.resolve("o/r.git").toFile()).setBare().build();
+    }
+
+    private static boolean exists(GitRepository repo, String path) throws Exception {
+        try (org.eclipse.jgit.lib.ObjectReader reader = repo.newReader(); RevWalk rw = new RevWalk(reader);
+             TreeWalk tw = TreeWalk.forPath(reader, path, rw.parseCommit(repo.headId()).getTree())) {
+            return tw != null;
+        }
     }
 
     private static String read(GitRepository repo, String path) throws Exception {

@@ -144,8 +144,9 @@ public final class DiskApplier {
     }
 
     /**
-     * Queues a batch whose record is durable. Called with the log's monitor held, right after the append, so
-     * that a run's {@link CommitLog#rotateTo} splits the queue exactly where it splits the segments.
+     * Queues a batch whose record is durable. Called with the log's monitor held, as its record is published
+     * (in the log's order), so that a run's {@link CommitLog#rotateTo} splits the queue where it splits the
+     * segments (a record written and not yet published keeps its segment: see there).
      */
     public void enqueue(Batch b) {
         for (NewObject o : b.objects()) {
@@ -409,8 +410,13 @@ public final class DiskApplier {
         DurableFiles.forceDirectory(file.getParent());
     }
 
-    /** Stops scheduling runs; what is not applied stays in the log for the next start. */
-    public void close() {
+    /**
+     * Stops scheduling runs and waits for one in progress to end (at most {@code timeoutNanos}): a run still
+     * trims the log's segments after its writers were told the batches are applied, and the repository's files
+     * are not this object's to change once it is closed. What is not applied stays in the log for the next start.
+     */
+    public void close(long timeoutNanos) {
+        long deadline = nanoTime.getAsLong() + timeoutNanos;
         synchronized (this) {
             closed = true;
             if (pending != null) {
@@ -418,6 +424,13 @@ public final class DiskApplier {
                 pending = null;
             }
             notifyAll();
+            try {
+                for (long left; running && (left = deadline - nanoTime.getAsLong()) > 0; ) {
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

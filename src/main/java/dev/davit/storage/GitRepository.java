@@ -689,7 +689,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
             // The tree of the head as the batch goes on: known from each commit made, never read back.
             ObjectId baseTree = start == null ? null : treeOf(reader, start);
             List<PendingWrite<?>> committed = new ArrayList<>();
-            List<ObjectId> commits = new ArrayList<>();
+            List<LastModifiedIndex.Made> commits = new ArrayList<>();
             List<WriteKey.Commit> keys = new ArrayList<>();
             List<ObjectId> outside = new ArrayList<>();
             for (PendingWrite<?> w : batch) {
@@ -719,10 +719,10 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
                         cb.setParentId(head);
                     }
                     ObjectId commit = ins.insert(cb);
+                    commits.add(new LastModifiedIndex.Made(commit, head == null ? null : baseTree, tree, now.getEpochSecond()));
                     head = commit;
                     baseTree = tree;
                     committed.add(w);
-                    commits.add(commit);
                     outside.addAll(shippedBlobs);
                     if (w.key != null) {
                         keys.add(new WriteKey.Commit(w.key, commit));
@@ -940,7 +940,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
      * Brings the last-modified index to the batch's commits. Never fails the writes, which are committed: an
      * index left behind replays them on the next read ({@link LastModifiedIndex#catchUp}).
      */
-    private void appendToIndex(ObjectId start, List<ObjectId> commits) {
+    private void appendToIndex(ObjectId start, List<LastModifiedIndex.Made> commits) {
         try {
             times.append(start, commits);
         } catch (IOException | RuntimeException e) {

@@ -102,12 +102,12 @@ final class HistoryTimes {
     }
 
     /** The commits of a batch of writes made on {@code from}, in order: added to the index as they are. */
-    void append(ObjectId from, List<ObjectId> commits) throws IOException {
+    void append(ObjectId from, List<LastModifiedIndex.Made> commits) throws IOException {
         if (commits.isEmpty() || build != null) {
             return; // a build under way: its end, or the next request, catches up with these
         }
-        if (!index.append(readers, from, commits)) {
-            catchUp(commits.get(commits.size() - 1));
+        if (!index.appendMade(readers, from, commits)) {
+            catchUp(commits.get(commits.size() - 1).commit());
         }
     }
 

@@ -45,6 +45,10 @@ public final class Maintenance implements AutoCloseable {
         /** Brings the repository on disk up to date with every acknowledged write. */
         void applyToDisk() throws IOException;
 
+        /** Its packs changed here (merged, repacked): a list of them kept aside is out of date. */
+        default void packsChanged() {
+        }
+
         String owner();
 
         String name();
@@ -124,6 +128,7 @@ public final class Maintenance implements AutoCloseable {
             worker.execute(() -> {
                 try {
                     PackMerge.mergeIfMany(fr, packConfig(fr), replaced.computeIfAbsent(repo, r -> new PackMerge.Replaced()), System.nanoTime());
+                    repo.packsChanged();
                     merges.incrementAndGet();
                 } catch (IOException | RuntimeException e) {
                     LOG.warn("merging packs of {}/{} failed: {}", repo.owner(), repo.name(), e.toString());
@@ -202,6 +207,7 @@ public final class Maintenance implements AutoCloseable {
             how = "packed " + objects + " new objects";
         }
         new GC(fr).prunePacked();
+        repo.packsChanged(); // a full repack dropped the old packs, and what no ref reached with them
         packedTips.put(repo, tips);
         return how;
     }

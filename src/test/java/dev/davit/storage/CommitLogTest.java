@@ -398,6 +398,23 @@ class CommitLogTest {
         assertThat(CommitLog.readAll(dir)).extracting(CommitLog.Record::newHead).containsExactly(a, b, c);
     }
 
+    /**
+     * Cluster mode appends records the Raft log holds durably, unsynced here: no zeros are written ahead for them,
+     * and a young segment is not ended early for want of zeros (it was, at every run of the disk writer).
+     */
+    @Test
+    void aLogWhoseRecordsAnotherLogHoldsFillsNoZerosAhead() throws Exception {
+        Path dir = tmp.resolve("log");
+        ObjectId a = ObjectId.fromString("1111111111111111111111111111111111111111");
+        ObjectId b = ObjectId.fromString("2222222222222222222222222222222222222222");
+        try (CommitLog log = new CommitLog(dir, true, "test", () -> 0)) {
+            log.append(new CommitLog.Record("refs/heads/main", null, a, List.of()), false);
+            log.append(new CommitLog.Record("refs/heads/main", a, b, List.of()), false);
+            assertThat(log.prepareRotation()).as("young and small: not due").isNull();
+        }
+        assertThat(CommitLog.readAll(dir)).extracting(CommitLog.Record::newHead).containsExactly(a, b);
+    }
+
     @Test
     void afterACrashEveryAcknowledgedWriteIsBackFromTheLogAlone() throws Exception {
         Path live = tmp.resolve("live");

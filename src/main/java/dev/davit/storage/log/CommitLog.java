@@ -90,6 +90,8 @@ public final class CommitLog implements AutoCloseable {
     private long segmentNumber;
     /** How many bytes of the current segment were filled with zeros ahead ({@link #create(long, long)}). */
     private long segmentZeros;
+    /** Set once a record is synced by this log (not in cluster mode, whose appends another log holds). */
+    private volatile boolean syncsRecords;
     private long openedAtNanos;
     private boolean closed;
     private final java.util.function.LongSupplier nanoTime;
@@ -212,6 +214,7 @@ public final class CommitLog implements AutoCloseable {
                 }
                 throw e;
             }
+            syncsRecords = true;
             synced = written;
             unsynced.clear();
         }
@@ -333,6 +336,7 @@ public final class CommitLog implements AutoCloseable {
                     // A failed write's cut (undo) may have synced or lost these records meanwhile: then look again.
                     if (gen == generation) {
                         if (failure == null) {
+                            syncsRecords = true;
                             synced = Math.max(synced, upTo);
                             while (!unsynced.isEmpty() && unsynced.peekFirst().ticket() <= synced) {
                                 unsynced.removeFirst();
@@ -539,7 +543,9 @@ public final class CommitLog implements AutoCloseable {
         synchronized (this) {
             // Also once appends go beyond the zeros filled ahead, while that was less than a whole segment (the first
             // segment after a start is made by a write and has none): a busy log's segments double up to ROTATE_BYTES.
-            boolean beyondZeros = segment != null && segment.position() >= segmentZeros && segmentZeros < ROTATE_BYTES;
+            // Only where this log syncs its records: cluster mode's appends are not synced here (the Raft log holds
+            // them), and zeros ahead would only be more to write there.
+            boolean beyondZeros = syncsRecords && segment != null && segment.position() >= segmentZeros && segmentZeros < ROTATE_BYTES;
             if (segment == null || closed || !beyondZeros && segment.position() < ROTATE_BYTES
                     && nanoTime.getAsLong() - openedAtNanos < ROTATE_NANOS) {
                 return null;
@@ -547,7 +553,7 @@ public final class CommitLog implements AutoCloseable {
             next = segmentNumber + 1;
             // As much as the ending segment took, twice over (a segment ends after ROTATE_NANOS too): a server
             // written now and then fills little ahead, a busy one a whole segment.
-            preallocate = Math.max(MIN_PREALLOCATE, Math.min(ROTATE_BYTES, 2 * segment.position()));
+            preallocate = !syncsRecords ? 0 : Math.max(MIN_PREALLOCATE, Math.min(ROTATE_BYTES, 2 * segment.position()));
         }
         FileChannel ch = create(next, preallocate);
         return new Prepared(next, ch, ch.size());

@@ -1202,19 +1202,9 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
         }
 
         /** Waits for the batch that took it to answer it (its sync may take a while on a busy disk; never forever). */
-        void awaitDone() throws IOException {
-            boolean interrupted = false;
-            while (true) {
-                try {
-                    done.await();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true; // the write is committed or not by the batch regardless: its outcome is the answer
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+        void awaitDone() {
+            // The write is committed or not by the batch regardless: its outcome is the answer.
+            dev.davit.storage.objects.Latches.awaitUninterruptibly(done);
         }
 
         WriteResult<T> outcome() throws StorageException, IOException {

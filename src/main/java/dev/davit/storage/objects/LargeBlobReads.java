@@ -233,7 +233,7 @@ public final class LargeBlobReads {
                     }
                 }
             }
-            awaitUninterruptibly(finished); // the buffers and the file are the reader's until it has stopped
+            Latches.awaitUninterruptibly(finished); // the buffers and the file are the reader's until it has stopped
             if (done) {
                 giveBack(a);
                 giveBack(b);
@@ -255,21 +255,6 @@ public final class LargeBlobReads {
             throw err;
         }
         return new IOException(t);
-    }
-
-    private static void awaitUninterruptibly(CountDownLatch latch) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                latch.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /**

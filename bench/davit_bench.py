@@ -11,7 +11,9 @@ Workloads (full run; --smoke uses tiny counts):
   put_seq   sequential 1 KiB PUTs to new paths in a fresh folder over one persistent HTTP/1.1 connection
             (at most 2,000 PUTs or 10 s), 3 reps, median; the server's listing must show every 2xx PUT
   put_wrk   1 KiB PUTs to distinct new paths with wrk + bench/wrk-put.lua, 1, 4 and 16 connections, 10 s
-  get       GET of a 1 KiB file, wrk with 4 connections for 10 s (Davit and mod_dav_fs)
+  get       GET of a 1 KiB file, wrk with 4 and with 16 connections for 10 s each after 2 s unmeasured; with 4
+            right after 5 s of PUTs on 16 connections (no pause); and (Davit) on a Davit started afresh, 3 s after
+            it listens, with 4 and with 16 connections (Davit and mod_dav_fs; peers: 4 and 16 connections)
   propfind  PROPFIND Depth 1 and Depth infinity asking for getlastmodified and getetag, on a folder of 1,000
             and one of 10,000 files, median of reps (Davit and mod_dav_fs)
   big       PUT then GET of a 1 GB random file with curl (MB/s), sha256 of the GET checked; Davit's heap
@@ -61,11 +63,13 @@ PROFILES = {
                  pf_sizes=[1000, 10000], pf_reps=[9, 7], big_mb=1024, big_timeout=240,
                  growth_files=100_000, growth_commits=100_000, growth_puts=300, growth_warmup=20,
                  growth_rounds=30, growth_secs=150, pause=1.0, budget=1140, peer_workloads=None,
-                 cluster_secs=10.0, cluster_max=2000, cluster_warmup=15.0),
+                 cluster_secs=10.0, cluster_max=2000, cluster_warmup=15.0,
+                 get_conns=[4, 16], fresh_warm_secs=3, burst_secs=5),
     "smoke": dict(seq_max=100, seq_secs=2.0, seq_reps=1, wrk_secs=2, put_conns=[1, 4, 16], lag_secs=4, get_secs=2,
                   pf_sizes=[100, 1000], pf_reps=[3, 3], big_mb=1, big_timeout=60,
                   growth_files=1000, growth_commits=1000, growth_puts=30, growth_warmup=5,
-                  growth_rounds=10, growth_secs=40, pause=0.2, budget=150, cluster_secs=2.0, cluster_max=100, cluster_warmup=1.0,
+                  growth_rounds=10, growth_secs=40, pause=0.2, budget=200, cluster_secs=2.0, cluster_max=100, cluster_warmup=1.0,
+                  get_conns=[4, 16], fresh_warm_secs=1, burst_secs=1,
                   # the peers only on the quick workloads: each is started and checked, the smoke stays short
                   peer_workloads={"put_seq", "propfind", "big"}),
 }
@@ -433,6 +437,7 @@ class Bench:
         self.apache = self.davit = None
         self.heap = None
         self.results = {}      # workload -> server key -> figures
+        self.small_get_files = set()   # (server key, path) of the 1 KiB file each server's GETs read
         self.peer_procs, self.peer_logs = [], []   # (name, Popen) of the peers' processes, their log files
         self.peer_ports, self.peer_folders = {}, {}
         self.checks = []       # (name, ok, detail)
@@ -1074,29 +1079,78 @@ class Bench:
         log(f"  {len(lags)} probes: median {d['value']:.1f} ms, max {d['max_ms']:.1f} ms")
         return d
 
-    def get_small(self, t):
+    def small_get_file(self, t):
+        """The 1 KiB file the GET workloads read, PUT once (each server its own)."""
         path = f"{t.path}get-small.bin"
-        c = t.conn()
-        st = c.request("PUT", path, body_for(path), {"Content-Type": "application/octet-stream"})[0]
-        c.close()
-        if not 200 <= st < 300:
-            raise Fatal(f"PUT {path} answered {st}")
-        self.settle()
-        secs = self.p["get_secs"]
+        if (t.key, path) not in self.small_get_files:
+            c = t.conn()
+            st = c.request("PUT", path, body_for(path), {"Content-Type": "application/octet-stream"})[0]
+            c.close()
+            if not 200 <= st < 300:
+                raise Fatal(f"PUT {path} answered {st}")
+            self.small_get_files.add((t.key, path))
+        return path
+
+    def wrk_get(self, t, path, conns, secs, label):
+        """GETs of `path` with wrk on `conns` connections for `secs` s: the figures, every answer checked 2xx."""
         auth = ["-H", f"Authorization: Basic {t.auth_b64}"] if t.auth_b64 else []
-        cmd = ["wrk", "-t2", "-c4", f"-d{secs}s", "--timeout", "10s", "--latency"] + auth
-        # Unmeasured warm-up, the same for every server: no request before this step took the GET path, and
-        # a JVM's first seconds on it are compile time (Davit measured 6,400/s in its first second, 20,000+ after).
-        warm = max(1, min(2, secs // 5))
-        run(["wrk", "-t2", "-c4", f"-d{warm}s", "--timeout", "10s"] + auth + [t.url(path)], warm + 60)
-        r = run(cmd + [t.url(path)], secs + 60)
+        r = run(["wrk", f"-t{min(conns, 2)}", f"-c{conns}", f"-d{secs}s", "--timeout", "10s", "--latency"] + auth
+                + [t.url(path)], secs + 60)
         d = parse_wrk(r.stdout)
         if r.returncode != 0 or d.get("wrk_req_per_s") is None:
             raise Fatal(f"wrk exit {r.returncode}: {r.stdout[-800:]} {r.stderr[-800:]}")
         d["value"] = d["wrk_req_per_s"]
-        self.check(f"get {t.name}: every GET 2xx", d["non2xx"] == 0 and d.get("requests", 0) > 0,
+        self.check(f"{label} {t.name}: every GET 2xx", d["non2xx"] == 0 and d.get("requests", 0) > 0,
                    f"({d.get('requests')} GETs, {d['non2xx']} non-2xx, socket errors: {d['socket_errors'] or 'none'})")
         log(f"  {d['value']:.0f} GET/s, p50 {d.get('p50_ms', 0):.2f} ms, p99 {d.get('p99_ms', 0):.2f} ms")
+        return d
+
+    def get_small(self, t, conns=4):
+        path = self.small_get_file(t)
+        self.settle()
+        secs = self.p["get_secs"]
+        # Unmeasured warm-up, the same for every server: no request before this step took the GET path, and
+        # a JVM's first seconds on it are compile time (Davit measured 6,400/s in its first second, 20,000+ after).
+        warm = max(1, min(2, secs // 5))
+        self.wrk_get(t, path, conns, warm, "get warm-up")
+        return self.wrk_get(t, path, conns, secs, f"get {conns}c")
+
+    def get_after_writes(self, t):
+        """Issue 16: GETs (4 connections) right after a burst of 16-connection PUTs ends, with no pause: what the
+        server still does for those writes (Davit: packing them, the collector) is part of what readers see."""
+        path = self.small_get_file(t)
+        self.settle()
+        folder = f"{t.path}burst/"
+        c = t.conn()
+        st = c.request("MKCOL", folder)[0]
+        c.close()
+        if st != 201:
+            raise Fatal(f"MKCOL {folder} answered {st}")
+        secs = self.p["burst_secs"]
+        r = run(["wrk", "-t2", "-c16", f"-d{secs}s", "--timeout", "30s", "-s", LUA_PUT, t.url(folder), "--", "1024",
+                 t.auth_b64 or ""], secs + 90)
+        w = parse_wrk(r.stdout)
+        if r.returncode != 0 or not w.get("ok") or w.get("bad"):
+            raise Fatal(f"the burst of PUTs: wrk exit {r.returncode}, {w.get('ok')} 2xx, {w.get('bad')} other")
+        d = self.wrk_get(t, path, 4, self.p["get_secs"], "get after PUTs")
+        d["burst_puts"] = w["ok"]
+        return d
+
+    def get_fresh(self, t, conns):
+        """Issue 16: GETs on `conns` connections from a Davit started afresh (the JVM's compile time is part of
+        what the first users see), measured after fresh_warm_secs of unmeasured GETs; compared with mod_dav_fs's
+        figure at the same connection count (Apache is the same fresh or not)."""
+        path = self.small_get_file(t)
+        if self.heap:
+            self.heap.stop()
+            self.heap = None
+        stop_process(self.davit, "Davit")
+        self.start_davit(f"davit-fresh-c{conns}.log")
+        t.port = self.davit_port
+        warm = self.p["fresh_warm_secs"]
+        self.wrk_get(t, path, conns, warm, f"fresh get {conns}c warm-up")
+        d = self.wrk_get(t, path, conns, self.p["get_secs"], f"fresh get {conns}c")
+        d["warm_s"] = warm
         return d
 
     def make_davit_folder(self, t, folder, n):
@@ -1379,15 +1433,21 @@ class Bench:
         if DAVIT in tg:
             self.step("lag", DAVIT, self.lag, tg[DAVIT])
             self.step("cluster", DAVIT, self.cluster, tg[DAVIT])
-        for k in (FS, DAVIT) + PEERS:
+        for conns in self.p["get_conns"]:
+            for k in (FS, DAVIT) + PEERS:
+                if k in tg:
+                    self.step("get" if conns == 4 else f"get{conns}", k, self.get_small, tg[k], conns, sel="get")
+        for k in (FS, DAVIT):
             if k in tg:
-                self.step("get", k, self.get_small, tg[k])
+                self.step("get_after_put", k, self.get_after_writes, tg[k], sel="get")
         if "propfind" in self.selected:
             self.propfind_all()
         for k in order:
             self.step("big", k, self.big, tg[k])
         if DAVIT in tg:
             self.step("growth", DAVIT, self.growth, tg[DAVIT])
+            for conns in self.p["get_conns"]:   # last: each restarts Davit
+                self.step(f"get_fresh{conns}", DAVIT, self.get_fresh, tg[DAVIT], conns, sel="get")
 
     def cleanup(self):
         if self.davit is not None and self.davit.poll() is not None:
@@ -1476,17 +1536,28 @@ class Bench:
         lag = (R.get("lag") or {}).get(DAVIT)
         rows.append(("Disk lag under 16-connection PUT load: 2xx until `git rev-parse main` outside shows it, "
                      "median / max ms", "lag", "lag", "max ≤ 1,000 ms", lambda d, fs, svn: None if not lag else lag["max_ms"] <= 1000))
-        rows.append(("GET 1 KiB file, wrk 4 connections, /s", "get", "rate", "≥1.0x fs",
-                     lambda d, fs, svn: None if d is None or not fs else d / fs >= 1.0))
+        get_target = lambda d, fs, svn: None if d is None or not fs else d / fs >= 1.0  # noqa: E731
+        rows.append(("GET 1 KiB file, wrk 4 connections, /s", "get", "rate", "≥1.0x fs", get_target))
+        if 16 in p["get_conns"]:
+            rows.append(("GET 1 KiB file, wrk 16 connections, /s", "get16", "rate", "≥1.0x fs", get_target))
+        rows.append((f"GET 1 KiB file, 4 connections, right after {p['burst_secs']} s of 16-connection PUTs, /s",
+                     "get_after_put", "rate", "≥1.0x fs", get_target))
+        for conns in p["get_conns"]:
+            rows.append((f"GET 1 KiB file, {conns} connections, Davit started afresh, after {p['fresh_warm_secs']} s "
+                         f"of GETs (mod_dav_fs: its {conns}-connection row), /s", f"get_fresh{conns}", "rate",
+                         "≥1.0x fs", get_target))
         rows.append((f"PROPFIND Depth 1, {small:,} files, ms", f"propfind{small}_d1", "ms", "≤1.0x fs (no slower)",
                      lambda d, fs, svn: None if d is None or not fs else d / fs <= 1.0))
         rows.append((f"PROPFIND Depth infinity, {small:,} files, ms", f"propfind{small}_dinfinity", "ms", "–", None))
         rows.append((f"PROPFIND Depth 1, {large:,} files, ms", f"propfind{large}_d1", "ms", "< 150 ms",
                      lambda d, fs, svn: None if d is None else d < 150))
         rows.append((f"PROPFIND Depth infinity, {large:,} files, ms", f"propfind{large}_dinfinity", "ms", "–", None))
+        # The fresh-server rows compare with mod_dav_fs's figure at the same connection count (Apache is the same
+        # fresh or not; only Davit is restarted).
+        fs_from = {f"get_fresh{c}": ("get" if c == 4 else f"get{c}") for c in p["get_conns"]}
         out = []
         for label, w, kind, tgt, fn in rows:
-            d, fs, svn = v(w, DAVIT), v(w, FS), v(w, SVN)
+            d, fs, svn = v(w, DAVIT), v(fs_from.get(w, w), FS), v(w, SVN)
             met = fn(d, fs, svn) if fn else None
             out.append((label, w, kind, d, fs, svn, tgt, met))
         # big file
@@ -1571,6 +1642,8 @@ class Bench:
         rows += [(f"PUT 1 KiB, wrk {c} connection{'s' if c > 1 else ''}, /s", "rate", f"put_wrk{c}", None)
                  for c in p["put_conns"]]
         rows.append(("GET 1 KiB file, wrk 4 connections, /s", "rate", "get", None))
+        if 16 in p["get_conns"]:
+            rows.append(("GET 1 KiB file, wrk 16 connections, /s", "rate", "get16", None))
         for n in (small, large):
             for depth in ("1", "infinity"):
                 rows.append((f"PROPFIND Depth {depth}, {n:,} files, ms", "ms", f"propfind{n}_d{depth}", None))
@@ -1650,10 +1723,12 @@ class Bench:
             if w:
                 out.append(f"- wrk PUT {conns} conn. p50/p99 ms: " + ", ".join(
                     f"{NAMES[k]} {v.get('p50_ms', 0):.2f}/{v.get('p99_ms', 0):.2f}" for k, v in w.items()))
-        g = R.get("get", {})
-        if g:
-            out.append("- GET p50/p99 ms: " + ", ".join(
-                f"{NAMES[k]} {v.get('p50_ms', 0):.2f}/{v.get('p99_ms', 0):.2f}" for k, v in g.items()))
+        for w, what in [("get", "4 conn."), ("get16", "16 conn."), ("get_after_put", "4 conn. after PUTs")] + \
+                [(f"get_fresh{c}", f"{c} conn., fresh Davit") for c in self.p["get_conns"]]:
+            g = R.get(w, {})
+            if g:
+                out.append(f"- GET {what} p50/p99 ms: " + ", ".join(
+                    f"{NAMES[k]} {v.get('p50_ms', 0):.2f}/{v.get('p99_ms', 0):.2f}" for k, v in g.items()))
         for n in self.p["pf_sizes"]:
             for depth in ("1", "infinity"):
                 w = R.get(f"propfind{n}_d{depth}", {})

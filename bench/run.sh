@@ -62,6 +62,6 @@ else
   fi
 fi
 
-# hard cap on top of the driver's own time budget (it stops measuring after 19 min, 2.5 min in smoke)
-cap=1260; (( smoke )) && cap=240
+# hard cap on top of the driver's own time budget (it stops measuring after 19 min, 200 s in smoke)
+cap=1260; (( smoke )) && cap=300
 exec timeout -k 20 "$cap" python3 "$here/davit_bench.py" --jar "$jar" "$@"

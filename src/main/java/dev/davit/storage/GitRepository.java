@@ -168,7 +168,8 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
         LogRecovery.Result recovered = LogRecovery.run(repo, logDir, BRANCH, owner + "/" + name);
         this.log = new CommitLog(logDir, durable, owner + "/" + name, nanoTime, logSync);
         this.applier = new DiskApplier((org.eclipse.jgit.internal.storage.file.FileRepository) repo, BRANCH,
-                owner + "/" + name, log, cache, diskExecutor, nanoTime, MAX_UNAPPLIED_BYTES, this::appliedToDisk);
+                owner + "/" + name, log, cache, diskExecutor, nanoTime, MAX_UNAPPLIED_BYTES, this::appliedToDisk,
+                this::packsChanged);
         this.memHead = recovered.head();
         synchronized (log) {
             for (DiskApplier.Batch b : recovered.batches()) {
@@ -1001,7 +1002,10 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
             if (p != null) {
                 pendingBytes.addAndGet(-p.object().weight());
                 ins.adopt(p.object());
-            } else if (!isDurable(id)) {
+            } else if (!isDurable(id) && !StoredObjects.inPacks(repo, id)) {
+                // A second look at the packs as JGit has them now, before refusing: the list isDurable asks may
+                // not have the pack that took the blob since the upload found it held (another process's
+                // repack, or a merge's pack that replaced the listed ones).
                 throw new IOException("blob " + id.name() + " of this write is no longer held (too many uploads waited at once); send it again");
             } else if (commitPoint != null && !applier.holds(id) && StoredObjects.isLoose(repo, id)) {
                 if (shipped.remove(id) == null) {
@@ -1019,7 +1023,6 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
     /** After the applier moved the branch on disk. */
     private void appliedToDisk() {
         headRef.forget();
-        lookAtPacks(); // on the disk writer's thread, which just wrote one, not on the next request's
         Maintenance m = maintenance;
         if (m != null) {
             m.packed(this);

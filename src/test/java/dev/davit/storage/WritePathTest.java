@@ -220,4 +220,56 @@ class WritePathTest {
             assertThat(Files.exists(f.gitDir().resolve(GitRepository.BRANCH))).isTrue();
         }
     }
+
+    /**
+     * A PUT whose content git already holds is not refused when git packs that object between the upload and
+     * the write (here git outside the server writes it loose, then packs it and removes the loose file, as
+     * {@code git repack} and {@code git prune-packed} do): the upload found it stored, so it was not held in
+     * memory, and the list of packs the write path asks (looked at again after a second or after a change this
+     * server made; the clock here stands still) lacks the new pack. Before the write refuses the blob as lost,
+     * it asks JGit's packs as they are now. Before that second look, the write failed with "no longer held".
+     */
+    @Test
+    void aBlobGitPacksBetweenItsUploadAndItsWriteIsFound() throws Exception {
+        long[] now = {0};
+        java.util.concurrent.ScheduledThreadPoolExecutor disk = new java.util.concurrent.ScheduledThreadPoolExecutor(1);
+        try (Repositories repos = new Repositories(tmp.resolve("data"), true, 0, disk, () -> now[0])) {
+            GitRepository repo = repos.createIfMissing("o", "r", null, ALICE);
+            byte[] first = "first".getBytes(StandardCharsets.UTF_8);
+            ObjectId firstId = repo.insertBlob(new ByteArrayInputStream(first), first.length);
+            repo.write(ALICE, "PUT a.txt", edit -> {
+                edit.putFile(p("a.txt"), firstId);
+                return null;
+            });
+            repo.applyToDisk(); // the disk writer's pack written and the packs looked at
+            Path gitDir = repos.dataDir().resolve("o").resolve("r.git");
+            byte[] bytes = "git holds this".getBytes(StandardCharsets.UTF_8);
+            ObjectId id;
+            try (org.eclipse.jgit.internal.storage.file.FileRepository git =
+                         new org.eclipse.jgit.internal.storage.file.FileRepository(gitDir.toFile());
+                 ObjectInserter loose = git.getObjectDatabase().newInserter()) {
+                id = loose.insert(Constants.OBJ_BLOB, bytes);
+                loose.flush();
+            }
+            assertThat(repo.insertBlob(new ByteArrayInputStream(bytes), bytes.length)).isEqualTo(id);
+            try (org.eclipse.jgit.internal.storage.file.FileRepository git =
+                         new org.eclipse.jgit.internal.storage.file.FileRepository(gitDir.toFile());
+                 ObjectInserter packer = git.getObjectDatabase().newPackInserter()) {
+                packer.insert(Constants.OBJ_BLOB, bytes);
+                packer.flush();
+            }
+            Files.delete(LooseObject.path(gitDir.resolve("objects"), id));
+
+            WriteResult<Void> w = repo.write(ALICE, "PUT b.txt", edit -> {
+                edit.putFile(p("b.txt"), id);
+                return null;
+            });
+            assertThat(repo.headId()).isEqualTo(w.revision());
+            try (Snapshot s = repo.head()) {
+                assertThat(StorageFixture.read(s, "b.txt")).isEqualTo("git holds this");
+            }
+        } finally {
+            disk.shutdownNow();
+        }
+    }
 }

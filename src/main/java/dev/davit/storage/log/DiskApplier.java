@@ -99,6 +99,7 @@ public final class DiskApplier {
     private final LongSupplier nanoTime;
     private final long maxUnappliedBytes;
     private final Runnable afterRun;
+    private final Runnable packKnown;
 
     private final ArrayDeque<Batch> queue = new ArrayDeque<>();
     private final Map<ObjectId, NewObject> unapplied = new ConcurrentHashMap<>();
@@ -113,8 +114,17 @@ public final class DiskApplier {
     private IOException lastFailure;
     private boolean closed;
 
+    /**
+     * @param afterRun  called on the disk writer's thread after each run that brought the repository on disk up
+     *                  to date
+     * @param packKnown called on that thread once a run's pack is durable and known to JGit, before its objects
+     *                  stop counting as held ({@link #holds}): whoever keeps a list of the packs takes the new one
+     *                  in first, so that an object is never in neither (a write that placed a blob it was told is
+     *                  held would be refused as if that blob were lost)
+     */
     public DiskApplier(FileRepository repo, String branch, String label, CommitLog log, ObjectCache cache,
-                ScheduledExecutorService executor, LongSupplier nanoTime, long maxUnappliedBytes, Runnable afterRun) {
+                ScheduledExecutorService executor, LongSupplier nanoTime, long maxUnappliedBytes, Runnable afterRun,
+                Runnable packKnown) {
         this.repo = repo;
         this.packConfig = new PackConfig(repo);
         packConfig.setCompressionLevel(java.util.zip.Deflater.BEST_SPEED);
@@ -130,6 +140,7 @@ public final class DiskApplier {
         this.nanoTime = nanoTime;
         this.maxUnappliedBytes = maxUnappliedBytes;
         this.afterRun = afterRun;
+        this.packKnown = packKnown;
     }
 
     /** True when every logged batch is in the repository on disk. */
@@ -300,7 +311,9 @@ public final class DiskApplier {
         if (batches.isEmpty()) {
             return;
         }
-        writePack(batches);
+        if (writePack(batches)) {
+            packKnown.run();
+        }
         moveBranch(batches.get(0).oldHead(), batches.get(batches.size() - 1).newHead());
         long weight = 0;
         synchronized (this) {
@@ -327,7 +340,8 @@ public final class DiskApplier {
 
     /**
      * One pack of every object of {@code batches} the repository does not have yet; durable on return, and
-     * known to JGit (its readers find the objects there once they leave the memory cache).
+     * known to JGit (its readers find the objects there once they leave the memory cache). False when every
+     * object was in a pack already (no pack written).
      *
      * <p>Written by JGit's {@link PackWriter} with its delta search, not {@code PackInserter}: a write rewrites
      * every tree on its path, and a folder's tree of a few thousand files is ~100 KB, so whole objects made a
@@ -336,7 +350,7 @@ public final class DiskApplier {
      * deltas of each other they take a few dozen bytes each, and merges copy the deltas as they are. Those
      * deltas are known without JGit's search ({@link KnownDeltas}, which says why); it searches the rest.
      */
-    private void writePack(List<Batch> batches) throws IOException {
+    private boolean writePack(List<Batch> batches) throws IOException {
         Path packDir = repo.getObjectDatabase().getPackDirectory().toPath();
         java.nio.file.Files.createDirectories(packDir);
         java.util.Map<ObjectId, NewObject> fresh = new java.util.LinkedHashMap<>();
@@ -350,7 +364,7 @@ public final class DiskApplier {
             }
         }
         if (fresh.isEmpty()) {
-            return;
+            return false;
         }
         try (NewObjectReader reader = new NewObjectReader(fresh, KnownDeltas.plan(fresh)); RevWalk rw = new RevWalk(reader);
              PackWriter pw = new PackWriter(allMadeHere ? knownDeltasOnly : packConfig, reader)) {
@@ -365,6 +379,7 @@ public final class DiskApplier {
             // asks every pack about its new blob: loading the new packs' indexes was ~5% of a PUT's thread).
             repo.getObjectDatabase().openPack(packDir.resolve(name + ".pack").toFile()).getIndex();
         }
+        return true;
     }
 
     /**

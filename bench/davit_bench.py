@@ -608,7 +608,8 @@ class Bench:
         with open(cfg, "w") as f:
             f.write("\n".join(lines) + "\n")
         self.davit_data, self.davit_logfile = data, os.path.join(self.work, logname)
-        self.gc_log = os.path.join(self.work, "davit-gc.log")
+        # One GC log per start (davit-gc.log, davit-restart-gc.log, ...): a restart does not hide the first one's.
+        self.gc_log = os.path.join(self.work, logname[:-len(".log")] + "-gc.log")
         cmd = ["java", "-Xmx256m", f"-Xlog:gc:file={self.gc_log}"] + self.args.java_opts.split() + \
               ["-jar", os.path.abspath(self.args.jar), "--config", cfg]
         self.info["davit_cmd"] = " ".join(cmd)
@@ -1472,15 +1473,16 @@ class Bench:
             f.close()
         if self.work and os.path.isdir(self.work):
             if self.args.results:
-                for src, dst in ((os.path.join(self.work, "davit.log"), "davit.log"),
-                             (os.path.join(self.work, "davit-restart.log"), "davit-restart.log"),
-                                 (getattr(self, "gc_log", None), "davit-gc.log"),
+                # Every Davit start's log and GC log (davit.log, davit-gc.log, davit-restart.log, davit-fresh-c4.log, ...)
+                davit_logs = [(os.path.join(self.work, n), n) for n in sorted(os.listdir(self.work))
+                              if n.startswith("davit") and ".log" in n]
+                for src, dst in davit_logs + [
                                  (os.path.join(self.work, "apache", "logs", "error.log"), "apache-error.log"),
                                  (os.path.join(self.work, SABRE, "logs", "apache-error.log"), "sabre-apache-error.log"),
                                  (os.path.join(self.work, SABRE, "logs", "php-fpm.log"), "sabre-php-fpm.log"),
                                  (os.path.join(self.work, SABRE, "logs", "php-errors.log"), "sabre-php-errors.log"),
                                  (os.path.join(self.work, RCLONE, "logs", "rclone.log"), "rclone.log"),
-                                 (os.path.join(self.work, NGINX, "logs", "error.log"), "nginx-error.log")):
+                                 (os.path.join(self.work, NGINX, "logs", "error.log"), "nginx-error.log")]:
                     if src and os.path.exists(src):
                         shutil.copy(src, os.path.join(self.args.results, dst))
             if self.args.keep:

@@ -863,14 +863,19 @@ class Bench:
         log(f"  rep {rep}: {ok} PUTs in {wall:.2f} s = {ok / wall:.0f}/s, median {r['median_ms']:.2f} ms")
         return r
 
-    def put_wrk(self, t, conns):
-        self.settle()
-        folder = f"{t.path}wrk-c{conns}/"
+    @staticmethod
+    def mkcol(t, folder):
+        """A new folder on `t` for a workload's files; anything but 201 ends the step."""
         c = t.conn()
         st = c.request("MKCOL", folder)[0]
         c.close()
         if st != 201:
             raise Fatal(f"MKCOL {folder} answered {st}")
+
+    def put_wrk(self, t, conns):
+        self.settle()
+        folder = f"{t.path}wrk-c{conns}/"
+        self.mkcol(t, folder)
         commits0 = self.davit_commits() if t.key == DAVIT else None
         secs = self.p["wrk_secs"]
         cmd = ["wrk", f"-t{min(conns, 2)}", f"-c{conns}", f"-d{secs}s", "--timeout", "30s", "--latency",
@@ -898,11 +903,7 @@ class Bench:
     def put_rate(self, t, folder, conns, secs, max_puts):
         """1 KiB PUTs to new paths in a fresh `folder` on `conns` persistent connections for `secs` (at most
         `max_puts` in all); the server's listing must show every 2xx PUT."""
-        c = t.conn()
-        st = c.request("MKCOL", folder)[0]
-        c.close()
-        if st != 201:
-            raise Fatal(f"MKCOL {folder} answered {st}")
+        self.mkcol(t, folder)
         lock, lats, bad, nxt = threading.Lock(), [], {}, [0]
         t0 = time.perf_counter()
 
@@ -1122,11 +1123,7 @@ class Bench:
         path = self.small_get_file(t)
         self.settle()
         folder = f"{t.path}burst/"
-        c = t.conn()
-        st = c.request("MKCOL", folder)[0]
-        c.close()
-        if st != 201:
-            raise Fatal(f"MKCOL {folder} answered {st}")
+        self.mkcol(t, folder)
         secs = self.p["burst_secs"]
         r = run(["wrk", "-t2", "-c16", f"-d{secs}s", "--timeout", "30s", "-s", LUA_PUT, t.url(folder), "--", "1024",
                  t.auth_b64 or ""], secs + 90)
@@ -1156,11 +1153,7 @@ class Bench:
 
     def make_davit_folder(self, t, folder, n):
         """A folder of n 1 KiB files made by PUTs on 4 connections (each PUT one commit)."""
-        c = t.conn()
-        st = c.request("MKCOL", folder)[0]
-        c.close()
-        if st != 201:
-            raise Fatal(f"MKCOL {folder} answered {st}")
+        self.mkcol(t, folder)
         bad = []
         t0 = time.time()
 

@@ -270,25 +270,8 @@ public final class LargeBlobs {
         } finally {
             if (!ended) {
                 full.add(ABORT);
-                waitQuietly(result); // the channel is closed after this returns: the worker must be done
+                Latches.awaitEnd(result); // the channel is closed after this returns: the worker must be done
             }
-        }
-    }
-
-    private static void waitQuietly(Future<?> f) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                f.get();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            } catch (ExecutionException e) {
-                break;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
         }
     }
 
@@ -427,7 +410,7 @@ public final class LargeBlobs {
 
         private void awaitSync() {
             if (sync != null) {
-                waitQuietly(sync); // a failed background flush is repeated by the final fsync
+                Latches.awaitEnd(sync); // a failed background flush is repeated by the final fsync
             }
         }
     }

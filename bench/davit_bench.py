@@ -36,6 +36,7 @@ import http.client
 import json
 import os
 import platform
+import random
 import re
 import secrets
 import shutil
@@ -215,10 +216,30 @@ def fill(template, dest, subst):
     return dest
 
 
+def free_ports(n):
+    """n distinct ports nothing listens on, from below the kernel's ephemeral range: a port lent by bind(0) comes
+    from that range, which outgoing connections also use, so a server already running (a cluster's first node,
+    wrk's connections) can take it before its owner binds it."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    picked = []
+    while len(picked) < n:
+        p = random.randrange(20000, max(low, 21000))
+        with socket.socket() as s:  # no SO_REUSEADDR: a listener on any address or a TIME_WAIT makes bind fail
+            try:
+                s.bind(("", p))
+            except OSError:
+                continue
+        if p not in picked:
+            picked.append(p)
+    return picked
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
 
 
 def wait_http(port, path, secs, proc=None):
@@ -942,8 +963,9 @@ class Bench:
     def start_cluster(self):
         """Three more Davit processes in cluster mode (issue 17) on loopback, each with its own data dir, durable,
         -Xmx256m; returns their (name, Popen, data dir) and the HTTP port of the leader once it serves the sample."""
-        http_ports = [free_port() for _ in range(3)]
-        peers = ",".join(f"n{i + 1}@127.0.0.1:{free_port()}:{http_ports[i]}" for i in range(3))
+        ports = free_ports(6)
+        http_ports = ports[:3]
+        peers = ",".join(f"n{i + 1}@127.0.0.1:{ports[3 + i]}:{http_ports[i]}" for i in range(3))
         with open(os.path.join(ROOT, "config", "davit.properties")) as f:
             base = f.read()
         nodes = []

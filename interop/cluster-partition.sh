@@ -40,11 +40,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-read -r -a ports <<<"$(python3 -c 'import socket
-ss=[socket.socket() for _ in range(12)]
-[s.bind(("127.0.0.1",0)) for s in ss]
-print(" ".join(str(s.getsockname()[1]) for s in ss))
-[s.close() for s in ss]')"
+read -r -a ports <<<"$(free_ports 12)"
 k=0
 for i in 1 2 3; do HTTP[$i]=${ports[$k]}; RAFT[$i]=${ports[$((k + 1))]}; k=$((k + 2)); done
 for i in 1 2 3; do for j in 1 2 3; do

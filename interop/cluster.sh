@@ -42,11 +42,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-read -r -a ports <<<"$(python3 -c 'import socket
-ss=[socket.socket() for _ in range(9)]
-[s.bind(("127.0.0.1",0)) for s in ss]
-print(" ".join(str(s.getsockname()[1]) for s in ss))
-[s.close() for s in ss]')"
+read -r -a ports <<<"$(free_ports 9)"
 # Per node: the users' HTTP port, the Raft port, and (with mutual TLS, below) the nodes' own HTTPS port, which
 # cluster.peers names; without TLS the nodes use the users' port, as before.
 peers=""

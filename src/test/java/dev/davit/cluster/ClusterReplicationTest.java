@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,6 +33,7 @@ import dev.davit.storage.Repositories;
 import dev.davit.storage.SideFiles;
 import dev.davit.storage.WriteKey;
 import dev.davit.storage.WriteResult;
+import dev.davit.testutil.FreePorts;
 
 /**
  * Three real Ratis servers in this JVM on loopback, each with its own repositories in a temporary folder:
@@ -41,6 +41,7 @@ import dev.davit.storage.WriteResult;
  * the Raft log, and without a majority nothing is acknowledged.
  */
 class ClusterReplicationTest {
+    private final FreePorts ports = new FreePorts();
     private static final Identity ALICE = new Identity("Alice", "alice@example.org");
     /** Generous: three Raft servers and their elections share two busy cores with other work. */
     private static final long DEADLINE_NANOS = 60_000_000_000L;
@@ -103,7 +104,7 @@ class ClusterReplicationTest {
             throws IOException {
         List<DavitConfig.Cluster.Peer> peers = new ArrayList<>();
         for (String id : List.of("n1", "n2", "n3")) {
-            peers.add(new DavitConfig.Cluster.Peer(id, "127.0.0.1", freePort(), freePort()));
+            peers.add(new DavitConfig.Cluster.Peer(id, "127.0.0.1", ports.next(), ports.next()));
         }
         for (DavitConfig.Cluster.Peer p : peers) {
             nodes.add(new Node(p.id(), new DavitConfig.Cluster(true, p.id(), peers, null, commitTimeoutMillis,
@@ -114,11 +115,6 @@ class ClusterReplicationTest {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     @AfterEach
     void stopAll() throws IOException {

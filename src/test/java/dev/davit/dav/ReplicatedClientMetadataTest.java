@@ -3,7 +3,6 @@ package dev.davit.dav;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -21,6 +20,7 @@ import dev.davit.storage.NoteKeeper;
 import dev.davit.storage.RepoPath;
 import dev.davit.storage.Repositories;
 import dev.davit.testutil.Conditions;
+import dev.davit.testutil.FreePorts;
 
 /**
  * Sync-client metadata in cluster mode, through a real replicated log (a Raft group of one node in this JVM):
@@ -64,10 +64,7 @@ class ReplicatedClientMetadataTest {
 
     @Test
     void aRequestsChangesAreOneNoteReplayedAfterARestartWithoutBeingAppliedTwice() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = new FreePorts().next();
         DavitConfig.Cluster settings = new DavitConfig.Cluster(true, "n1",
                 List.of(new DavitConfig.Cluster.Peer("n1", "127.0.0.1", port, 1)), null, 30_000, "a-test-secret-of-the-nodes");
         ObjectId blob = ObjectId.fromString("1111111111111111111111111111111111111111");
@@ -107,10 +104,7 @@ class ReplicatedClientMetadataTest {
     }
 
     private static DavitConfig.Cluster oneNode(String id) throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = new FreePorts().next();
         return new DavitConfig.Cluster(true, id, List.of(new DavitConfig.Cluster.Peer(id, "127.0.0.1", port, 1)), null,
                 30_000, "a-test-secret-of-the-nodes");
     }

@@ -3,7 +3,6 @@ package dev.davit.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,6 +33,7 @@ import dev.davit.storage.NoteKeeper;
 import dev.davit.storage.RepoPath;
 import dev.davit.testutil.Conditions;
 import dev.davit.testutil.TestServer;
+import dev.davit.testutil.FreePorts;
 
 /**
  * Raft snapshots with three real servers (a snapshot every 10 entries, log files of 64 KiB, so a few dozen
@@ -42,6 +42,7 @@ import dev.davit.testutil.TestServer;
  * {@code cluster.secret}), and then holds every write and every lock with the same head as the others.
  */
 class ClusterCatchUpTest {
+    private final FreePorts ports = new FreePorts();
     private static final long DEADLINE_NANOS = 90_000_000_000L;
     private static final String SECRET = "a-test-secret-of-the-nodes";
 
@@ -63,18 +64,13 @@ class ClusterCatchUpTest {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     private void configure() throws IOException {
         StringBuilder b = new StringBuilder();
         for (int i = 1; i <= 3; i++) {
-            int httpPort = freePort();
+            int httpPort = ports.next();
             httpPorts.add(httpPort);
-            b.append(i > 1 ? "," : "").append("n").append(i).append("@127.0.0.1:").append(freePort()).append(':').append(httpPort);
+            b.append(i > 1 ? "," : "").append("n").append(i).append("@127.0.0.1:").append(ports.next()).append(':').append(httpPort);
         }
         peers = b.toString();
         Path sample = tmp.resolve("sample");

@@ -5,7 +5,6 @@ import dev.davit.testutil.Conditions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.davit.config.ConfigLoader;
 import dev.davit.storage.NotFoundException;
 import dev.davit.testutil.TestServer;
+import dev.davit.testutil.FreePorts;
 
 /**
  * Three real servers in cluster mode on loopback, spoken to over HTTP with a real client: any node takes any
@@ -33,6 +33,7 @@ import dev.davit.testutil.TestServer;
  * with Retry-After.
  */
 class ClusterServerTest {
+    private final FreePorts ports = new FreePorts();
     private static final long DEADLINE_NANOS = 60_000_000_000L;
 
     @TempDir
@@ -50,11 +51,6 @@ class ClusterServerTest {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     /** Starts {@code running} of three configured nodes. */
     private void start(int running) throws Exception {
@@ -68,9 +64,9 @@ class ClusterServerTest {
         Files.writeString(sample.resolve("README.md"), "# sample\n");
         StringBuilder peers = new StringBuilder();
         for (int i = 1; i <= 3; i++) {
-            int httpPort = freePort();
+            int httpPort = ports.next();
             httpPorts.add(httpPort);
-            peers.append(i > 1 ? "," : "").append("n").append(i).append("@127.0.0.1:").append(freePort()).append(':').append(httpPort);
+            peers.append(i > 1 ? "," : "").append("n").append(i).append("@127.0.0.1:").append(ports.next()).append(':').append(httpPort);
         }
         for (int i = 1; i <= running; i++) {
             Properties p = new Properties();

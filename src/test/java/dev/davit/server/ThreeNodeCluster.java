@@ -1,7 +1,6 @@
 package dev.davit.server;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,6 +17,7 @@ import dev.davit.config.ConfigLoader;
 import dev.davit.storage.NotFoundException;
 import dev.davit.testutil.Conditions;
 import dev.davit.testutil.TestServer;
+import dev.davit.testutil.FreePorts;
 
 /**
  * Three real servers in cluster mode on loopback (as in {@link ClusterServerTest}), spoken to over HTTP with a
@@ -25,6 +25,7 @@ import dev.davit.testutil.TestServer;
  * and started again on its folder.
  */
 final class ThreeNodeCluster implements AutoCloseable {
+    private final FreePorts ports = new FreePorts();
     private static final long DEADLINE_NANOS = 60_000_000_000L;
 
     private final List<Integer> httpPorts = new ArrayList<>();
@@ -52,11 +53,11 @@ final class ThreeNodeCluster implements AutoCloseable {
         Files.writeString(sample.resolve("README.md"), "# sample\n");
         StringBuilder peers = new StringBuilder();
         for (int i = 1; i <= 3; i++) {
-            int httpPort = freePort();
+            int httpPort = ports.next();
             httpPorts.add(httpPort);
-            int nodePort = ownNodePorts ? freePort() : httpPort;
+            int nodePort = ownNodePorts ? ports.next() : httpPort;
             nodePorts.add(nodePort);
-            peers.append(i > 1 ? "," : "").append("n").append(i).append("@127.0.0.1:").append(freePort()).append(':').append(nodePort);
+            peers.append(i > 1 ? "," : "").append("n").append(i).append("@127.0.0.1:").append(ports.next()).append(':').append(nodePort);
         }
         for (int i = 1; i <= 3; i++) {
             Properties p = new Properties();
@@ -98,11 +99,6 @@ final class ThreeNodeCluster implements AutoCloseable {
         return leader;
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     static void await(String what, BooleanSupplier condition) {
         Conditions.await(what, DEADLINE_NANOS, condition);

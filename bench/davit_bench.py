@@ -36,7 +36,6 @@ import http.client
 import json
 import os
 import platform
-import random
 import re
 import secrets
 import shutil
@@ -52,6 +51,8 @@ import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "interop"))
+from free_ports import free_ports  # noqa: E402 (ports below the ephemeral range; interop's cluster scripts use it too)
 LUA_PUT = os.path.join(HERE, "wrk-put.lua")
 HTTPD_TEMPLATE = os.path.join(HERE, "httpd.conf.in")
 HTTPD_SABRE_TEMPLATE = os.path.join(HERE, "httpd-sabre.conf.in")
@@ -214,28 +215,6 @@ def fill(template, dest, subst):
     with open(dest, "w") as f:
         f.write(text)
     return dest
-
-
-def free_ports(n):
-    """n distinct ports nothing listens on, from below the kernel's ephemeral range: a port lent by bind(0) comes
-    from that range, which outgoing connections also use, so a server already running (a cluster's first node,
-    wrk's connections) can take it before its owner binds it."""
-    try:
-        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
-            low = int(f.read().split()[0])
-    except (OSError, ValueError, IndexError):
-        low = 32768
-    picked = []
-    while len(picked) < n:
-        p = random.randrange(20000, max(low, 21000))
-        with socket.socket() as s:  # no SO_REUSEADDR: a listener on any address or a TIME_WAIT makes bind fail
-            try:
-                s.bind(("", p))
-            except OSError:
-                continue
-        if p not in picked:
-            picked.append(p)
-    return picked
 
 
 def free_port():

@@ -43,29 +43,8 @@ check_in() {
   fail "$d: expected one of [$*], got '$a'"
 }
 
-# free_ports N: N distinct ports nothing listens on, for servers that must know each other's ports before they
-# start (a cluster's peers). Taken from below the kernel's ephemeral range: a port lent by bind(0) comes from that
-# range, which outgoing connections also use, so a node already running can take it before its owner binds it.
-free_ports() {
-  python3 - "$1" <<'PY'
-import random, socket, sys
-try:
-    low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
-except (OSError, ValueError, IndexError):
-    low = 32768
-picked = []
-while len(picked) < int(sys.argv[1]):
-    p = random.randrange(20000, max(low, 21000))
-    with socket.socket() as s:  # no SO_REUSEADDR: a listener on any address or a TIME_WAIT makes bind fail
-        try:
-            s.bind(("", p))
-        except OSError:
-            continue
-    if p not in picked:
-        picked.append(p)
-print(" ".join(map(str, picked)))
-PY
-}
+# free_ports N: N distinct ports nothing listens on, from below the kernel's ephemeral range (interop/free_ports.py).
+free_ports() { python3 "$INTEROP_DIR/free_ports.py" "$1"; }
 
 # ---------------------------------------------------------------- server
 

@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * is not started at all (the caller answers 503 with {@code Retry-After}). So guessers can hold at most
  * {@code concurrent + waiting} of Jetty's request threads, and never all the cores; requests whose
  * credentials are already cached never come here (issue 14). A check runs on {@code executor} (the server's:
- * {@link LowPriorityThreads}, so checks get the cores that requests leave) while its request waits. Thread-safe.
+ * {@code dev.davit.os.LowPriorityThreads}, so checks get the cores that requests leave) while its request waits. Thread-safe.
  */
 public final class PasswordChecks {
     private final int concurrent;

@@ -9,7 +9,6 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 
-import org.eclipse.jgit.lib.ObjectId;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;

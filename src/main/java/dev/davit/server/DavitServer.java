@@ -27,7 +27,7 @@ import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import dev.davit.auth.FailedLoginLimiter;
 import dev.davit.cluster.ClusterNode;
 import dev.davit.cluster.LeaderForwarding;
-import dev.davit.auth.LowPriorityThreads;
+import dev.davit.os.LowPriorityThreads;
 import dev.davit.auth.PasswordChecks;
 import dev.davit.auth.UserStore;
 import dev.davit.config.DavitConfig;

@@ -3,11 +3,11 @@ package dev.davit.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+
+import dev.davit.os.LowPriorityThreads;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -24,33 +24,23 @@ class PasswordChecksYieldToRequestsTest {
         threads.shutdownNow();
     }
 
-    /** The calling thread's nice value (field 19 of /proc/thread-self/stat; the name, field 2, may hold spaces). */
-    static int niceOfThisThread() {
-        try {
-            String stat = Files.readString(Path.of("/proc/thread-self/stat"));
-            return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     @Test
     void aCheckRunsAtNiceTenOffTheRequestThreadAndItsAnswerComesBack() {
         assumeThat(Path.of("/proc/thread-self")).as("Linux").exists();
-        int requestNice = niceOfThisThread();
+        int requestNice = LowPriorityThreads.niceOfThisThread();
         PasswordChecks checks = new PasswordChecks(1, 0, threads);
         Thread request = Thread.currentThread();
         int[] seen = new int[1];
         boolean answer;
         try (PasswordChecks.Turn t = checks.enter().orElseThrow()) {
             answer = t.run(() -> {
-                seen[0] = niceOfThisThread();
+                seen[0] = LowPriorityThreads.niceOfThisThread();
                 return Thread.currentThread() != request;
             });
         }
         assertThat(answer).as("run on the checks' own thread").isTrue();
         assertThat(seen[0]).as("the check's nice (the request thread's: %d)", requestNice).isEqualTo(10);
-        assertThat(niceOfThisThread()).as("the request thread keeps its priority").isEqualTo(requestNice);
+        assertThat(LowPriorityThreads.niceOfThisThread()).as("the request thread keeps its priority").isEqualTo(requestNice);
     }
 
     @Test

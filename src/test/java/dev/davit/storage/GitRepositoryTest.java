@@ -1,6 +1,5 @@
 package dev.davit.storage;
 
-import dev.davit.storage.history.History;
 
 import dev.davit.storage.objects.LooseObject;
 

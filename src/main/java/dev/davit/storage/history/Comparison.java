@@ -2,7 +2,6 @@ package dev.davit.storage.history;
 
 import java.util.List;
 
-import org.eclipse.jgit.lib.ObjectId;
 
 /**
  * Two commits compared as git's three-dot range does: {@code ahead} are the commits reachable from head

@@ -1,6 +1,5 @@
 package dev.davit.storage.log;
 
-import dev.davit.storage.objects.NewObject;
 import dev.davit.storage.objects.PackFiles;
 
 import java.io.IOException;

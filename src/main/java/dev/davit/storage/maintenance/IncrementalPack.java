@@ -1,15 +1,9 @@
 package dev.davit.storage.maintenance;
 
-import dev.davit.storage.disk.DurableFiles;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Set;
 
 import org.eclipse.jgit.internal.storage.file.FileRepository;

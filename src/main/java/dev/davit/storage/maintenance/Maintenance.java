@@ -5,8 +5,6 @@ import java.io.IOException;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -75,15 +73,9 @@ public final class Maintenance implements AutoCloseable {
     /** @param everyCommits commits between two repacks of a repository; 0 or less: never */
     public Maintenance(int everyCommits) {
         this.everyCommits = everyCommits;
-        java.util.concurrent.ScheduledThreadPoolExecutor pool = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(() -> {
-                LowPriority.lowerCurrentThread();
-                r.run();
-            }, "davit-gc");
-            t.setDaemon(true);
-            t.setPriority(Thread.MIN_PRIORITY);
-            return t;
-        });
+        // Repacks take only the cores requests leave.
+        java.util.concurrent.ScheduledThreadPoolExecutor pool = new java.util.concurrent.ScheduledThreadPoolExecutor(1,
+                new dev.davit.os.LowPriorityThreads("davit-gc", 10));
         // A repack still waiting for its turn is dropped at shutdown; one already running finishes (close()).
         pool.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         this.worker = pool;

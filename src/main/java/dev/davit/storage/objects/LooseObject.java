@@ -14,7 +14,6 @@ import java.util.zip.Inflater;
 
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.lib.ObjectInserter;
 
 /**
  * One git object in the loose format ({@code zlib("<type> <size>\0" + content)}), as written to

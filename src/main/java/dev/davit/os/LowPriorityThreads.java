@@ -1,4 +1,4 @@
-package dev.davit.auth;
+package dev.davit.os;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,15 +11,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Threads that lower their own scheduling priority (Linux nice) before their first task, for the password
- * checks (issue 14): a PBKDF2 check is ~260 ms of one core, and the checks that guessers' free failures earn
- * (5 an address and a name, then one per wait) ran at the priority of the request threads, so on a 2-core
- * machine a user's request waited behind them for the core (bench/auth_attack.py: the user's p99 3.7-8x its
- * p99 without the attack). At nice 10 a check gets the cores the requests leave. Java's thread priorities do
- * nothing on Linux (without -XX:ThreadPriorityPolicy=1, which needs root), so the thread renices itself by its
- * own id ({@code /proc/thread-self}, setpriority(2) applies to one thread): a thread may always lower its
- * priority. Where that is not possible (another OS, no {@code renice}) the checks run at normal priority and
- * one line says so.
+ * Threads that lower their own scheduling priority (Linux nice) before their first task, for work that must
+ * take only the cores requests leave: the password checks (issue 14: a PBKDF2 check is ~260 ms of one core,
+ * and the checks guessers' free failures earn ran at the priority of the request threads, so on a 2-core
+ * machine a user's request waited behind them; bench/auth_attack.py: the user's p99 3.7-8x its p99 without the
+ * attack) and the background repacks. At nice 10 a thread weighs ~1/9 of a request thread when both want the
+ * CPU, and costs nothing when the CPU is idle. Java's thread priorities do nothing on Linux (without
+ * -XX:ThreadPriorityPolicy=1, which needs root), so the thread renices itself by its own id
+ * ({@code /proc/thread-self}, setpriority(2) applies to one thread): a thread may always lower its priority.
+ * Where that is not possible (another OS, no {@code renice}) the work runs at normal priority and one line
+ * says so.
  */
 public final class LowPriorityThreads implements ThreadFactory {
     private static final Logger LOG = LoggerFactory.getLogger(LowPriorityThreads.class);
@@ -48,6 +49,17 @@ public final class LowPriorityThreads implements ThreadFactory {
         }, name + "-" + count.incrementAndGet());
         t.setDaemon(true);
         return t;
+    }
+
+    /** The calling thread's nice value, or null where /proc does not tell (not Linux). */
+    public static Integer niceOfThisThread() {
+        try {
+            String stat = Files.readString(Path.of("/proc/thread-self/stat"));
+            // Fields after the command name, which is in parentheses and may hold spaces: nice is field 19.
+            return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[19 - 3]);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     /** Sets the calling thread's nice value; null when done, else why not. */

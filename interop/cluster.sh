@@ -9,7 +9,8 @@
 # version, and all of them a shared file with If-Match races across nodes.
 # Then, on every node's own disk: the same head, every write answered 2xx there (its blob), each writer's file at
 # its last acknowledged version (or a later attempt that was committed though not answered), `git fsck` clean;
-# through every node: the same bytes and ETag; of the racing writes with the same If-Match at most one won.
+# through every node: the same bytes and ETag; of the racing writes with the same If-Match at most one won. Last, a
+# branch and an annotated tag pushed with git through node 2: on every node's disk and listed through every node.
 # A Raft snapshot every 20 entries: the restarted nodes usually lack entries no log keeps any more, and catch up
 # by fetching the leader's snapshot and repositories (said at the end).
 # Builds nothing; in test-all.sh's default list (CI). Env: CLUSTER_WORKERS, DAVIT_JAR, INTEROP_LOGS, INTEROP_KEEP=1.
@@ -370,6 +371,31 @@ for w in 1 "$WORKERS"; do
     check_eq "GET w$w.txt through n$i as through n1" "$r1" "$ri"
   done
 done
+
+# git users' branches and tags: pushed with the git CLI through node 2 (forwarded to the leader), each one a
+# record of the replicated log, on every node's own disk (the followers apply it within moments of the leader's
+# "ok") and listed through every node.
+GU() { echo "http://$DAVIT_USER:$DAVIT_PASS@127.0.0.1:${HTTP[$1]}/git/demo/sample.git"; }
+if git clone -q "$(GU 1)" "$WORK/clone" 2>"$WORK/clone.err"; then
+  git -C "$WORK/clone" -c user.name=Interop -c user.email=interop@localhost commit -q --allow-empty -m "on a feature branch"
+  git -C "$WORK/clone" -c user.name=Interop -c user.email=interop@localhost tag -a v1 -m "the first release"
+  out=$(git -C "$WORK/clone" push "$(GU 2)" HEAD:refs/heads/feature refs/tags/v1 2>&1); rc=$?
+  check_eq "git push of a branch and an annotated tag through n2 ($(tr '\n' ' ' <<<"$out" | head -c 300))" 0 "$rc"
+  want="$(git -C "$WORK/clone" rev-parse HEAD) $(git -C "$WORK/clone" rev-parse v1)"
+  deadline=$((SECONDS + 30))
+  for i in 1 2 3; do
+    while :; do
+      got="$(g "$i" rev-parse -q --verify refs/heads/feature) $(g "$i" rev-parse -q --verify refs/tags/v1)"
+      [[ "$got" == "$want" ]] || (( SECONDS >= deadline )) && break
+      sleep 0.2
+    done
+    check_eq "n$i: refs/heads/feature and refs/tags/v1 on its disk" "$want" "$got"
+    listed=$(git ls-remote "$(GU "$i")" refs/heads/feature refs/tags/v1 2>&1 | awk '{ print $1 }' | tr '\n' ' ')
+    check_eq "git ls-remote through n$i" "$want " "$listed"
+  done
+else
+  fail "git clone through n1: $(head -c 300 "$WORK/clone.err")"
+fi
 
 for i in 1 2 3; do
   n=$(grep -c 'caught up from' "$WORK/node-$i.log")

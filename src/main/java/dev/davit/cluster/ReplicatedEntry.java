@@ -37,6 +37,12 @@ record ReplicatedEntry(String owner, String name, CommitLog.Record record, List<
      * network whole. The base is in the tree of the commit the batch follows, which every node applied before.
      */
     private static final int MAGIC_DELTAS = 0x44565234; // "DVR4"
+    /**
+     * As {@link #MAGIC_OUTSIDE} (keys and outside blobs, maybe none), for a record of a ref other than the served
+     * branch (another branch or a tag, pushed with git; whole objects). A magic of its own so that a node of an
+     * older version, which would move the served branch by any record, stops at it instead.
+     */
+    private static final int MAGIC_REF = 0x44565235; // "DVR5"
 
     ReplicatedEntry(String owner, String name, CommitLog.Record record) {
         this(owner, name, record, List.of(), 0, List.of());
@@ -49,7 +55,11 @@ record ReplicatedEntry(String owner, String name, CommitLog.Record record, List<
     byte[] encode() throws IOException {
         boolean deltas = CommitLog.hasDeltas(record);
         byte[] payload = deltas ? CommitLog.encodeWithDeltas(record) : CommitLog.encode(record);
-        int magic = deltas ? MAGIC_DELTAS : !outside.isEmpty() ? MAGIC_OUTSIDE : keys.isEmpty() ? MAGIC : MAGIC_KEYED;
+        int magic = !dev.davit.storage.GitRepository.BRANCH.equals(record.ref()) ? MAGIC_REF : deltas ? MAGIC_DELTAS
+                : !outside.isEmpty() ? MAGIC_OUTSIDE : keys.isEmpty() ? MAGIC : MAGIC_KEYED;
+        if (magic == MAGIC_REF && deltas) {
+            throw new IOException("a record of " + record.ref() + " with deltas"); // pushes hold whole objects
+        }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(payload.length + 64 + 128 * keys.size());
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(magic);
@@ -66,7 +76,7 @@ record ReplicatedEntry(String owner, String name, CommitLog.Record record, List<
                     out.write(id);
                 }
             }
-            if (magic == MAGIC_OUTSIDE || magic == MAGIC_DELTAS) {
+            if (magic == MAGIC_OUTSIDE || magic == MAGIC_DELTAS || magic == MAGIC_REF) {
                 out.writeInt(outside.size());
                 byte[] id = new byte[Constants.OBJECT_ID_LENGTH];
                 for (ObjectId o : outside) {
@@ -102,7 +112,7 @@ record ReplicatedEntry(String owner, String name, CommitLog.Record record, List<
                                           boolean headsOnly) throws IOException {
         try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(data))) {
             int magic = in.readInt();
-            if (magic != MAGIC && magic != MAGIC_KEYED && magic != MAGIC_OUTSIDE && magic != MAGIC_DELTAS) {
+            if (magic != MAGIC && magic != MAGIC_KEYED && magic != MAGIC_OUTSIDE && magic != MAGIC_DELTAS && magic != MAGIC_REF) {
                 throw new IOException("not a Davit log entry");
             }
             String owner = in.readUTF();
@@ -124,7 +134,7 @@ record ReplicatedEntry(String owner, String name, CommitLog.Record record, List<
                 }
             }
             List<ObjectId> outside = List.of();
-            if (magic == MAGIC_OUTSIDE || magic == MAGIC_DELTAS) {
+            if (magic == MAGIC_OUTSIDE || magic == MAGIC_DELTAS || magic == MAGIC_REF) {
                 int n = in.readInt();
                 if (n < (magic == MAGIC_OUTSIDE ? 1 : 0) || (long) n * Constants.OBJECT_ID_LENGTH > in.available()) {
                     throw new IOException("a Davit log entry with " + n + " blobs outside it");
@@ -144,6 +154,9 @@ record ReplicatedEntry(String owner, String name, CommitLog.Record record, List<
             in.readFully(payload);
             CommitLog.Record record = headsOnly ? CommitLog.decodeHeads(payload) : magic == MAGIC_DELTAS
                     ? CommitLog.decodeWithDeltas(payload, bases.apply(owner, name)) : CommitLog.decode(payload);
+            if ((magic == MAGIC_REF) == dev.davit.storage.GitRepository.BRANCH.equals(record.ref())) {
+                throw new IOException("a Davit log entry for " + record.ref() + " of the wrong kind");
+            }
             return new ReplicatedEntry(owner, name, record, keys, stamp, outside);
         }
     }

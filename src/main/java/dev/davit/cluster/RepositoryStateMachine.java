@@ -218,12 +218,12 @@ final class RepositoryStateMachine extends BaseStateMachine {
                 // decoded; one the head is at must have it, and a node without it stops as for any entry.
                 e = ReplicatedEntry.decodeWithoutObjects(data);
                 GitRepository target = repositories.createIfMissing(e.owner(), e.name(), null, null);
-                if (java.util.Objects.equals(target.headId(), e.record().oldHead())) {
+                if (target.applicable(e.record())) {
                     throw missing;
                 }
             }
             GitRepository repo = repositories.createIfMissing(e.owner(), e.name(), null, null);
-            if (java.util.Objects.equals(repo.headId(), e.record().oldHead())) {
+            if (repo.applicable(e.record())) {
                 // Large blobs its commits name outside the record: a majority took each before the entry was
                 // submitted; this node fetches one it missed (entries are applied one at a time: the head
                 // cannot move between this check and the apply).

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.transport.ReceiveCommand;
 import org.eclipse.jgit.transport.ReceivePack;
@@ -54,18 +55,18 @@ final class DurableReceivePack extends ReceivePack {
     }
 
     /**
-     * Cluster mode: the branch WebDAV serves moves only once the replicated log committed the push (its new
-     * objects and the branch's move as one record, {@link GitRepository#pushReplicated}), so git hears "ok" only
-     * for a push that is on a majority of the nodes' disks. Other refs are refused: the log replicates the
-     * served branch only, and a ref on one node's disk would be lost with that node.
+     * Cluster mode: a ref moves only once the replicated log committed the push (its new objects and the ref's
+     * move as one record, {@link GitRepository#pushRefReplicated}), so git hears "ok" only for a push that is on a
+     * majority of the nodes' disks: the branch WebDAV serves, other branches and tags alike. Other refs
+     * ({@code refs/notes/}, ...) are refused: a ref on one node's disk would be lost with that node.
      */
     private void executeReplicated() {
         List<ReceiveCommand> commands = filterCommands(ReceiveCommand.Result.NOT_ATTEMPTED);
         for (ReceiveCommand c : commands) {
-            if (!c.getRefName().equals(GitRepository.BRANCH)) {
-                c.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, "cluster mode replicates "
-                        + GitRepository.BRANCH + " only; other branches and tags are refused");
-            } else if (c.getType() == ReceiveCommand.Type.DELETE) {
+            String ref = c.getRefName();
+            if (!ref.startsWith(Constants.R_HEADS) && !ref.startsWith(Constants.R_TAGS)) {
+                c.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, "cluster mode replicates branches and tags only");
+            } else if (ref.equals(GitRepository.BRANCH) && c.getType() == ReceiveCommand.Type.DELETE) {
                 c.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, "main is the branch WebDAV serves; it cannot be deleted");
             }
         }
@@ -77,16 +78,17 @@ final class DurableReceivePack extends ReceivePack {
             if (c.getResult() != ReceiveCommand.Result.NOT_ATTEMPTED) {
                 continue;
             }
+            String ref = c.getRefName();
             try {
-                if (repository.pushReplicated(c.getOldId(), c.getNewId())) {
+                if (repository.pushRefReplicated(ref, c.getOldId(), c.getNewId())) {
                     c.setResult(ReceiveCommand.Result.OK);
                 } else {
-                    c.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, "main moved while this push was under way; fetch and push again");
+                    c.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, ref + " moved while this push was under way; fetch and push again");
                 }
             } catch (NotCommittedException e) {
                 // As a WebDAV write's 503: the entry may still be committed later, so the client is told to look.
                 c.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, "not committed by the cluster (" + e.getMessage()
-                        + "); main may still move to this commit later: fetch to see, then push again if it did not");
+                        + "); " + ref + " may still move to this commit later: fetch to see, then push again if it did not");
             } catch (IOException | RuntimeException e) {
                 c.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, e.getMessage());
             }

@@ -66,6 +66,8 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
     private final String name;
     private final Repository repo;
     private final Path tmpDir;
+    /** Cluster mode's other branches and tags, applied straight to disk ({@link #pushRefReplicated}). */
+    private final ReplicatedRefs otherRefs;
     /** Largest blob that is logged instead of synced by itself. */
     static final int SMALL_BLOB = 1 << 20;
     /** Most writes one batch takes (its log record holds their objects). */
@@ -162,6 +164,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
         this.owner = owner;
         this.name = name;
         this.repo = repo;
+        this.otherRefs = new ReplicatedRefs(repo, owner + "/" + name);
         this.nanoTime = nanoTime;
         this.durable = durable;
         this.diskExecutor = diskExecutor;
@@ -906,6 +909,14 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
      * applied it): 2-7 ms each with three nodes on one busy disk, JFR of sequential PUTs.
      */
     public Applied applyReplicated(CommitLog.Record record) throws IOException {
+        if (!BRANCH.equals(record.ref())) {
+            // Another branch or a tag, straight to disk, once the disk writer has written every record before it:
+            // the record leaves out what main reaches, which may still be in the writer's queue (JGit refuses a ref
+            // to an object it cannot find, and a process reading the repository must never meet a ref whose
+            // history is missing). Pushes only wait for this, never a write.
+            applyToDisk();
+            return otherRefs.apply(record);
+        }
         synchronized (log) {
             ObjectId head = headId();
             if (!java.util.Objects.equals(head, record.oldHead())) {
@@ -927,7 +938,8 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
      * branch is offered as what it has); the received pack is fsynced; then the branch moves here to the other's
      * head as a replicated record would move it (this repository's own log first, then the disk writer), and
      * this waits until that is on disk. The other node is ahead of this one (it applied every entry this one
-     * did, and more), so the move is a fast-forward.
+     * did, and more), so the move is a fast-forward. Its other branches and tags (pushed with git) become this
+     * node's as they are there, those it no longer has dropped ({@link ReplicatedRefs#adopt}).
      *
      * @param connections how JGit connects to {@code url} (the nodes' own TLS), or null for its default
      * @return the other node's head, now this one's (null: it has no commit yet, and nothing changed here)
@@ -935,6 +947,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
     public ObjectId catchUpFrom(String url, java.util.Map<String, String> headers,
                                 org.eclipse.jgit.transport.http.HttpConnectionFactory connections) throws IOException {
         ObjectId target;
+        java.util.Map<String, ObjectId> others = new java.util.HashMap<>();
         try (org.eclipse.jgit.transport.Transport t = org.eclipse.jgit.transport.Transport.open(repo,
                 new org.eclipse.jgit.transport.URIish(url))) {
             if (t instanceof org.eclipse.jgit.transport.TransportHttp http) {
@@ -944,20 +957,35 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
                 }
             }
             t.setTimeout(60);
-            // No destination: no ref of this repository moves here; the branch moves below, through the log.
-            org.eclipse.jgit.transport.FetchResult fetched = t.fetch(org.eclipse.jgit.lib.NullProgressMonitor.INSTANCE,
-                    List.of(new org.eclipse.jgit.transport.RefSpec(BRANCH)));
+            // The other branches and tags (pushed with git) by name: a wildcard without a destination is refused.
+            List<org.eclipse.jgit.transport.RefSpec> specs = new ArrayList<>(List.of(new org.eclipse.jgit.transport.RefSpec(BRANCH)));
+            try (org.eclipse.jgit.transport.FetchConnection listing = t.openFetch()) {
+                for (org.eclipse.jgit.lib.Ref r : listing.getRefs()) {
+                    if (!r.getName().equals(BRANCH) && ReplicatedRefs.replicable(r.getName()) && r.getObjectId() != null) {
+                        specs.add(new org.eclipse.jgit.transport.RefSpec(r.getName()));
+                    }
+                }
+            }
+            // No destination: no ref of this repository moves here; the branch moves below, through the log,
+            // and the others once the objects are synced.
+            org.eclipse.jgit.transport.FetchResult fetched = t.fetch(org.eclipse.jgit.lib.NullProgressMonitor.INSTANCE, specs);
             org.eclipse.jgit.lib.Ref advertised = fetched.getAdvertisedRef(BRANCH);
             target = advertised == null ? null : advertised.getObjectId();
+            for (org.eclipse.jgit.lib.Ref r : fetched.getAdvertisedRefs()) {
+                if (!r.getName().equals(BRANCH) && ReplicatedRefs.replicable(r.getName()) && r.getObjectId() != null) {
+                    others.put(r.getName(), r.getObjectId());
+                }
+            }
         } catch (java.net.URISyntaxException e) {
             throw new IOException("not a URL: " + url, e);
-        }
-        if (target == null) {
-            return null;
         }
         Path packDir = repo.getDirectory().toPath().resolve("objects").resolve("pack");
         if (Files.isDirectory(packDir)) {
             PackFiles.force(packDir, PackFiles.names(packDir)); // JGit renamed the received pack into place unsynced
+        }
+        otherRefs.adopt(others);
+        if (target == null) {
+            return null;
         }
         try (ObjectReader reader = repo.newObjectReader()) {
             if (!reader.has(target)) {
@@ -1126,46 +1154,76 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
             if (!java.util.Objects.equals(headId(), expected)) {
                 return false;
             }
-            long max = replicated.maxRecordBytes();
-            long bytes = 0;
-            List<NewObject> objects = new ArrayList<>();
-            List<ObjectId> outside = new ArrayList<>();
-            try (ObjectReader reader = newReader(); org.eclipse.jgit.revwalk.ObjectWalk walk = new org.eclipse.jgit.revwalk.ObjectWalk(reader)) {
-                walk.markStart(walk.parseCommit(newId));
+            ReplicatedRefs.Pushed pushed;
+            try (ObjectReader reader = newReader()) {
+                // Every node holds what the branch's old head and the other branches and tags reach (a feature
+                // branch merged into main sends only the merge).
+                List<ObjectId> known = new ArrayList<>(otherRefs.tips(BRANCH));
                 if (expected != null) {
-                    walk.markUninteresting(walk.parseCommit(expected));
+                    known.add(expected);
                 }
-                List<org.eclipse.jgit.revwalk.RevObject> found = new ArrayList<>();
-                for (RevCommit c; (c = walk.next()) != null; ) {
-                    found.add(c);
-                }
-                for (org.eclipse.jgit.revwalk.RevObject o; (o = walk.nextObject()) != null; ) {
-                    found.add(o);
-                }
-                for (org.eclipse.jgit.revwalk.RevObject o : found) {
-                    long size = reader.getObjectSize(o, o.getType());
-                    if (o.getType() == Constants.OBJ_BLOB && size > SMALL_BLOB) {
-                        // As an uploaded large file: to a majority of nodes first, then named outside the record.
-                        replicated.shipBlob(this, o);
-                        outside.add(o.copy());
-                        continue;
-                    }
-                    // Sizes first: a push over the limit is refused before its objects are read into memory.
-                    bytes += size + 25L;
-                    if (bytes > max) {
-                        throw new WriteTooLargeException("cluster mode takes at most " + (max >> 20)
-                                + " MiB of new objects (files up to " + (SMALL_BLOB >> 20) + " MiB, trees and commits)"
-                                + " in one push; push fewer commits at a time", max, null);
-                    }
-                    byte[] raw = reader.open(o, o.getType()).getCachedBytes((int) max);
-                    objects.add(NewObject.of(o.copy(), o.getType(), raw, 0, raw.length));
-                }
+                pushed = ReplicatedRefs.collect(reader, newId.copy(), known, replicated.maxRecordBytes(), SMALL_BLOB,
+                        blob -> replicated.shipBlob(this, blob));
             }
-            commitReplicated(replicated, new CommitLog.Record(BRANCH, expected, newId.copy(), objects), List.of(), outside);
+            commitReplicated(replicated, new CommitLog.Record(BRANCH, expected, newId.copy(), pushed.objects()), List.of(), pushed.outside());
             return true;
         } finally {
             writeLock.unlock();
         }
+    }
+
+    /**
+     * Cluster mode's push to {@code ref}, a branch or tag other than the served branch, from {@code oldId} (null or
+     * zero: a new ref) to {@code newId} (null or zero: deleted): one record holding the objects reachable from the
+     * new id and from no head every node holds (the branch, the other refs, the old id), large files shipped to a
+     * majority first, committed through the replicated log; every node, this one included, then moves the ref on
+     * its disk by compare-and-swap ({@link ReplicatedRefs#apply}). Not under the write lock: the branch does not
+     * move, and the log orders pushes to the same ref (the second one built on the first's old id changes nothing).
+     *
+     * @return false, with nothing done, when the ref is no longer at {@code oldId}
+     * @throws WriteTooLargeException when the push holds more than the log takes in one record
+     * @throws NotCommittedException when the cluster did not commit it, or another push to the ref came first
+     */
+    public boolean pushRefReplicated(String ref, ObjectId oldId, ObjectId newId) throws IOException {
+        CommitPoint replicated = commitPoint;
+        if (replicated == null) {
+            throw new IllegalStateException("not in cluster mode");
+        }
+        if (BRANCH.equals(ref)) {
+            return pushReplicated(oldId, newId);
+        }
+        if (!ReplicatedRefs.replicable(ref)) {
+            throw new IllegalArgumentException(ref + " is neither a branch nor a tag");
+        }
+        ObjectId expected = oldId == null || ObjectId.zeroId().equals(oldId) ? null : oldId.copy();
+        ObjectId target = newId == null || ObjectId.zeroId().equals(newId) ? null : newId.copy();
+        if (!java.util.Objects.equals(otherRefs.valueOf(ref), expected)) {
+            return false;
+        }
+        List<ObjectId> known = new ArrayList<>(otherRefs.tips(ref));
+        ObjectId head = headId();
+        if (head != null) {
+            known.add(head);
+        }
+        if (expected != null) {
+            known.add(expected);
+        }
+        ReplicatedRefs.Pushed pushed;
+        try (ObjectReader reader = newReader()) {
+            pushed = ReplicatedRefs.collect(reader, target, known, replicated.maxRecordBytes(), SMALL_BLOB,
+                    blob -> replicated.shipBlob(this, blob));
+        }
+        replicated.commit(this, new CommitLog.Record(ref, expected, target, pushed.objects()), List.of(), pushed.outside());
+        return true;
+    }
+
+    /**
+     * Whether a replicated record would change something here: its ref (the served branch, or another branch or
+     * tag) is at its old id. Entries are applied one at a time, so this holds until the record is applied.
+     */
+    public boolean applicable(CommitLog.Record record) throws IOException {
+        return BRANCH.equals(record.ref()) ? java.util.Objects.equals(headId(), record.oldHead())
+                : java.util.Objects.equals(otherRefs.valueOf(record.ref()), record.oldHead());
     }
 
     /** Batches committed since the repository opened (a batch holds one or more commits). */
@@ -1393,19 +1451,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
             if (Files.isDirectory(packDir)) {
                 PackFiles.force(packDir, PackFiles.names(packDir));
             }
-            java.util.Set<Path> folders = new java.util.LinkedHashSet<>();
-            for (String ref : updateRefs.run()) {
-                Path f = gitDir.resolve(ref).getParent();
-                for (; f != null && f.startsWith(gitDir) && !f.equals(gitDir); f = f.getParent()) {
-                    if (Files.isDirectory(f)) {
-                        folders.add(f); // a new folder (refs/tags/v1/...) needs its own name synced in its parent too
-                    }
-                }
-            }
-            folders.add(gitDir);
-            for (Path f : folders) {
-                DurableFiles.forceDirectory(f);
-            }
+            otherRefs.forceRefFolders(updateRefs.run());
             return null;
         });
     }

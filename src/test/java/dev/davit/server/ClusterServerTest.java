@@ -305,16 +305,108 @@ class ClusterServerTest {
         }
     }
 
+    /** A node's value of {@code ref} on its own disk (not through the leader); "none" when absent. */
+    private static String refOnDisk(DavitServer s, String ref) {
+        try {
+            org.eclipse.jgit.lib.Ref r = s.repositories().open("demo", "sample").disk().exactRef(ref);
+            return r == null ? "none" : r.getObjectId().name();
+        } catch (IOException | NotFoundException e) {
+            return "error " + e;
+        }
+    }
+
+    /** The leader answered once it applied the push: its disk has it at once, the others once they apply it. */
+    private String refOnLeadersDisk(String ref) {
+        return refOnDisk(servers.stream().filter(s -> s.cluster().servesLocally()).findFirst().orElseThrow(), ref);
+    }
+
+    private void awaitRefEverywhere(String ref, String value) {
+        await(ref + " at " + value + " on every node's disk", () -> servers.stream().allMatch(s -> refOnDisk(s, ref).equals(value)));
+    }
+
+    private static org.eclipse.jgit.transport.RemoteRefUpdate push(org.eclipse.jgit.api.Git git, String spec) throws Exception {
+        org.eclipse.jgit.transport.RefSpec refSpec = new org.eclipse.jgit.transport.RefSpec(spec);
+        Iterable<org.eclipse.jgit.transport.PushResult> results = git.push()
+                .setCredentialsProvider(dev.davit.testutil.GitClient.credentials(TestServer.USER, TestServer.PASSWORD))
+                .setRefSpecs(refSpec).call();
+        return results.iterator().next().getRemoteUpdate(refSpec.getDestination());
+    }
+
+    /**
+     * git users push feature branches and tags: in cluster mode each push is a record of the replicated log, on
+     * every node's disk before git hears "ok" (a ref on the leader's disk alone would be lost with it), moved,
+     * moved again and deleted through any node, and still there through the others once the leader is gone.
+     */
     @Test
-    void aPushToAnotherRefOrOverTheRecordLimitIsRefusedAndMovesNothing() throws Exception {
+    void branchesAndTagsPushedThroughAFollowerAreOnEveryNodesDiskAndOutliveTheLeader() throws Exception {
+        start(3);
+        awaitSample();
+        String main = send(1, "GET", "README.md", null).headers().firstValue("X-Revision").orElseThrow();
+        org.eclipse.jgit.revwalk.RevCommit second;
+        org.eclipse.jgit.lib.ObjectId tag;
+        try (org.eclipse.jgit.api.Git git = cloneFrom(gitUrl(follower()), tmp.resolve("clone"))) {
+            org.eclipse.jgit.revwalk.RevCommit first = commitFile(git, "feature.txt", "on a feature branch".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            org.eclipse.jgit.transport.RemoteRefUpdate branch = push(git, "HEAD:refs/heads/feature");
+            assertThat(branch.getStatus()).as(branch.getMessage()).isEqualTo(org.eclipse.jgit.transport.RemoteRefUpdate.Status.OK);
+            assertThat(refOnLeadersDisk("refs/heads/feature")).as("once git heard ok").isEqualTo(first.name());
+            awaitRefEverywhere("refs/heads/feature", first.name());
+
+            tag = git.tag().setName("v1").setAnnotated(true).setMessage("the first release")
+                    .setTagger(new org.eclipse.jgit.lib.PersonIdent("Git User", "git@localhost")).call().getObjectId();
+            org.eclipse.jgit.transport.RemoteRefUpdate tagged = push(git, "refs/tags/v1:refs/tags/v1");
+            assertThat(tagged.getStatus()).as(tagged.getMessage()).isEqualTo(org.eclipse.jgit.transport.RemoteRefUpdate.Status.OK);
+            assertThat(refOnLeadersDisk("refs/tags/v1")).isEqualTo(tag.name());
+            awaitRefEverywhere("refs/tags/v1", tag.name());
+
+            second = commitFile(git, "feature.txt", "the feature, later".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            org.eclipse.jgit.transport.RemoteRefUpdate moved = push(git, "HEAD:refs/heads/feature");
+            assertThat(moved.getStatus()).as(moved.getMessage()).isEqualTo(org.eclipse.jgit.transport.RemoteRefUpdate.Status.OK);
+            assertThat(refOnLeadersDisk("refs/heads/feature")).isEqualTo(second.name());
+            org.eclipse.jgit.transport.RemoteRefUpdate gone = push(git, ":refs/heads/gone");
+            assertThat(gone.getStatus()).as("deleting a branch that is not there").isIn(
+                    org.eclipse.jgit.transport.RemoteRefUpdate.Status.OK, org.eclipse.jgit.transport.RemoteRefUpdate.Status.NON_EXISTING);
+            org.eclipse.jgit.transport.RemoteRefUpdate dropped = push(git, ":refs/heads/feature");
+            assertThat(dropped.getStatus()).as(dropped.getMessage()).isEqualTo(org.eclipse.jgit.transport.RemoteRefUpdate.Status.OK);
+            assertThat(refOnLeadersDisk("refs/heads/feature")).isEqualTo("none");
+            awaitRefEverywhere("refs/heads/feature", "none");
+            org.eclipse.jgit.transport.RemoteRefUpdate again = push(git, "HEAD:refs/heads/feature");
+            assertThat(again.getStatus()).as(again.getMessage()).isEqualTo(org.eclipse.jgit.transport.RemoteRefUpdate.Status.OK);
+            awaitRefEverywhere("refs/heads/feature", second.name());
+
+            org.eclipse.jgit.transport.RemoteRefUpdate notes = push(git, "HEAD:refs/notes/commits");
+            assertThat(notes.getStatus()).isEqualTo(org.eclipse.jgit.transport.RemoteRefUpdate.Status.REJECTED_OTHER_REASON);
+            assertThat(notes.getMessage()).contains("cluster mode replicates branches and tags only");
+        }
+        assertThat(heads()).as("main did not move").containsExactly(main);
+        for (DavitServer s : servers) {
+            try (org.eclipse.jgit.lib.ObjectReader r = s.repositories().open("demo", "sample").disk().newObjectReader()) {
+                assertThat(new String(r.open(org.eclipse.jgit.treewalk.TreeWalk.forPath(r, "feature.txt", second.getTree()).getObjectId(0)).getBytes(),
+                        java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("the feature, later");
+                assertThat(r.open(tag).getType()).isEqualTo(org.eclipse.jgit.lib.Constants.OBJ_TAG);
+            }
+        }
+
+        DavitServer leader = servers.stream().filter(s -> s.cluster().servesLocally()).findFirst().orElseThrow();
+        leader.close();
+        servers.remove(leader);
+        int other = httpPorts.indexOf(servers.get(0).port()) + 1;
+        await("a new leader that n" + other + " knows", () -> servers.stream().anyMatch(s -> s.cluster().servesLocally()
+                && servers.get(0).cluster().leader() != null && servers.get(0).cluster().leader().id().equals(s.cluster().nodeId())));
+        java.util.Map<String, org.eclipse.jgit.lib.ObjectId> refs = new java.util.HashMap<>();
+        for (org.eclipse.jgit.lib.Ref r : org.eclipse.jgit.api.Git.lsRemoteRepository().setRemote(gitUrl(other))
+                .setCredentialsProvider(dev.davit.testutil.GitClient.credentials(TestServer.USER, TestServer.PASSWORD)).call()) {
+            refs.put(r.getName(), r.getObjectId());
+        }
+        assertThat(refs).as("ls-remote through n" + other + " after the leader's end")
+                .containsEntry("refs/heads/feature", second.getId()).containsEntry("refs/tags/v1", tag);
+    }
+
+    @Test
+    void aPushOverTheRecordLimitIsRefusedAndMovesNothing() throws Exception {
         start(3);
         awaitSample();
         String before = send(1, "GET", "README.md", null).headers().firstValue("X-Revision").orElseThrow();
         try (org.eclipse.jgit.api.Git git = cloneFrom(gitUrl(follower()), tmp.resolve("clone"))) {
-            commitFile(git, "other.txt", "on another branch".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            org.eclipse.jgit.transport.RemoteRefUpdate other = pushMain(git, "refs/heads/other");
-            assertThat(other.getStatus()).isEqualTo(org.eclipse.jgit.transport.RemoteRefUpdate.Status.REJECTED_OTHER_REASON);
-            assertThat(other.getMessage()).contains("cluster mode replicates refs/heads/main only");
 
             // Files over 1 MiB go beside the log (ClusterLargeFileTest); 17 files of 1 MiB are 17 MiB in one entry.
             java.util.Random random = new java.util.Random(17);

@@ -212,16 +212,6 @@ class ClusterCatchUpTest {
         }
     }
 
-    /** A node's value of {@code ref} on its own disk; "none" when absent. */
-    private static String refOnDisk(DavitServer s, String ref) {
-        try {
-            org.eclipse.jgit.lib.Ref r = s.repositories().open("demo", "sample").disk().exactRef(ref);
-            return r == null ? "none" : r.getObjectId().name();
-        } catch (IOException | NotFoundException e) {
-            return "error " + e;
-        }
-    }
-
     private static String onDisk(DavitServer s, String path) throws Exception {
         GitRepository repo = s.repositories().open("demo", "sample");
         try (ObjectReader reader = repo.jgit().newObjectReader(); RevWalk rw = new RevWalk(reader)) {
@@ -239,7 +229,7 @@ class ClusterCatchUpTest {
         GitRepository pushedTo = leader.repositories().open("demo", "sample");
         ObjectId tip = pushedTo.headId();
         assertThat(pushedTo.pushRefReplicated("refs/heads/old", null, tip)).isTrue();
-        await("refs/heads/old on n" + down, () -> tip.name().equals(refOnDisk(servers[down - 1], "refs/heads/old")));
+        await("refs/heads/old on n" + down, () -> tip.name().equals(SampleRefs.onDisk(servers[down - 1], "refs/heads/old")));
         long appliedWhenStopped = servers[down - 1].cluster().appliedIndex();
         servers[down - 1].close();
         servers[down - 1] = null;
@@ -253,9 +243,9 @@ class ClusterCatchUpTest {
         assertThat(pushedTo.pushRefReplicated("refs/heads/old", tip, ObjectId.zeroId())).isTrue();
         DavitServer back = writeUntilTrimmedAndRestart(leader, down, appliedWhenStopped);
         back.repositories().open("demo", "sample").applyToDisk();
-        assertThat(refOnDisk(back, "refs/heads/feature")).as("a branch pushed while n" + down + " was down").isEqualTo(tip.name());
-        assertThat(refOnDisk(back, "refs/tags/v1")).as("a tag pushed while n" + down + " was down").isEqualTo(tip.name());
-        assertThat(refOnDisk(back, "refs/heads/old")).as("a branch deleted while n" + down + " was down").isEqualTo("none");
+        assertThat(SampleRefs.onDisk(back, "refs/heads/feature")).as("a branch pushed while n" + down + " was down").isEqualTo(tip.name());
+        assertThat(SampleRefs.onDisk(back, "refs/tags/v1")).as("a tag pushed while n" + down + " was down").isEqualTo(tip.name());
+        assertThat(SampleRefs.onDisk(back, "refs/heads/old")).as("a branch deleted while n" + down + " was down").isEqualTo("none");
         for (int i = 0; i < 60; i += 7) {
             assertThat(onDisk(back, "f" + i + ".txt")).as("f" + i + ".txt on n" + down + "'s disk").isEqualTo(unique(i));
         }

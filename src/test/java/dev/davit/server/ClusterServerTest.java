@@ -305,23 +305,13 @@ class ClusterServerTest {
         }
     }
 
-    /** A node's value of {@code ref} on its own disk (not through the leader); "none" when absent. */
-    private static String refOnDisk(DavitServer s, String ref) {
-        try {
-            org.eclipse.jgit.lib.Ref r = s.repositories().open("demo", "sample").disk().exactRef(ref);
-            return r == null ? "none" : r.getObjectId().name();
-        } catch (IOException | NotFoundException e) {
-            return "error " + e;
-        }
-    }
-
     /** The leader answered once it applied the push: its disk has it at once, the others once they apply it. */
     private String refOnLeadersDisk(String ref) {
-        return refOnDisk(servers.stream().filter(s -> s.cluster().servesLocally()).findFirst().orElseThrow(), ref);
+        return SampleRefs.onDisk(servers.stream().filter(s -> s.cluster().servesLocally()).findFirst().orElseThrow(), ref);
     }
 
     private void awaitRefEverywhere(String ref, String value) {
-        await(ref + " at " + value + " on every node's disk", () -> servers.stream().allMatch(s -> refOnDisk(s, ref).equals(value)));
+        await(ref + " at " + value + " on every node's disk", () -> servers.stream().allMatch(s -> SampleRefs.onDisk(s, ref).equals(value)));
     }
 
     private static org.eclipse.jgit.transport.RemoteRefUpdate push(org.eclipse.jgit.api.Git git, String spec) throws Exception {

@@ -939,38 +939,52 @@ class Bench:
                     median_ms=median(lats) * 1e3 if lats else None, p99_ms=pct(lats, 99) * 1e3 if lats else None,
                     listed=listed)
 
-    def start_cluster(self):
+    def start_cluster(self, tls=False):
         """Three more Davit processes in cluster mode (issue 17) on loopback, each with its own data dir, durable,
-        -Xmx256m; returns their (name, Popen, data dir) and the HTTP port of the leader once it serves the sample."""
-        ports = free_ports(6)
+        -Xmx256m; with `tls`, mutual TLS between the nodes (cluster.tls.*: Raft and the nodes' own HTTPS ports, one
+        self-signed certificate for 127.0.0.1 shared as key store and trust store, as a cluster across machines
+        runs). Returns their (name, Popen, data dir) and the HTTP port of the leader once it serves the sample."""
+        ports = free_ports(9)
         http_ports = ports[:3]
-        peers = ",".join(f"n{i + 1}@127.0.0.1:{ports[3 + i]}:{http_ports[i]}" for i in range(3))
+        node_ports = ports[6:] if tls else http_ports  # with TLS the nodes talk over ports of their own
+        peers = ",".join(f"n{i + 1}@127.0.0.1:{ports[3 + i]}:{node_ports[i]}" for i in range(3))
+        kind = "cluster-tls" if tls else "cluster"
+        extra = []
+        if tls:
+            keystore, password = os.path.join(self.work, "cluster-nodes.p12"), secrets.token_hex(12)
+            keytool = os.path.join(os.path.dirname(os.path.realpath(shutil.which("java"))), "keytool")
+            r = run([keytool, "-genkeypair", "-alias", "davit-nodes", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
+                     "-dname", "CN=davit-nodes", "-ext", "SAN=ip:127.0.0.1", "-storetype", "PKCS12", "-keystore", keystore,
+                     "-storepass", password, "-keypass", password], 60)
+            if r.returncode != 0:
+                raise Fatal(f"keytool could not make the nodes' key store: {r.stdout} {r.stderr}")
+            extra = [f"cluster.tls.keystore={keystore}", f"cluster.tls.keystore.password={password}"]
         with open(os.path.join(ROOT, "config", "davit.properties")) as f:
             base = f.read()
         nodes = []
         secret = secrets.token_hex(24)  # the nodes' shared cluster.secret
         try:
             for i in range(3):
-                data = os.path.join(self.work, f"cluster-n{i + 1}")
-                cfg = os.path.join(self.work, f"cluster-n{i + 1}.properties")
+                data = os.path.join(self.work, f"{kind}-n{i + 1}")
+                cfg = os.path.join(self.work, f"{kind}-n{i + 1}.properties")
                 with open(cfg, "w") as f:
                     # later lines win over the base file's
                     f.write(base + "\n" + "\n".join([
                         "server.bind=127.0.0.1", f"server.port={http_ports[i]}", f"data.dir={data}",
                         "sample.repository=demo/sample", "sample.source=" + os.path.join(ROOT, "storage-sample"),
                         "storage.durable=true", "cluster.enabled=true", f"cluster.node.id=n{i + 1}",
-                        f"cluster.peers={peers}", f"cluster.secret={secret}"]) + "\n")
-                logfile = os.path.join(self.work, f"cluster-n{i + 1}.log")
+                        f"cluster.peers={peers}", f"cluster.secret={secret}"] + extra) + "\n")
+                logfile = os.path.join(self.work, f"{kind}-n{i + 1}.log")
                 out = open(logfile, "w")
                 self.peer_logs.append(out)
                 cmd = ["java", "-Xmx256m"] + self.args.java_opts.split() + ["-jar", os.path.abspath(self.args.jar),
                                                                              "--config", cfg]
                 proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-                nodes.append((f"Davit cluster node n{i + 1}", proc, data))
+                nodes.append((f"Davit {kind} node n{i + 1}", proc, data))
             deadline = time.time() + 120
             while time.time() < deadline:
                 if any(proc.poll() is not None for _, proc, _ in nodes):
-                    raise Fatal("a cluster node exited at start; see cluster-n*.log")
+                    raise Fatal(f"a cluster node exited at start; see {kind}-n*.log")
                 try:
                     c = Conn(http_ports[0], timeout=5)
                     c.request("GET", "/healthz")
@@ -982,7 +996,7 @@ class Bench:
                         st = c.request("GET", "/dav/demo/sample/README.md")[0]
                         c.close()
                         if st == 200:
-                            log(f"3-node cluster: leader {lead} on port {port}")
+                            log(f"3-node {kind}: leader {lead} on port {port}")
                             return nodes, port
                 except (OSError, http.client.HTTPException):
                     pass
@@ -994,44 +1008,48 @@ class Bench:
             raise
 
     def cluster(self, t):
-        """Issue 17's row: 1 KiB PUTs through the leader of a 3-node cluster against the one-node Davit, the same
-        client in the same run, taking turns (1 connection each, then 4). Every 2xx must be listed, and every
-        node's repository on disk must end at the same head."""
+        """Issue 17's rows: 1 KiB PUTs through the leader of a 3-node cluster against the one-node Davit, the same
+        client in the same run, taking turns (1 connection each, then 4); then the same with a cluster whose nodes
+        speak mutual TLS (as across machines), the one node measured again beside it. Every 2xx must be listed,
+        and every node's repository on disk must end at the same head."""
         p = self.p
-        nodes, port = self.start_cluster()
-        try:
-            ct = Target(DAVIT, port, t.path, t.user, t.password)
-            # Unmeasured PUTs first: the one node has run the workloads before this one, the three nodes start
-            # cold (a fresh cluster went from 41/s over its first 200 sequential PUTs to 125-141/s after 2,000).
-            self.put_rate(ct, f"{t.path}cluster-warmup/", 4, p["cluster_warmup"], 100_000)
-            d = dict(one={}, three={})
-            for conns in (1, 4):
-                for key, tgt in (("one", t), ("three", ct)):
-                    self.settle()
-                    r = self.put_rate(tgt, f"{tgt.path}{key}-c{conns}/", conns, p["cluster_secs"], p["cluster_max"])
-                    d[key][conns] = r
-                    where = "one node" if key == "one" else "3-node cluster"
-                    self.check(f"cluster: {where}, {conns} conn.: every PUT 2xx, the server lists them all",
-                               not r["errors"] and r["ok"] > 0 and r["listed"] == r["ok"],
-                               f"({r['ok']} 2xx, errors {r['errors']}, {r['listed']} listed)")
-                    log(f"  {where}, {conns} conn.: {r['ok']} PUTs in {r['wall_s']:.2f} s = {r['value']:.0f}/s")
-            heads, deadline = set(), time.time() + 30
-            while time.time() < deadline:
-                heads = set()
-                for _, _, data in nodes:
-                    r = run(["git", "-c", "safe.directory=*", "--git-dir", os.path.join(data, "demo", "sample.git"),
-                             "rev-parse", "-q", "--verify", "refs/heads/main"], 30)
-                    heads.add(r.stdout.strip())
-                if len(heads) == 1 and "" not in heads:
-                    break
-                time.sleep(0.5)
-            self.check("cluster: every node's repository on disk at the same head", len(heads) == 1 and "" not in heads,
-                       f"({', '.join(sorted(heads))})")
-        finally:
-            for name, proc, _ in nodes:
-                if proc.poll() is not None:
-                    self.errors.append(f"{name} exited during the run (exit {proc.returncode})")
-                stop_process(proc, name)
+        d = {}
+        for three, one, tls in (("three", "one", False), ("three_tls", "one_tls", True)):
+            nodes, port = self.start_cluster(tls)
+            kind = "3-node cluster with TLS" if tls else "3-node cluster"
+            try:
+                ct = Target(DAVIT, port, t.path, t.user, t.password)
+                # Unmeasured PUTs first: the one node has run the workloads before this one, the three nodes start
+                # cold (a fresh cluster went from 41/s over its first 200 sequential PUTs to 125-141/s after 2,000).
+                self.put_rate(ct, f"{t.path}cluster-warmup/", 4, p["cluster_warmup"], 100_000)
+                d[one], d[three] = {}, {}
+                for conns in (1, 4):
+                    for key, tgt in ((one, t), (three, ct)):
+                        self.settle()
+                        r = self.put_rate(tgt, f"{tgt.path}{key}-c{conns}/", conns, p["cluster_secs"], p["cluster_max"])
+                        d[key][conns] = r
+                        where = "one node" if tgt is t else kind
+                        self.check(f"cluster: {where}, {conns} conn.: every PUT 2xx, the server lists them all",
+                                   not r["errors"] and r["ok"] > 0 and r["listed"] == r["ok"],
+                                   f"({r['ok']} 2xx, errors {r['errors']}, {r['listed']} listed)")
+                        log(f"  {where}, {conns} conn.: {r['ok']} PUTs in {r['wall_s']:.2f} s = {r['value']:.0f}/s")
+                heads, deadline = set(), time.time() + 30
+                while time.time() < deadline:
+                    heads = set()
+                    for _, _, data in nodes:
+                        r = run(["git", "-c", "safe.directory=*", "--git-dir", os.path.join(data, "demo", "sample.git"),
+                                 "rev-parse", "-q", "--verify", "refs/heads/main"], 30)
+                        heads.add(r.stdout.strip())
+                    if len(heads) == 1 and "" not in heads:
+                        break
+                    time.sleep(0.5)
+                self.check(f"{kind}: every node's repository on disk at the same head", len(heads) == 1 and "" not in heads,
+                           f"({', '.join(sorted(heads))})")
+            finally:
+                for name, proc, _ in nodes:
+                    if proc.poll() is not None:
+                        self.errors.append(f"{name} exited during the run (exit {proc.returncode})")
+                    stop_process(proc, name)
         d["value"] = d["three"][1]["value"]
         return d
 
@@ -1468,8 +1486,9 @@ class Bench:
         if self.work and os.path.isdir(self.work):
             if self.args.results:
                 # Every Davit start's log and GC log (davit.log, davit-gc.log, davit-restart.log, davit-fresh-c4.log, ...)
+                # and the cluster nodes' (cluster-n1.log, cluster-tls-n1.log, ...)
                 davit_logs = [(os.path.join(self.work, n), n) for n in sorted(os.listdir(self.work))
-                              if n.startswith("davit") and ".log" in n]
+                              if (n.startswith("davit") and ".log" in n) or (n.startswith("cluster") and n.endswith(".log"))]
                 for src, dst in davit_logs + [
                                  (os.path.join(self.work, "apache", "logs", "error.log"), "apache-error.log"),
                                  (os.path.join(self.work, SABRE, "logs", "apache-error.log"), "sabre-apache-error.log"),
@@ -1755,13 +1774,14 @@ class Bench:
         if not c:
             return ""
         lines = ["| workload | 3-node cluster | one node | cluster/one node |", "|---|---:|---:|---:|"]
-        for conns in (1, 4):
-            three, one = c["three"].get(conns), c["one"].get(conns)
-            if not three or not one:
-                continue
-            label = "sequential, 1 connection" if conns == 1 else f"{conns} connections"
-            ratio = f"{three['value'] / one['value']:.2f}x" if one["value"] else "–"
-            lines.append(f"| PUT 1 KiB, {label}, /s | {three['value']:,.0f} | {one['value']:,.0f} | {ratio} |")
+        for three_key, one_key, how in (("three", "one", ""), ("three_tls", "one_tls", ", nodes with mutual TLS")):
+            for conns in (1, 4):
+                three, one = (c.get(three_key) or {}).get(conns), (c.get(one_key) or {}).get(conns)
+                if not three or not one:
+                    continue
+                label = "sequential, 1 connection" if conns == 1 else f"{conns} connections"
+                ratio = f"{three['value'] / one['value']:.2f}x" if one["value"] else "–"
+                lines.append(f"| PUT 1 KiB, {label}{how}, /s | {three['value']:,.0f} | {one['value']:,.0f} | {ratio} |")
         return "\n".join(lines)
 
     def report(self):

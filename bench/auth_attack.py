@@ -59,7 +59,8 @@ def start_server(jar, work, settings=()):
     with open(cfg, "w", encoding="utf-8") as f:
         f.write(props)
     log = open(os.path.join(work, "davit.log"), "w")
-    proc = subprocess.Popen(["java", "-Xmx256m", "-jar", jar, "--config", cfg], cwd=work, stdout=log,
+    jvm_options = "@" + os.path.join(ROOT, "config", "jvm.options")  # as the README's server command
+    proc = subprocess.Popen(["java", jvm_options, "-Xmx256m", "-jar", jar, "--config", cfg], cwd=work, stdout=log,
                             stderr=subprocess.STDOUT)
     with open(os.path.join(work, "server.pid"), "w") as f:  # for a caller that must clean up after a kill -9
         f.write(f"{proc.pid}\n")

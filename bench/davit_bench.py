@@ -54,6 +54,8 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "interop"))
 from free_ports import free_ports  # noqa: E402 (ports below the ephemeral range; interop's cluster scripts use it too)
 LUA_PUT = os.path.join(HERE, "wrk-put.lua")
+# Davit's JVM options as the README's server command passes them (java @config/jvm.options -jar ...)
+JVM_OPTIONS = "@" + os.path.join(ROOT, "config", "jvm.options")
 HTTPD_TEMPLATE = os.path.join(HERE, "httpd.conf.in")
 HTTPD_SABRE_TEMPLATE = os.path.join(HERE, "httpd-sabre.conf.in")
 PHP_FPM_TEMPLATE = os.path.join(HERE, "php-fpm.conf.in")
@@ -610,7 +612,7 @@ class Bench:
         self.davit_data, self.davit_logfile = data, os.path.join(self.work, logname)
         # One GC log per start (davit-gc.log, davit-restart-gc.log, ...): a restart does not hide the first one's.
         self.gc_log = os.path.join(self.work, logname[:-len(".log")] + "-gc.log")
-        cmd = ["java", "-Xmx256m", f"-Xlog:gc:file={self.gc_log}"] + self.args.java_opts.split() + \
+        cmd = ["java", JVM_OPTIONS, "-Xmx256m", f"-Xlog:gc:file={self.gc_log}"] + self.args.java_opts.split() + \
               ["-jar", os.path.abspath(self.args.jar), "--config", cfg]
         self.info["davit_cmd"] = " ".join(cmd)
         self.davit_out = open(self.davit_logfile, "w")
@@ -977,7 +979,7 @@ class Bench:
                 logfile = os.path.join(self.work, f"{kind}-n{i + 1}.log")
                 out = open(logfile, "w")
                 self.peer_logs.append(out)
-                cmd = ["java", "-Xmx256m"] + self.args.java_opts.split() + ["-jar", os.path.abspath(self.args.jar),
+                cmd = ["java", JVM_OPTIONS, "-Xmx256m"] + self.args.java_opts.split() + ["-jar", os.path.abspath(self.args.jar),
                                                                              "--config", cfg]
                 proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
                 nodes.append((f"Davit {kind} node n{i + 1}", proc, data))

@@ -961,7 +961,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
             List<org.eclipse.jgit.transport.RefSpec> specs = new ArrayList<>(List.of(new org.eclipse.jgit.transport.RefSpec(BRANCH)));
             try (org.eclipse.jgit.transport.FetchConnection listing = t.openFetch()) {
                 for (org.eclipse.jgit.lib.Ref r : listing.getRefs()) {
-                    if (!r.getName().equals(BRANCH) && ReplicatedRefs.replicable(r.getName()) && r.getObjectId() != null) {
+                    if (ReplicatedRefs.isOtherRef(r)) {
                         specs.add(new org.eclipse.jgit.transport.RefSpec(r.getName()));
                     }
                 }
@@ -972,7 +972,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
             org.eclipse.jgit.lib.Ref advertised = fetched.getAdvertisedRef(BRANCH);
             target = advertised == null ? null : advertised.getObjectId();
             for (org.eclipse.jgit.lib.Ref r : fetched.getAdvertisedRefs()) {
-                if (!r.getName().equals(BRANCH) && ReplicatedRefs.replicable(r.getName()) && r.getObjectId() != null) {
+                if (ReplicatedRefs.isOtherRef(r)) {
                     others.put(r.getName(), r.getObjectId());
                 }
             }
@@ -1143,7 +1143,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
      * @throws WriteTooLargeException when the push holds more than the log takes in one record
      * @throws NotCommittedException when the cluster did not commit it (the branch has not moved here)
      */
-    public boolean pushReplicated(ObjectId oldId, ObjectId newId) throws IOException {
+    private boolean pushReplicated(ObjectId oldId, ObjectId newId) throws IOException {
         CommitPoint replicated = commitPoint;
         if (replicated == null) {
             throw new IllegalStateException("not in cluster mode");

@@ -65,6 +65,11 @@ final class ReplicatedRefs {
         return (ref.startsWith(Constants.R_HEADS) || ref.startsWith(Constants.R_TAGS)) && Repository.isValidRefName(ref);
     }
 
+    /** Whether {@code r} (as another node advertises it) is a branch or tag other than the served branch. */
+    static boolean isOtherRef(Ref r) {
+        return !r.getName().equals(GitRepository.BRANCH) && replicable(r.getName()) && r.getObjectId() != null;
+    }
+
     /** The id {@code ref} names on disk, null when it does not exist. */
     ObjectId valueOf(String ref) throws IOException {
         Ref r = repo.exactRef(ref);

@@ -130,6 +130,13 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
     private final HeadFiles headFiles = new HeadFiles(this);
     /** Set once by {@link Repositories} right after opening; counts commits towards a background repack. */
     private volatile Maintenance maintenance;
+    /** Cluster mode: the commits of the batch this node is committing through the replicated log, or null. */
+    private volatile MadeHere madeHere;
+
+    /** A batch's commits from {@code start} to {@code head}, as its writer made them. */
+    private record MadeHere(ObjectId head, ObjectId start, List<LastModifiedIndex.Made> commits) {
+    }
+
     /** Set once by {@link Repositories} right after opening; null (no limit) for a repository opened alone. */
     private volatile RepositorySizes sizes;
     /** Set once by {@link Repositories} right after opening in cluster mode; null: the local log is the commit point. */
@@ -230,6 +237,14 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
             }
             indexSaveNanos = Math.max(0, nanoTime.getAsLong() - t0);
         }
+    }
+
+    /**
+     * Commits the last-modified index read back from the history since the repository opened (parsed, their
+     * ancestry walked), rather than told by the writer that made them: after writes through this node, none.
+     */
+    public long indexWalkedCommits() {
+        return index.walked();
     }
 
     /** Commits the last-modified index replayed since the repository opened (0 when the stored one was current). */
@@ -793,7 +808,13 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
             CommitLog.Record record = new CommitLog.Record(BRANCH, start, head, objects);
             CommitPoint replicated = commitPoint;
             if (replicated != null) {
-                commitReplicated(replicated, record, keys, outside); // applied here (applyReplicated) when it returns
+                // What this batch made, for the last-modified index when the entry is applied here (applyReplicated).
+                madeHere = new MadeHere(head, start, commits);
+                try {
+                    commitReplicated(replicated, record, keys, outside); // applied here (applyReplicated) when it returns
+                } finally {
+                    madeHere = null;
+                }
                 lastCommitTree = new CommitTree(head, baseTree);
                 answer(batch, committed.size());
                 return null;
@@ -923,8 +944,15 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
                 return Applied.STALE;
             }
             log.append(record, false);
-            // The last-modified index is not brought along here (the batch's commits are not listed in the
-            // record): the next read replays them (LastModifiedIndex#catchUp).
+            // The index before the head, as a single node does it: on the node that made the record (the leader),
+            // from what its writer knows of each commit. Elsewhere the record does not list its commits' trees,
+            // and the next read replays them (LastModifiedIndex#catchUp), which on a leader meant parsing each
+            // commit again and walking its ancestry on the next request: ~14% of a leader's request samples
+            // under sequential PUTs (JFR).
+            MadeHere made = madeHere;
+            if (made != null && made.head().equals(record.newHead()) && java.util.Objects.equals(made.start(), record.oldHead())) {
+                appendToIndex(made.start(), made.commits());
+            }
             memHead = record.newHead();
             applier.enqueue(new DiskApplier.Batch(record.oldHead(), record.newHead(), record.objects()));
         }

@@ -54,6 +54,8 @@ final class LastModifiedIndex {
     private volatile ObjectId indexed;
     /** Commits replayed since this index was made or loaded (tests check that a stored index is used). */
     private long replayed;
+    /** Of those, the commits read back from the history ({@link #catchUp}) rather than told by their writer. */
+    private long walked;
     /** The commit covered by the file on disk (null: none, or not known to match). */
     private volatile ObjectId saved;
 
@@ -104,6 +106,7 @@ final class LastModifiedIndex {
                 }
                 apply(rw, c);
                 replayed++;
+                walked++;
                 pass(c);
             }
         }
@@ -152,6 +155,7 @@ final class LastModifiedIndex {
             passed = built.passed;
             indexed = built.indexed;
             replayed += built.replayed;
+            walked += built.walked;
         }
     }
 
@@ -292,6 +296,10 @@ final class LastModifiedIndex {
 
     synchronized long replayed() {
         return replayed;
+    }
+
+    synchronized long walked() {
+        return walked;
     }
 
     /** True when the index covers a commit the file on disk does not. */

@@ -53,8 +53,7 @@ final class BlobTransfer {
     BlobTransfer(String secret, java.util.function.Function<DavitConfig.Cluster.Peer, String> peerUrl, NodeTls tls) {
         this.secret = secret;
         this.peerUrl = peerUrl;
-        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5));
-        this.http = (tls == null ? b : b.sslContext(tls.sslContext())).build();
+        this.http = NodeTls.httpClient(tls, Duration.ofSeconds(5));
     }
 
     private String url(DavitConfig.Cluster.Peer peer, GitRepository repo, ObjectId id) {

@@ -79,8 +79,18 @@ final class NodeTls {
     }
 
     /** For the JDK's HTTP client (catch-ups, large files). */
-    SSLContext sslContext() {
+    private SSLContext sslContext() {
         return context;
+    }
+
+    /**
+     * The JDK's HTTP client for what one node asks of another over HTTP (catch-ups, large files): HTTP/1.1, and
+     * with {@code tls} (null: none) this node's certificate shown and the other's checked.
+     */
+    static java.net.http.HttpClient httpClient(NodeTls tls, java.time.Duration connectTimeout) {
+        java.net.http.HttpClient.Builder b = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1).connectTimeout(connectTimeout);
+        return (tls == null ? b : b.sslContext(tls.sslContext())).build();
     }
 
     /** The nodes' HTTPS port: this node's certificate, and the other node's asked for and checked. */

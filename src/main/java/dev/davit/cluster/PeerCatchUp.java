@@ -45,8 +45,7 @@ final class PeerCatchUp {
         this.secret = secret;
         this.peerUrl = peerUrl;
         this.tls = tls;
-        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10));
-        this.http = (tls == null ? b : b.sslContext(tls.sslContext())).build();
+        this.http = NodeTls.httpClient(tls, Duration.ofSeconds(10));
     }
 
     /** Brings this node's repositories to at least {@code peer}'s latest snapshot; returns that snapshot file's bytes. */

@@ -108,6 +108,15 @@ public final class Maintenance implements AutoCloseable {
     private final Map<Target, PackMerge.Replaced> replaced = new ConcurrentHashMap<>();
 
     /**
+     * The packs of {@code repo} (base names, {@code pack-<id>}) that a merge replaced and that stay on disk a few
+     * seconds more for readers outside the server ({@link PackMerge#GRACE_NANOS}): each object of theirs is in
+     * the merged pack, so the server's own lookups need not ask them. A live view.
+     */
+    public java.util.Set<String> replacedPacks(Target repo) {
+        return replaced.computeIfAbsent(repo, r -> new PackMerge.Replaced()).names();
+    }
+
+    /**
      * The {@link DiskApplier} of {@code repo} wrote a pack: merges the small packs on this thread when there
      * are many ({@link PackMerge}), one repository at a time with its repacks.
      */

@@ -47,6 +47,11 @@ public final class PackMerge {
         boolean contains(String base) {
             return since.containsKey(base);
         }
+
+        /** The base names of the packs replaced and still on disk (a live view). */
+        java.util.Set<String> names() {
+            return java.util.Collections.unmodifiableSet(since.keySet());
+        }
     }
 
     /**

@@ -65,7 +65,8 @@ class DiskApplierTest {
             applier[0] = new DiskApplier(repo, Constants.R_HEADS + "main", "o/r", log, new ObjectCache(1 << 20), executor,
                     System::nanoTime, 1 << 20,
                     () -> seen.add("after the run: blob held " + applier[0].holds(blobId)),
-                    () -> seen.add("pack known: blob held " + applier[0].holds(blobId)));
+                    () -> seen.add("pack known: blob held " + applier[0].holds(blobId)),
+                    () -> dev.davit.storage.objects.StoredObjects.packs(repo));
             DiskApplier.Batch batch = new DiskApplier.Batch(null, objects.get(2).id(), objects, true);
             synchronized (log) {
                 applier[0].enqueue(batch);

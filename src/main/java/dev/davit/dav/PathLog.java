@@ -131,6 +131,17 @@ final class PathLog implements AutoCloseable {
         return m;
     }
 
+    /**
+     * True when the path or anything below it has an entry: asked by every PUT of a new file (three logs), so
+     * without copying the subtree as {@link #entriesOf} does (~2% of a PUT's thread, JFR).
+     */
+    private boolean hasEntries(String path) {
+        if (path.isEmpty()) {
+            return !values.isEmpty();
+        }
+        return values.containsKey(path) || !values.subMap(path + "/", true, path + "0", false).isEmpty();
+    }
+
     private void removeSubtree(String path) {
         if (path.isEmpty()) {
             values.clear();
@@ -176,7 +187,7 @@ final class PathLog implements AutoCloseable {
 
     /** Removes a path and everything below it. */
     synchronized void delete(String path) {
-        if (!entriesOf(path).isEmpty()) {
+        if (hasEntries(path)) {
             removeSubtree(path);
             append("d", path, null);
         }
@@ -184,7 +195,7 @@ final class PathLog implements AutoCloseable {
 
     /** Moves (or copies) the entries of a path and everything below it, replacing what was at the target. */
     synchronized void move(String from, String to, boolean remove) {
-        if (!entriesOf(from).isEmpty() || !entriesOf(to).isEmpty()) {
+        if (hasEntries(from) || hasEntries(to)) {
             if (absolute) {
                 TreeMap<String, String> moved = entriesOf(from);
                 if (remove) {

@@ -234,13 +234,16 @@ public final class Repositories implements AutoCloseable {
      * @throws NotFoundException when the names are invalid or no such repository exists
      */
     public GitRepository open(String owner, String name) throws IOException, NotFoundException {
-        if (!isValidName(owner) || !isValidName(name)) {
-            throw new NotFoundException(RepoPath.ROOT, "no repository " + owner + "/" + name);
-        }
-        String key = owner + "/" + name;
-        GitRepository repo = open.get(key);
+        // An open repository first, by its key alone: every request asks, and the names' pattern matching was ~3%
+        // of a small GET's thread (JFR). Only valid names are ever opened, and a key of two valid names (no '/' in
+        // either) is "a/b" with exactly one '/', so no other pair of names, valid or not, makes the same key.
+        String key = owner + "/" + name; // (a null name would make "null": asked below, never found)
+        GitRepository repo = owner == null || name == null ? null : open.get(key);
         if (repo != null) {
             return repo;
+        }
+        if (!isValidName(owner) || !isValidName(name)) {
+            throw new NotFoundException(RepoPath.ROOT, "no repository " + owner + "/" + name);
         }
         Path dir = dataDir.resolve(owner).resolve(name + ".git");
         synchronized (creating) { // a repository being created has its HEAD before its settings: wait for both

@@ -409,6 +409,13 @@ class GitRepositoryTest {
             assertThatThrownBy(() -> r.open("o", "missing")).isInstanceOf(NotFoundException.class);
             GitRepository a = r.createIfMissing("o", "r", null, ALICE);
             assertThat(r.open("o", "r")).isSameAs(a);
+            // An open repository is found by its key "owner/name" before the names are checked: no other pair
+            // of names reaches it.
+            r.createIfMissing("null", "r", null, ALICE);
+            assertThat(r.open("null", "r")).isNotNull();
+            assertThatThrownBy(() -> r.open(null, "r")).isInstanceOf(NotFoundException.class);
+            assertThatThrownBy(() -> r.open("o/r", "")).isInstanceOf(NotFoundException.class);
+            assertThatThrownBy(() -> r.open("", "o/r")).isInstanceOf(NotFoundException.class);
         }
     }
 }

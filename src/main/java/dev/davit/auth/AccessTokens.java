@@ -14,6 +14,8 @@ import java.util.regex.Pattern;
 public final class AccessTokens {
     public static final String PREFIX = "davit_";
     private static final Pattern SHAPE = Pattern.compile("davit_([0-9a-f]{8})_([0-9a-f]{48})");
+    /** The length of every token {@link #SHAPE} matches. */
+    private static final int TOKEN_LENGTH = PREFIX.length() + 8 + 1 + 48;
 
     private AccessTokens() {
     }
@@ -39,6 +41,10 @@ public final class AccessTokens {
 
     /** The id of a token of Davit's shape, or null. */
     static String idOf(String token) {
+        // Asked of every Basic password of every request: most are not tokens, told apart without the pattern.
+        if (token.length() != TOKEN_LENGTH || !token.startsWith(PREFIX)) {
+            return null;
+        }
         Matcher m = SHAPE.matcher(token);
         return m.matches() ? m.group(1) : null;
     }

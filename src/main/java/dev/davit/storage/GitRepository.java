@@ -191,7 +191,7 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
         this.log = new CommitLog(logDir, durable, owner + "/" + name, nanoTime, logSync);
         this.applier = new DiskApplier((org.eclipse.jgit.internal.storage.file.FileRepository) repo, BRANCH,
                 owner + "/" + name, log, cache, diskExecutor, nanoTime, MAX_UNAPPLIED_BYTES, this::appliedToDisk,
-                this::packsChanged, this::packs);
+                this::packsChanged, this::livePacks);
         this.memHead = recovered.head();
         synchronized (log) {
             for (DiskApplier.Batch b : recovered.batches()) {
@@ -457,23 +457,31 @@ public final class GitRepository implements AutoCloseable, Maintenance.Target {
      * write asks every pack (a miss): ~8% of a PUT's thread was those lookups (JFR, sequential 1 KiB PUTs).
      */
     private KnownPacks lookAtPacks() {
+        KnownPacks k = new KnownPacks(livePacks(), nanoTime.getAsLong());
+        knownPacks = k;
+        return k;
+    }
+
+    /**
+     * JGit's packs as they are now (it looks at the folder again when the folder changed), but for those a merge
+     * replaced: the disk writer asks these once per pack it writes, as fresh as JGit's own list.
+     */
+    private java.util.Collection<org.eclipse.jgit.internal.storage.file.Pack> livePacks() {
         java.util.Collection<org.eclipse.jgit.internal.storage.file.Pack> packs =
                 repo instanceof org.eclipse.jgit.internal.storage.file.FileRepository files ? StoredObjects.packs(files) : List.of();
         Maintenance m = maintenance;
         java.util.Set<String> replaced = m == null ? java.util.Set.of() : m.replacedPacks(this);
-        if (!replaced.isEmpty()) {
-            List<org.eclipse.jgit.internal.storage.file.Pack> live = new ArrayList<>(packs.size());
-            for (org.eclipse.jgit.internal.storage.file.Pack p : packs) {
-                String file = p.getPackFile().getName();
-                if (!replaced.contains(file.endsWith(".pack") ? file.substring(0, file.length() - 5) : file)) {
-                    live.add(p);
-                }
-            }
-            packs = live;
+        if (replaced.isEmpty()) {
+            return packs;
         }
-        KnownPacks k = new KnownPacks(packs, nanoTime.getAsLong());
-        knownPacks = k;
-        return k;
+        List<org.eclipse.jgit.internal.storage.file.Pack> live = new ArrayList<>(packs.size());
+        for (org.eclipse.jgit.internal.storage.file.Pack p : packs) {
+            String file = p.getPackFile().getName();
+            if (!replaced.contains(file.endsWith(".pack") ? file.substring(0, file.length() - 5) : file)) {
+                live.add(p);
+            }
+        }
+        return live;
     }
 
     @Override

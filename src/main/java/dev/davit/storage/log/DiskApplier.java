@@ -121,10 +121,10 @@ public final class DiskApplier {
      *                  stop counting as held ({@link #holds}): whoever keeps a list of the packs takes the new one
      *                  in first, so that an object is never in neither (a write that placed a blob it was told is
      *                  held would be refused as if that blob were lost)
-     * @param packs     the packs a run asks whether an object is stored already, each time it writes one: the
-     *                  repository's list without the packs a merge replaced ({@code GitRepository}), not JGit's
-     *                  own, which looks at the pack folder on every call and lists those too (a lookup of a new
-     *                  object asks every pack: ~11% of this thread under sequential PUTs, JFR)
+     * @param packs     the packs a run asks whether an object is stored already, once per pack it writes: JGit's
+     *                  list as it is then without the packs a merge replaced ({@code GitRepository}), not JGit's
+     *                  list per object (a look at the pack folder each) with those (each lookup of a new object
+     *                  asks every pack: ~11% of this thread under sequential PUTs, JFR)
      */
     public DiskApplier(FileRepository repo, String branch, String label, CommitLog log, ObjectCache cache,
                 ScheduledExecutorService executor, LongSupplier nanoTime, long maxUnappliedBytes, Runnable afterRun,

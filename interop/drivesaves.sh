@@ -288,7 +288,17 @@ want sed && begin sed "$D/sed/notes.txt" && {
     (( rc == 0 )) || fail "sed -i save $i: exit $rc"
     saved_once "$c" "$(expect sed "$i")"
   done
-  finish_tool 3 MMM
+  # sed -i's temp is sedXXXXXX, mkstemp's six random letters and digits: six lowercase letters (one save in ~180,
+  # CI met one) make a name Davit keeps as an ordinary file by design, as for rsync below.
+  lower=$(_davit_git log -n "$(( $(commit_count) - C0 ))" --format= --name-only main \
+          | grep -E "^$D/sed/sed[a-z]{6}\$" | sort -u || true)
+  if [[ -n "$lower" ]]; then
+    do_umount
+    note "sed's temp name had six lowercase letters ($(tr '\n' ' ' <<<"$lower")): an ordinary file by design, committed; this run's counts are not checked"
+    LOWERCASE_TEMPS+=$'\n'"$lower"
+  else
+    finish_tool 3 MMM
+  fi
 }
 
 # ================================================================ rsync (default: temp .notes.txt.XXXXXX, renamed)

@@ -219,6 +219,22 @@ finish_tool() {
   rows+=("$TOOL|${COUNTS[*]}|$total|$(tr '\n' ';' <<<"$msgs" | sed 's/;$//; s/;/; /g')")
 }
 
+# finish_unless_lowercase_temp TEMP_RE: finish_tool 3 MMM, unless a name matching TEMP_RE was committed: a temp
+# name of sed -i or rsync whose mkstemp part (six random letters and digits) came out as six lowercase letters (one
+# save in ~180), which Davit keeps as an ordinary file by design (README: Desktop junk; `.env.sample`). Such a run
+# is said, and its counts are not held against the server.
+finish_unless_lowercase_temp() {
+  local lower
+  lower=$(_davit_git log -n "$(( $(commit_count) - C0 ))" --format= --name-only main | grep -E "$1" | sort -u || true)
+  if [[ -n "$lower" ]]; then
+    do_umount
+    note "$TOOL's temp name had six lowercase letters ($(tr '\n' ' ' <<<"$lower")): an ordinary file by design, committed; this run's counts are not checked"
+    LOWERCASE_TEMPS+=$'\n'"$lower"
+  else
+    finish_tool 3 MMM
+  fi
+}
+
 # ---- the starting files, written with curl (not counted)
 check_in "MKCOL $D/" "$(http_status MKCOL "$U$D/")" 201
 for t in vim nano sed rsync office cp; do
@@ -288,17 +304,8 @@ want sed && begin sed "$D/sed/notes.txt" && {
     (( rc == 0 )) || fail "sed -i save $i: exit $rc"
     saved_once "$c" "$(expect sed "$i")"
   done
-  # sed -i's temp is sedXXXXXX, mkstemp's six random letters and digits: six lowercase letters (one save in ~180,
-  # CI met one) make a name Davit keeps as an ordinary file by design, as for rsync below.
-  lower=$(_davit_git log -n "$(( $(commit_count) - C0 ))" --format= --name-only main \
-          | grep -E "^$D/sed/sed[a-z]{6}\$" | sort -u || true)
-  if [[ -n "$lower" ]]; then
-    do_umount
-    note "sed's temp name had six lowercase letters ($(tr '\n' ' ' <<<"$lower")): an ordinary file by design, committed; this run's counts are not checked"
-    LOWERCASE_TEMPS+=$'\n'"$lower"
-  else
-    finish_tool 3 MMM
-  fi
+  # sed -i's temp is sedXXXXXX (CI met one of six lowercase letters)
+  finish_unless_lowercase_temp "^$D/sed/sed[a-z]{6}\$"
 }
 
 # ================================================================ rsync (default: temp .notes.txt.XXXXXX, renamed)
@@ -310,18 +317,8 @@ want rsync && begin rsync "$D/rsync/notes.txt" && {
     (( rc == 0 )) || fail "rsync save $i: exit $rc"
     saved_once "$c" "$src"
   done
-  # rsync's temp is .notes.txt.XXXXXX with mkstemp's six random letters and digits. Six lowercase letters (one
-  # save in ~180) make a name Davit keeps as an ordinary file by design (README: Desktop junk; `.env.sample`),
-  # so it is committed: such a run is said, and its counts are not held against the server.
-  lower=$(_davit_git log -n "$(( $(commit_count) - C0 ))" --format= --name-only main \
-          | grep -E "^$D/rsync/\.notes\.txt\.[a-z]{6}\$" | sort -u || true)
-  if [[ -n "$lower" ]]; then
-    do_umount
-    note "rsync's temp name had six lowercase letters ($(tr '\n' ' ' <<<"$lower")): an ordinary file by design, committed; this run's counts are not checked"
-    LOWERCASE_TEMPS+=$'\n'"$lower"
-  else
-    finish_tool 3 MMM
-  fi
+  # rsync's temp is .notes.txt.XXXXXX
+  finish_unless_lowercase_temp "^$D/rsync/\.notes\.txt\.[a-z]{6}\$"
 }
 
 # ================================================================ Office's save on a mapped drive, replayed
